@@ -1,0 +1,33 @@
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  gatherDotKernel,
+  gatherWeightedSumKernel,
+  scatterOuterAddKernel,
+} from '../kernels/gather_dot.js';
+import { runKernel } from '../kernels/kernel_spec.js';
+
+let registered = false;
+
+/** d/dqueries and d/ditems of gatherDot, through our own gather/scatter kernels. */
+export function registerGatherDotGradient(): void {
+  if (registered) return;
+  registered = true;
+  tf.registerGradient({
+    kernelName: gatherDotKernel.kernelName,
+    inputsToSave: ['queries', 'items', 'candidates'],
+    gradFunc: (dy, saved) => {
+      const [queries, items, candidates] = saved;
+      const g = dy as tf.Tensor;
+      return {
+        queries: () => runKernel(gatherWeightedSumKernel, { weights: g, items, candidates }, {})[0],
+        items: () =>
+          runKernel(
+            scatterOuterAddKernel,
+            { weights: g, queries, candidates },
+            { numItems: items.shape[0] },
+          )[0],
+        candidates: () => tf.zerosLike(candidates),
+      };
+    },
+  });
+}

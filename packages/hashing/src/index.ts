@@ -1,0 +1,30 @@
+/** @hashlayers/hashing: seeded hash families, the bucket index, RACE sketches and custom ops. */
+export type { HashFamily, HashFamilyConfig } from './families/hash_family.js';
+export { SimHash } from './families/simhash.js';
+export type { SimHashOptions } from './families/simhash.js';
+export { WTAHash, DWTAHash } from './families/wta.js';
+export type { WTAHashOptions, DWTAHashOptions } from './families/wta.js';
+export { LearnedHash } from './families/learned.js';
+export type { LearnedHashOptions } from './families/learned.js';
+export { hashFamilyFromConfig } from './families/from_config.js';
+export { HashIndex } from './index/hash_index.js';
+export type {
+  HashIndexOptions,
+  SearchOptions,
+  BuildReport,
+  RebuildReport,
+  Candidates,
+} from './index/hash_index.js';
+export type { BucketTables } from './kernels/retrieve_candidates.js';
+export { RaceSketch, srpKernel } from './sketch/race_sketch.js';
+export type { RaceSketchOptions, RaceQueryOptions } from './sketch/race_sketch.js';
+export { simHash, packSignBits } from './ops/sim_hash.js';
+export { wtaHash, dwtaHash } from './ops/wta_hash.js';
+export type { WTAParams, DWTAParams } from './ops/wta_hash.js';
+export { gatherDot } from './ops/gather_dot.js';
+export { retrieveCandidates } from './ops/retrieve_candidates.js';
+export { registerKernelSpec, runKernel, ADAPTERS } from './kernels/kernel_spec.js';
+export type { KernelSpec, BackendAdapter, OutputSpec, TypedArray } from './kernels/kernel_spec.js';
+export { SeededRandom, deriveSeed } from './util/rng.js';
+export { assertMatrix, assertInt, assertOneOf, assertFiniteTensor, fail } from './util/validate.js';
+export { registerHashingKernels } from './register.js';

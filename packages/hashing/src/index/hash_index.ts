@@ -1,0 +1,327 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { HashFamily } from '../families/hash_family.js';
+import { runKernel } from '../kernels/kernel_spec.js';
+import {
+  BucketTables,
+  Candidates,
+  retrieve,
+  retrieveCandidatesKernel,
+} from '../kernels/retrieve_candidates.js';
+import { assertFiniteTensor, assertInt, assertMatrix, assertOneOf, fail } from '../util/validate.js';
+
+export type { Candidates } from '../kernels/retrieve_candidates.js';
+
+export interface HashIndexOptions {
+  /**
+   * Fold a per-item bias into the inner product: items are hashed as [w; b]
+   * and queries as [x; 1], so x·w + b becomes one inner product.
+   */
+  foldBias?: boolean;
+  /**
+   * 'mips': the Simple-LSH transform (Neyshabur & Srebro 2015) that turns
+   * maximum inner product search into cosine similarity: items become
+   * [w/M; sqrt(1 − ‖w/M‖²)] with M the largest item norm, queries
+   * [x/‖x‖; 0]. 'none' hashes the vectors as they are.
+   */
+  transform?: 'none' | 'mips';
+}
+
+export interface SearchOptions {
+  /** At most this many candidates per query, most table hits first (default: all). */
+  maxCandidates?: number;
+  /** Only candidates sharing the query's bucket in at least this many tables (default 1). */
+  minTableHits?: number;
+}
+
+export interface BuildReport {
+  items: number;
+  /** Distinct non-empty buckets over all tables. */
+  buckets: number;
+  /** Largest bucket. */
+  maxBucketSize: number;
+}
+
+export interface RebuildReport extends BuildReport {
+  /** (item, table) codes that differ from the previous build. */
+  changedCodes: number;
+  /** Items with at least one changed code. */
+  changedItems: number;
+  /** changedCodes / (items · tables). */
+  changedFraction: number;
+  /** False when fewer codes changed than `minChangedFraction` asked for (tables kept). */
+  rebuilt: boolean;
+}
+
+const MAX_ITEMS = 1 << 23;
+
+/**
+ * A bucket index over item vectors with the vocabulary of FAISS: `build`
+ * (or `add`) items, `search` queries. L tables from one hash family; every
+ * table is stored in CSR form (sorted distinct bucket ids, offsets, item
+ * ids: typed arrays, no per-bucket JavaScript arrays).
+ */
+export class HashIndex {
+  readonly family: HashFamily;
+  readonly foldBias: boolean;
+  readonly transform: 'none' | 'mips';
+  private itemCodes: Int32Array = new Int32Array(0);
+  private numItems = 0;
+  private tablesCsr: BucketTables | null = null;
+  private itemDim = -1;
+
+  constructor(family: HashFamily, opts: HashIndexOptions = {}) {
+    if (family == null || typeof family.hash !== 'function') fail('family', 'a HashFamily', family);
+    this.family = family;
+    this.foldBias = opts.foldBias ?? false;
+    this.transform = assertOneOf('transform', opts.transform ?? 'none', ['none', 'mips']);
+  }
+
+  /** Extra input dimensions the options add to an item vector. */
+  get extraDims(): number {
+    return (this.foldBias ? 1 : 0) + (this.transform === 'mips' ? 1 : 0);
+  }
+
+  get size(): number {
+    return this.numItems;
+  }
+
+  get tables(): number {
+    return this.family.tables;
+  }
+
+  /** The item codes [size · tables] (row-major, a copy). */
+  codes(): Int32Array {
+    return this.itemCodes.slice();
+  }
+
+  private checkItems(items: tf.Tensor2D, bias?: tf.Tensor1D): void {
+    const dim = this.family.inputDim - this.extraDims;
+    assertMatrix('items', items, { cols: dim });
+    if (items.shape[0] > MAX_ITEMS) fail('items', `at most ${MAX_ITEMS} rows`, items);
+    if (this.foldBias) {
+      if (!(bias instanceof tf.Tensor) || bias.rank !== 1 || bias.shape[0] !== items.shape[0]) {
+        fail('bias', `a rank-1 tensor of length ${items.shape[0]} (foldBias is on)`, bias);
+      }
+    } else if (bias != null) {
+      fail('bias', 'no bias (foldBias is off)', bias);
+    }
+    assertFiniteTensor('items', items);
+    if (bias != null) assertFiniteTensor('bias', bias);
+  }
+
+  /** Items as the hash family sees them (bias folded, MIPS transform). */
+  transformItems(items: tf.Tensor2D, bias?: tf.Tensor1D): tf.Tensor2D {
+    return tf.tidy(() => {
+      let v: tf.Tensor2D = items;
+      if (this.foldBias) v = tf.concat([v, tf.reshape(bias as tf.Tensor1D, [-1, 1])], 1);
+      if (this.transform === 'mips') {
+        const sq = tf.sum(tf.square(v), 1, true);
+        const maxNorm = tf.sqrt(tf.max(sq));
+        const scaled = tf.div(v, tf.maximum(maxNorm, 1e-12));
+        const rest = tf.sqrt(tf.relu(tf.sub(1, tf.sum(tf.square(scaled), 1, true))));
+        v = tf.concat([scaled, rest], 1) as tf.Tensor2D;
+      }
+      return v;
+    }) as tf.Tensor2D;
+  }
+
+  /** Queries as the hash family sees them ([x; 1], normalised for MIPS). */
+  transformQueries(queries: tf.Tensor2D): tf.Tensor2D {
+    return tf.tidy(() => {
+      let v: tf.Tensor2D = queries;
+      if (this.foldBias) v = tf.concat([v, tf.ones([v.shape[0], 1])], 1);
+      if (this.transform === 'mips') {
+        const norm = tf.sqrt(tf.sum(tf.square(v), 1, true));
+        v = tf.concat([tf.div(v, tf.maximum(norm, 1e-12)), tf.zeros([v.shape[0], 1])], 1) as tf.Tensor2D;
+      }
+      return v;
+    }) as tf.Tensor2D;
+  }
+
+  private hashItems(items: tf.Tensor2D, bias?: tf.Tensor1D): Int32Array {
+    this.checkItems(items, bias);
+    const codes = tf.tidy(() => this.family.hash(this.transformItems(items, bias)));
+    const values = codes.dataSync() as Int32Array;
+    codes.dispose();
+    return Int32Array.from(values);
+  }
+
+  /** Hashes the items (rows) into the tables, replacing what was there. */
+  build(items: tf.Tensor2D, bias?: tf.Tensor1D): BuildReport {
+    const codes = this.hashItems(items, bias);
+    this.setCodes(codes, items.shape[0], items.shape[1]);
+    return this.report();
+  }
+
+  /** Appends items; their ids continue after the existing ones. */
+  add(items: tf.Tensor2D, bias?: tf.Tensor1D): BuildReport {
+    if (this.transform === 'mips' && this.numItems > 0) {
+      fail('add', "build() (the 'mips' transform scales by the largest norm of all items)", 'add()');
+    }
+    const codes = this.hashItems(items, bias);
+    const all = new Int32Array(this.itemCodes.length + codes.length);
+    all.set(this.itemCodes);
+    all.set(codes, this.itemCodes.length);
+    this.setCodes(all, this.numItems + items.shape[0], items.shape[1]);
+    return this.report();
+  }
+
+  /**
+   * Re-hashes changed item vectors (same count) and reports how many codes
+   * changed; the tables are rebuilt only when at least `minChangedFraction`
+   * of the codes changed (default 0: whenever any changed).
+   */
+  rebuild(items: tf.Tensor2D, bias?: tf.Tensor1D, opts: { minChangedFraction?: number } = {}): RebuildReport {
+    if (this.tablesCsr == null) fail('rebuild', 'an index that was built first', 'an empty index');
+    if (items instanceof tf.Tensor && items.shape[0] !== this.numItems) {
+      fail('items', `${this.numItems} rows (the indexed items)`, items);
+    }
+    const minFrac = opts.minChangedFraction ?? 0;
+    if (!(minFrac >= 0 && minFrac <= 1)) fail('minChangedFraction', 'a number in [0, 1]', minFrac);
+    const codes = this.hashItems(items, bias);
+    const L = this.tables;
+    let changedCodes = 0;
+    let changedItems = 0;
+    for (let i = 0; i < this.numItems; i++) {
+      let c = 0;
+      for (let l = 0; l < L; l++) if (codes[i * L + l] !== this.itemCodes[i * L + l]) c++;
+      changedCodes += c;
+      if (c > 0) changedItems++;
+    }
+    const changedFraction = changedCodes / Math.max(1, this.numItems * L);
+    const rebuilt = changedCodes > 0 && changedFraction >= minFrac;
+    if (rebuilt) this.setCodes(codes, this.numItems, items.shape[1]);
+    return { ...this.report(), changedCodes, changedItems, changedFraction, rebuilt };
+  }
+
+  private setCodes(codes: Int32Array, n: number, dim: number): void {
+    const L = this.tables;
+    const keyStart = new Int32Array(L + 1);
+    const keysList: number[] = [];
+    const offsetsList: number[] = [];
+    const ids = new Int32Array(n * L);
+    const packed = new Float64Array(n);
+    for (let l = 0; l < L; l++) {
+      for (let i = 0; i < n; i++) packed[i] = codes[i * L + l] * MAX_ITEMS + i;
+      packed.sort();
+      keyStart[l] = keysList.length;
+      let prev = -1;
+      for (let i = 0; i < n; i++) {
+        const code = Math.floor(packed[i] / MAX_ITEMS);
+        const id = packed[i] - code * MAX_ITEMS;
+        ids[l * n + i] = id;
+        if (code !== prev) {
+          keysList.push(code);
+          offsetsList.push(l * n + i);
+          prev = code;
+        }
+      }
+    }
+    keyStart[L] = keysList.length;
+    offsetsList.push(n * L);
+    this.itemCodes = codes;
+    this.numItems = n;
+    this.itemDim = dim;
+    this.tablesCsr = {
+      tables: L,
+      numItems: n,
+      keyStart,
+      keys: Int32Array.from(keysList),
+      offsets: Int32Array.from(offsetsList),
+      ids,
+    };
+  }
+
+  private report(): BuildReport {
+    const t = this.tablesCsr as BucketTables;
+    let maxBucketSize = 0;
+    for (let b = 0; b < t.keys.length; b++) {
+      maxBucketSize = Math.max(maxBucketSize, t.offsets[b + 1] - t.offsets[b]);
+    }
+    return { items: this.numItems, buckets: t.keys.length, maxBucketSize };
+  }
+
+  /** The CSR tables (read-only views; for kernels and layers). */
+  bucketTables(): BucketTables {
+    if (this.tablesCsr == null) fail('index', 'an index that was built first', 'an empty index');
+    return this.tablesCsr;
+  }
+
+  private searchOpts(opts: SearchOptions) {
+    return {
+      maxCandidates: assertInt('maxCandidates', opts.maxCandidates ?? Math.max(1, this.numItems), 1),
+      minTableHits: assertInt('minTableHits', opts.minTableHits ?? 1, 1, this.tables),
+    };
+  }
+
+  /** Bucket ids [batch, tables] of the queries (after the query transform). */
+  hashQueries(queries: tf.Tensor2D): tf.Tensor2D {
+    assertMatrix('queries', queries, { cols: this.family.inputDim - this.extraDims });
+    return tf.tidy(() => this.family.hash(this.transformQueries(queries)));
+  }
+
+  /**
+   * The union of each query's buckets over the L tables, as a ragged result
+   * (ids, row offsets, hit counts); candidates ordered by hit count.
+   */
+  search(queries: tf.Tensor2D, opts: SearchOptions = {}): Candidates {
+    const t = this.bucketTables();
+    const o = this.searchOpts(opts);
+    const codes = this.hashQueries(queries);
+    const values = codes.dataSync() as Int32Array;
+    codes.dispose();
+    return retrieve(values, queries.shape[0], t, o);
+  }
+
+  /** Same as search() from precomputed query codes [batch · tables]. */
+  searchCodes(codes: Int32Array, batch: number, opts: SearchOptions = {}): Candidates {
+    if (codes.length !== batch * this.tables) fail('codes', `length ${batch * this.tables}`, codes.length);
+    return retrieve(codes, batch, this.bucketTables(), this.searchOpts(opts));
+  }
+
+  /**
+   * search() as tensors, for use inside models: candidates [batch,
+   * maxCandidates] int32 padded with -1, and counts [batch] int32.
+   */
+  searchPadded(queries: tf.Tensor2D, opts: SearchOptions & { maxCandidates: number }): {
+    candidates: tf.Tensor2D;
+    counts: tf.Tensor1D;
+  } {
+    const t = this.bucketTables();
+    const o = this.searchOpts(opts);
+    return tf.tidy(() => {
+      const codes = this.hashQueries(queries);
+      const [candidates, counts] = runKernel(retrieveCandidatesKernel, { codes }, { ...o, index: t });
+      return { candidates: candidates as tf.Tensor2D, counts: counts as tf.Tensor1D };
+    }) as { candidates: tf.Tensor2D; counts: tf.Tensor1D };
+  }
+
+  /** The index as tensors (int32 codes [size, tables]) for non-trainable layer weights. */
+  toTensors(): { codes: tf.Tensor2D } {
+    return { codes: tf.tensor2d(this.itemCodes, [this.numItems, this.tables], 'int32') };
+  }
+
+  /** Restores an index saved with toTensors(); the CSR tables are rebuilt from the codes. */
+  static fromTensors(family: HashFamily, tensors: { codes: tf.Tensor2D }, opts: HashIndexOptions = {}): HashIndex {
+    const index = new HashIndex(family, opts);
+    assertMatrix('codes', tensors.codes, { dtype: 'int32', cols: family.tables, allowEmpty: true });
+    const codes = Int32Array.from(tensors.codes.dataSync() as Int32Array);
+    const limit = 2 ** family.bitsPerTable;
+    for (let i = 0; i < codes.length; i++) {
+      if (codes[i] < 0 || codes[i] >= limit) fail('codes', `bucket ids in [0, ${limit})`, codes[i]);
+    }
+    index.setCodes(codes, tensors.codes.shape[0], family.inputDim - index.extraDims);
+    return index;
+  }
+
+  /** Bytes of the index's typed arrays. */
+  get bytes(): number {
+    const t = this.tablesCsr;
+    if (t == null) return 0;
+    return this.itemCodes.byteLength + t.keys.byteLength + t.offsets.byteLength + t.ids.byteLength + t.keyStart.byteLength;
+  }
+
+  get dim(): number {
+    return this.itemDim;
+  }
+}

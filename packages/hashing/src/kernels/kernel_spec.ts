@@ -1,0 +1,177 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+/**
+ * A backend-neutral kernel: a typed-array implementation plus the shapes of
+ * its outputs. Each backend family contributes only a data-access adapter
+ * (how to read inputs and write outputs without needless copies); the
+ * arithmetic is shared, so every backend gives the same bits.
+ */
+export type TypedArray = Float32Array | Int32Array;
+
+export interface OutputSpec {
+  shape: number[];
+  dtype: 'float32' | 'int32';
+}
+
+export interface KernelSpec<A extends object> {
+  kernelName: string;
+  /** Names of the tensor inputs, in order. */
+  inputNames: readonly string[];
+  outputs(shapes: Record<string, number[]>, attrs: A): OutputSpec[];
+  /**
+   * Fills every element of every output (outputs may hold garbage on entry:
+   * the wasm heap is not zeroed). Must not allocate tensors.
+   */
+  compute(
+    inputs: Record<string, TypedArray>,
+    outputs: TypedArray[],
+    shapes: Record<string, number[]>,
+    attrs: A,
+  ): void;
+}
+
+interface TensorInfoLike {
+  dataId: object;
+  shape: number[];
+  dtype: string;
+}
+
+/** How one backend family exposes tensor memory to a shared kernel. */
+export interface BackendAdapter {
+  backendName: string;
+  run<A extends object>(
+    spec: KernelSpec<A>,
+    inputs: Record<string, TensorInfoLike>,
+    backend: unknown,
+    attrs: A,
+  ): TensorInfoLike[];
+}
+
+function shapesOf(inputs: Record<string, TensorInfoLike>, names: readonly string[]) {
+  const shapes: Record<string, number[]> = {};
+  for (const n of names) shapes[n] = inputs[n].shape;
+  return shapes;
+}
+
+function allocate(spec: OutputSpec): TypedArray {
+  const size = spec.shape.reduce((a, b) => a * b, 1);
+  return spec.dtype === 'int32' ? new Int32Array(size) : new Float32Array(size);
+}
+
+interface CpuBackendLike {
+  data: { get(dataId: object): { values: unknown } };
+  makeTensorInfo(shape: number[], dtype: string, values: TypedArray): TensorInfoLike;
+  readSync(dataId: object): unknown;
+}
+
+/** cpu: inputs are read in place from the backend's typed arrays. */
+export const cpuAdapter: BackendAdapter = {
+  backendName: 'cpu',
+  run(spec, inputs, backend, attrs) {
+    const b = backend as CpuBackendLike;
+    const shapes = shapesOf(inputs, spec.inputNames);
+    const arrays: Record<string, TypedArray> = {};
+    for (const n of spec.inputNames) {
+      const values = b.data.get(inputs[n].dataId).values;
+      arrays[n] = (values ?? b.readSync(inputs[n].dataId)) as TypedArray;
+    }
+    const outSpecs = spec.outputs(shapes, attrs);
+    const outs = outSpecs.map(allocate);
+    spec.compute(arrays, outs, shapes, attrs);
+    return outSpecs.map((o, i) => b.makeTensorInfo(o.shape, o.dtype, outs[i]));
+  },
+};
+
+interface WasmBackendLike {
+  makeOutput(shape: number[], dtype: string): TensorInfoLike;
+  typedArrayFromHeap(info: TensorInfoLike): TypedArray;
+  disposeData(dataId: object): void;
+}
+
+/**
+ * wasm: outputs are allocated on the heap first, then every view is taken
+ * (an allocation can grow the heap and detach older views).
+ */
+export const wasmAdapter: BackendAdapter = {
+  backendName: 'wasm',
+  run(spec, inputs, backend, attrs) {
+    const b = backend as WasmBackendLike;
+    const shapes = shapesOf(inputs, spec.inputNames);
+    const outInfos = spec.outputs(shapes, attrs).map((o) => b.makeOutput(o.shape, o.dtype));
+    try {
+      const arrays: Record<string, TypedArray> = {};
+      for (const n of spec.inputNames) arrays[n] = b.typedArrayFromHeap(inputs[n]);
+      const outs = outInfos.map((o) => b.typedArrayFromHeap(o));
+      spec.compute(arrays, outs, shapes, attrs);
+    } catch (e) {
+      for (const o of outInfos) b.disposeData(o.dataId);
+      throw e;
+    }
+    return outInfos;
+  },
+};
+
+interface NodeBackendLike {
+  readSync(dataId: object): TypedArray;
+  makeTensorInfo(shape: number[], dtype: string, values: TypedArray): TensorInfoLike;
+}
+
+/**
+ * tensorflow (tfjs-node): tensors live in TensorFlow's memory; reading copies
+ * once into JS, outputs are handed to the backend as typed arrays.
+ */
+export const tensorflowAdapter: BackendAdapter = {
+  backendName: 'tensorflow',
+  run(spec, inputs, backend, attrs) {
+    const b = backend as NodeBackendLike;
+    const shapes = shapesOf(inputs, spec.inputNames);
+    const arrays: Record<string, TypedArray> = {};
+    for (const n of spec.inputNames) {
+      const v = b.readSync(inputs[n].dataId);
+      arrays[n] = (inputs[n].dtype === 'int32' && !(v instanceof Int32Array)
+        ? Int32Array.from(v as ArrayLike<number>)
+        : v) as TypedArray;
+    }
+    const outSpecs = spec.outputs(shapes, attrs);
+    const outs = outSpecs.map(allocate);
+    spec.compute(arrays, outs, shapes, attrs);
+    return outSpecs.map((o, i) => b.makeTensorInfo(o.shape, o.dtype, outs[i]));
+  },
+};
+
+export const ADAPTERS: readonly BackendAdapter[] = [cpuAdapter, wasmAdapter, tensorflowAdapter];
+
+/** Registers a shared kernel for every backend family. Idempotent. */
+export function registerKernelSpec<A extends object>(spec: KernelSpec<A>): void {
+  for (const adapter of ADAPTERS) {
+    if (tf.getKernel(spec.kernelName, adapter.backendName) != null) continue;
+    tf.registerKernel({
+      kernelName: spec.kernelName,
+      backendName: adapter.backendName,
+      kernelFunc: ({ inputs, backend, attrs }) => {
+        const outs = adapter.run(
+          spec,
+          inputs as unknown as Record<string, TensorInfoLike>,
+          backend,
+          attrs as unknown as A,
+        );
+        return (outs.length === 1 ? outs[0] : outs) as unknown as tf.TensorInfo;
+      },
+    });
+  }
+}
+
+/** Runs a registered kernel and wraps its outputs as tensors. */
+export function runKernel<A extends object>(
+  spec: KernelSpec<A>,
+  inputs: Record<string, tf.Tensor>,
+  attrs: A,
+): tf.Tensor[] {
+  registerKernelSpec(spec);
+  const out = tf.engine().runKernel(
+    spec.kernelName,
+    inputs as unknown as tf.NamedTensorMap,
+    attrs as unknown as tf.NamedAttrMap,
+  ) as tf.Tensor | tf.Tensor[];
+  return Array.isArray(out) ? out : [out];
+}

@@ -1,0 +1,37 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { packSignBitsKernel } from '../kernels/pack_sign_bits.js';
+import { runKernel } from '../kernels/kernel_spec.js';
+import { assertInt, assertMatrix, fail } from '../util/validate.js';
+
+/**
+ * Signed random projections: bucket ids [batch, tables] from the signs of
+ * x · projection, where projection is [inputDim, tables·bits]. The projection
+ * is a dense matMul (the backend's fastest kernel); the sign packing is our
+ * kernel.
+ */
+export function simHash(
+  x: tf.Tensor2D,
+  projection: tf.Tensor2D,
+  opts: { tables: number; bits: number },
+): tf.Tensor2D {
+  const tables = assertInt('tables', opts.tables, 1, 4096);
+  const bits = assertInt('bits', opts.bits, 1, 30);
+  assertMatrix('projection', projection, { cols: tables * bits });
+  assertMatrix('x', x, { cols: projection.shape[0] });
+  return tf.tidy(() => {
+    const p = tf.matMul(x, projection);
+    return runKernel(packSignBitsKernel, { projections: p }, { tables, bits })[0] as tf.Tensor2D;
+  });
+}
+
+/** Packs already computed projections [batch, tables·bits] into bucket ids. */
+export function packSignBits(
+  projections: tf.Tensor2D,
+  opts: { tables: number; bits: number },
+): tf.Tensor2D {
+  const tables = assertInt('tables', opts.tables, 1, 4096);
+  const bits = assertInt('bits', opts.bits, 1, 30);
+  assertMatrix('projections', projections, { cols: tables * bits });
+  if (projections.shape[1] !== tables * bits) fail('projections', `${tables * bits} columns`, projections);
+  return runKernel(packSignBitsKernel, { projections }, { tables, bits })[0] as tf.Tensor2D;
+}
