@@ -1,0 +1,188 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { describeBackends, expectNoLeak } from '../../../tools/testing/backends';
+import { cooccurrenceVectors } from '../../../tools/data/sotu.cjs';
+import { Candidates, HashIndex, SimHash, WTAHash } from '../src';
+import { SeededRandom } from '../src/util/rng';
+import { codesOf, randn, rows } from './helpers';
+
+/** Brute force over the stored codes: the definition of search(). */
+function bruteForce(itemCodes: Int32Array, queryCodes: Int32Array, L: number, maxCandidates: number, minTableHits: number): Candidates {
+  const n = itemCodes.length / L;
+  const b = queryCodes.length / L;
+  const ids: number[] = [];
+  const hits: number[] = [];
+  const offsets = [0];
+  for (let i = 0; i < b; i++) {
+    const found: [number, number][] = [];
+    for (let j = 0; j < n; j++) {
+      let h = 0;
+      for (let l = 0; l < L; l++) if (itemCodes[j * L + l] === queryCodes[i * L + l]) h++;
+      if (h >= minTableHits) found.push([j, h]);
+    }
+    found.sort((x, y) => y[1] - x[1] || x[0] - y[0]);
+    for (const [j, h] of found.slice(0, maxCandidates)) {
+      ids.push(j);
+      hits.push(h);
+    }
+    offsets.push(ids.length);
+  }
+  return { ids: Int32Array.from(ids), offsets: Int32Array.from(offsets), hits: Int32Array.from(hits) };
+}
+
+function exactTopK(q: Float32Array, items: Float32Array, dim: number, k: number): number[] {
+  const n = items.length / dim;
+  const s = new Float64Array(n);
+  for (let j = 0; j < n; j++) {
+    let v = 0;
+    for (let d = 0; d < dim; d++) v += q[d] * items[j * dim + d];
+    s[j] = v;
+  }
+  return Array.from(s.keys()).sort((a, b) => s[b] - s[a] || a - b).slice(0, k);
+}
+
+describeBackends('HashIndex', () => {
+  const rng = new SeededRandom(5);
+  const dim = 24;
+  const itemVecs = Array.from({ length: 300 }, () => randn(rng, dim));
+  const queryVecs = Array.from({ length: 12 }, () => randn(rng, dim));
+
+  it.each([
+    ['SimHash', () => new SimHash({ inputDim: dim, tables: 6, bits: 4, seed: 1 })],
+    ['WTAHash', () => new WTAHash({ inputDim: dim, tables: 6, window: 4, band: 2, seed: 1 })],
+  ])('search equals a brute-force scan of the tables (%s)', (_, make) => {
+    const index = new HashIndex(make());
+    const items = rows(itemVecs, dim);
+    const queries = rows(queryVecs, dim);
+    index.build(items);
+    const qCodes = codesOf(index.hashQueries(queries));
+    for (const [maxCandidates, minTableHits] of [[1000, 1], [7, 1], [50, 2], [1000, 3]]) {
+      const got = index.search(queries, { maxCandidates, minTableHits });
+      expect(got).toEqual(bruteForce(index.codes(), qCodes, 6, maxCandidates, minTableHits));
+    }
+    const padded = index.searchPadded(queries, { maxCandidates: 9 });
+    const ragged = index.search(queries, { maxCandidates: 9 });
+    const pc = padded.candidates.arraySync() as number[][];
+    const counts = padded.counts.arraySync() as number[];
+    pc.forEach((row, i) => {
+      const want = Array.from(ragged.ids.subarray(ragged.offsets[i], ragged.offsets[i + 1]));
+      expect(counts[i]).toBe(want.length);
+      expect(row).toEqual([...want, ...Array(9 - want.length).fill(-1)]);
+    });
+    tf.dispose([items, queries, padded.candidates, padded.counts]);
+    index.family.dispose();
+  });
+
+  it('recall@10 of the exact inner-product top-10 on SOTU word vectors rises with L as theory says', () => {
+    const { vectors, dim: vdim } = cooccurrenceVectors({ words: 3000, contexts: 64 });
+    const n = vectors.length / vdim;
+    const items = tf.tensor2d(vectors, [n, vdim]);
+    const qIds = Array.from({ length: 60 }, (_, i) => 40 + i * 37);
+    const qv = qIds.map((j) => vectors.slice(j * vdim, (j + 1) * vdim));
+    const queries = rows(qv, vdim);
+    const bits = 6;
+    const truth = qv.map((q) => exactTopK(q, vectors, vdim, 10));
+    // collision probability per table of each true neighbour, in the transformed (MIPS→cosine) space
+    const probe = new HashIndex(new SimHash({ inputDim: vdim + 1, tables: 1, bits }), { transform: 'mips' });
+    const ti = probe.transformItems(items);
+    const tq = probe.transformQueries(queries);
+    const cos = tf.matMul(tq, ti, false, true).arraySync() as number[][];
+    tf.dispose([ti, tq]);
+    let last = -1;
+    for (const L of [1, 2, 4, 8, 16, 32]) {
+      const index = new HashIndex(new SimHash({ inputDim: vdim + 1, tables: L, bits, seed: 100 + L }), { transform: 'mips' });
+      index.build(items);
+      const r = index.search(queries);
+      let found = 0;
+      let theory = 0;
+      truth.forEach((t, i) => {
+        const cand = new Set(r.ids.subarray(r.offsets[i], r.offsets[i + 1]));
+        for (const j of t) {
+          if (cand.has(j)) found++;
+          const p = (1 - Math.acos(Math.max(-1, Math.min(1, cos[i][j]))) / Math.PI) ** bits;
+          theory += 1 - (1 - p) ** L;
+        }
+      });
+      const recall = found / (10 * truth.length);
+      expect(recall).toBeGreaterThan(last);
+      // 600 neighbour pairs: sampling error of the hash draw ~0.02, allow 0.08
+      expect(Math.abs(recall - theory / (10 * truth.length))).toBeLessThan(0.08);
+      last = recall;
+      index.family.dispose();
+    }
+    expect(last).toBeGreaterThan(0.9);
+    tf.dispose([items, queries]);
+    probe.family.dispose();
+  });
+
+  it('rebuild reports changed codes and honours minChangedFraction', () => {
+    const family = new SimHash({ inputDim: dim, tables: 8, bits: 5, seed: 3 });
+    const index = new HashIndex(family);
+    const items = rows(itemVecs, dim);
+    index.build(items);
+    const oldCodes = index.codes();
+    const moved = itemVecs.map((v, i) => (i % 10 === 0 ? Float32Array.from(v, (x) => -x) : v));
+    const items2 = rows(moved, dim);
+    const newCodes = codesOf(family.hash(items2));
+    let changed = 0;
+    for (let k = 0; k < newCodes.length; k++) if (newCodes[k] !== oldCodes[k]) changed++;
+    const queries = rows(queryVecs, dim);
+    const before = index.search(queries);
+    const kept = index.rebuild(items2, undefined, { minChangedFraction: 0.5 });
+    expect(kept).toMatchObject({ changedCodes: changed, changedItems: 30, rebuilt: false });
+    expect(index.search(queries)).toEqual(before);
+    const done = index.rebuild(items2);
+    expect(done).toMatchObject({ changedCodes: changed, rebuilt: true });
+    expect(done.changedFraction).toBeCloseTo(changed / (300 * 8), 10);
+    expect(index.codes()).toEqual(newCodes);
+    tf.dispose([items, items2, queries]);
+    family.dispose();
+  });
+
+  it('round-trips through tensors and folds a bias as [w; b] / [x; 1]', () => {
+    const family = new WTAHash({ inputDim: dim + 1, tables: 5, window: 6, band: 2, seed: 4 });
+    const index = new HashIndex(family, { foldBias: true });
+    const items = rows(itemVecs, dim);
+    const bias = tf.tensor1d(itemVecs.map(() => rng.gaussian()));
+    index.build(items, bias);
+    const folded = index.transformItems(items, bias);
+    expect(codesOf(family.hash(folded))).toEqual(index.codes());
+    const queries = rows(queryVecs, dim);
+    const withOne = tf.concat([queries, tf.ones([queries.shape[0], 1])], 1) as tf.Tensor2D;
+    expect(codesOf(index.hashQueries(queries))).toEqual(codesOf(family.hash(withOne)));
+    const saved = index.toTensors();
+    const restored = HashIndex.fromTensors(family, saved, { foldBias: true });
+    expect(restored.search(queries, { maxCandidates: 20 })).toEqual(index.search(queries, { maxCandidates: 20 }));
+    tf.dispose([items, bias, folded, queries, withOne, saved.codes]);
+  });
+
+  it('leaks nothing and rejects bad input without changing state', () => {
+    const family = new SimHash({ inputDim: dim, tables: 4, bits: 6, seed: 8 });
+    const index = new HashIndex(family);
+    const items = rows(itemVecs, dim);
+    const queries = rows(queryVecs, dim);
+    family.getProjection();
+    expectNoLeak(() => index.build(items));
+    expectNoLeak(() => index.search(queries));
+    const p = expectNoLeak(() => index.searchPadded(queries, { maxCandidates: 4 }), 2);
+    tf.dispose([p.candidates, p.counts]);
+    const codes = index.codes();
+    const before = index.search(queries);
+    const wrong = tf.zeros([3, dim + 2]) as tf.Tensor2D;
+    const nan = tf.fill([300, dim], NaN) as tf.Tensor2D;
+    const n0 = tf.memory().numTensors;
+    expect(() => index.build(wrong)).toThrow(/items: expected 24 columns, got shape \[3, 26\]/);
+    expect(() => index.rebuild(nan)).toThrow(/items: expected finite values, got NaN/);
+    expect(() => index.rebuild(wrong)).toThrow(/items: expected 300 rows \(the indexed items\)/);
+    expect(() => index.search(wrong)).toThrow(/queries: expected 24 columns/);
+    expect(() => index.search(queries, { maxCandidates: 0 })).toThrow(/maxCandidates: expected an integer in \[1, /);
+    expect(() => index.search(queries, { minTableHits: 5 })).toThrow(/minTableHits: expected an integer in \[1, 4\], got 5/);
+    expect(() => index.build(items, tf.zeros([300]) as tf.Tensor1D)).toThrow(/bias: expected no bias \(foldBias is off\)/);
+    expect(() => new HashIndex(family, { transform: 'l2' as 'mips' })).toThrow(/transform: expected one of 'none', 'mips', got 'l2'/);
+    expect(tf.memory().numTensors - n0).toBe(1); // the tf.zeros([300]) above
+    expect(index.codes()).toEqual(codes);
+    expect(index.search(queries)).toEqual(before);
+    expect(() => new HashIndex(family).search(queries)).toThrow(/index: expected an index that was built first/);
+    tf.dispose([items, queries, wrong, nan]);
+    family.dispose();
+  });
+});
