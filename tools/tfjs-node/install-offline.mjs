@@ -14,16 +14,16 @@
 //
 // Usage: node tools/tfjs-node/install-offline.mjs [--force] [path/to/tensorflow_cpu-*.whl]
 //   (or set HASHLAYERS_TF_WHEEL). Exit codes: 0 ok, 1 failure, 2 unavailable
-//   (no wheel found / unsupported platform).
+//   (no wheel found / unsupported platform / npm install of tfjs-node failed).
 //
 // Plain Node ESM, node builtins only. Writes only into node_modules.
 
-import {spawnSync} from 'node:child_process';
-import {createHash} from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import {fileURLToPath} from 'node:url';
+import { fileURLToPath } from 'node:url';
 
 const TFJS_NODE_VERSION = '4.22.0';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -36,21 +36,25 @@ const MARKER = path.join(DEPS, '.hashlayers-offline.json');
 const MARKER_FORMAT = 1;
 const WHEEL_INCLUDE_PREFIX = 'tensorflow/include/';
 const WHEEL_LIBS = ['tensorflow/libtensorflow_cc.so.2', 'tensorflow/libtensorflow_framework.so.2'];
-const SEARCH_DIRS = [
-  '/opt',
-  '/usr/local',
-  '/usr/share',
-  '/srv',
-  '/tmp',
-  path.join(os.homedir(), '.cache', 'pip'),
-  path.join(os.homedir(), 'Downloads'),
-  path.join(os.homedir(), 'wheels'),
-];
+// HASHLAYERS_TF_WHEEL_SEARCH (':'-separated dirs) replaces the default search list.
+const SEARCH_DIRS = process.env.HASHLAYERS_TF_WHEEL_SEARCH
+  ? process.env.HASHLAYERS_TF_WHEEL_SEARCH.split(path.delimiter).filter(Boolean)
+  : [
+      '/opt',
+      '/usr/local',
+      '/usr/share',
+      '/srv',
+      '/tmp',
+      path.join(os.homedir(), '.cache', 'pip'),
+      path.join(os.homedir(), 'Downloads'),
+      path.join(os.homedir(), 'wheels'),
+    ];
 // Headers under tensorflow/c that are C++ internals (they pull in absl/Eigen/core).
 const CXX_ONLY_HEADER =
   /(_internal|_helper|_experimental_internal)\.h$|\/(tape|safe_ptr|tensor_interface|conversion_macros|graph_function|kernels|kernels_experimental|abstract_[a-z_]+|immediate_execution_[a-z_]+)\.h$/;
 // Include-closure is only followed into these (C-level) locations.
-const C_LEVEL_HEADER = /^(tensorflow\/c\/|tensorflow\/core\/platform\/ctstring|tsl\/platform\/ctstring|xla\/tsl\/c\/)/;
+const C_LEVEL_HEADER =
+  /^(tensorflow\/c\/|tensorflow\/core\/platform\/ctstring|tsl\/platform\/ctstring|xla\/tsl\/c\/)/;
 const EXIT_FAIL = 1;
 const EXIT_UNAVAILABLE = 2;
 
@@ -81,14 +85,16 @@ function run(cmd, args, opts = {}) {
   });
   if (res.error) throw new Error(`${cmd} ${args.join(' ')}: ${res.error.message}`);
   if (res.status !== 0 && !opts.allowFail) {
-    const out = opts.inherit ? '' : `\n${(res.stdout || '').slice(-4000)}\n${(res.stderr || '').slice(-4000)}`;
+    const out = opts.inherit
+      ? ''
+      : `\n${(res.stdout || '').slice(-4000)}\n${(res.stderr || '').slice(-4000)}`;
     throw new Error(`command failed (exit ${res.status}): ${cmd} ${args.join(' ')}${out}`);
   }
   return res;
 }
 
 function have(cmd) {
-  return spawnSync('sh', ['-c', `command -v ${cmd}`], {stdio: 'ignore'}).status === 0;
+  return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
 }
 
 function readJson(p) {
@@ -137,7 +143,7 @@ function ensureTfjsNodeInstalled() {
   const guarded = ['package.json', 'package-lock.json'].map((f) => path.join(ROOT, f));
   const before = guarded.map(fileHash);
   log(`installing @tensorflow/tfjs-node@${TFJS_NODE_VERSION} (--no-save --ignore-scripts) ...`);
-  run(
+  const res = run(
     'npm',
     [
       'install',
@@ -148,16 +154,31 @@ function ensureTfjsNodeInstalled() {
       '--loglevel=error',
       `@tensorflow/tfjs-node@${TFJS_NODE_VERSION}`,
     ],
-    {cwd: ROOT, inherit: true},
+    { cwd: ROOT, inherit: true, allowFail: true },
   );
+  if (res.status !== 0) {
+    // Typically: npm registry unreachable. Callers treat this like "no wheel".
+    throw new Unavailable(
+      `npm install @tensorflow/tfjs-node@${TFJS_NODE_VERSION} failed (exit ${res.status})`,
+    );
+  }
   const after = guarded.map(fileHash);
   guarded.forEach((f, i) => {
     if (before[i] !== after[i]) {
       throw new Error(`${path.relative(ROOT, f)} changed during npm install --no-save; please inspect it`);
     }
   });
-  if (!tfjsNodeInstalled()) throw new Error('npm install finished but @tensorflow/tfjs-node is not resolvable');
+  if (!tfjsNodeInstalled())
+    throw new Error('npm install finished but @tensorflow/tfjs-node is not resolvable');
   return true;
+}
+
+function readdirSafe(dir) {
+  try {
+    return fs.readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return [];
+  }
 }
 
 /** All copies of `pkgName` in root node_modules and workspace node_modules (no symlink following). */
@@ -168,28 +189,19 @@ function findPackageCopies(pkgName) {
   const walk = (nmDir, depth) => {
     if (depth > 12 || seen.has(nmDir)) return;
     seen.add(nmDir);
-    let entries;
-    try {
-      entries = fs.readdirSync(nmDir, {withFileTypes: true});
-    } catch {
-      return;
-    }
-    for (const e of entries) {
+    for (const e of readdirSafe(nmDir)) {
       if (!e.isDirectory() || e.name.startsWith('.')) continue; // skips symlinks (workspace links)
       const pkgDirs = [];
       if (e.name.startsWith('@')) {
-        let inner = [];
-        try {
-          inner = fs.readdirSync(path.join(nmDir, e.name), {withFileTypes: true});
-        } catch {}
-        for (const s of inner) if (s.isDirectory()) pkgDirs.push([`${e.name}/${s.name}`, path.join(nmDir, e.name, s.name)]);
+        for (const s of readdirSafe(path.join(nmDir, e.name)))
+          if (s.isDirectory()) pkgDirs.push([`${e.name}/${s.name}`, path.join(nmDir, e.name, s.name)]);
       } else {
         pkgDirs.push([e.name, path.join(nmDir, e.name)]);
       }
       for (const [name, dir] of pkgDirs) {
         if (name === pkgName || (scope && name === `${scope}/${base}`)) {
           const pj = readJson(path.join(dir, 'package.json'));
-          if (pj) found.push({dir, version: pj.version});
+          if (pj) found.push({ dir, version: pj.version });
         }
         walk(path.join(dir, 'node_modules'), depth + 1);
       }
@@ -202,13 +214,7 @@ function findPackageCopies(pkgName) {
   for (const pattern of ws) {
     const m = /^(.*)\/\*$/.exec(pattern);
     const dirs = m
-      ? (() => {
-          try {
-            return fs.readdirSync(path.join(ROOT, m[1])).map((d) => path.join(ROOT, m[1], d));
-          } catch {
-            return [];
-          }
-        })()
+      ? readdirSafe(path.join(ROOT, m[1])).map((d) => path.join(ROOT, m[1], d.name))
       : [path.join(ROOT, pattern)];
     for (const d of dirs) walk(path.join(d, 'node_modules'), 0);
   }
@@ -236,7 +242,7 @@ function wheelInfo(p) {
   const name = path.basename(p);
   const m = /^(tensorflow(?:_cpu)?)-(\d+)\.(\d+)\.(\d+)[^-]*-[^-]+-[^-]+-(.+)\.whl$/.exec(name);
   if (!m) return null;
-  return {path: p, name, dist: m[1], version: [+m[2], +m[3], +m[4]], platform: m[5]};
+  return { path: p, name, dist: m[1], version: [+m[2], +m[3], +m[4]], platform: m[5] };
 }
 
 function wheelUsable(info) {
@@ -248,15 +254,28 @@ function findWheel(explicit) {
   if (explicit) {
     const p = path.resolve(explicit);
     if (!fs.existsSync(p) || !fs.statSync(p).isFile()) throw new Unavailable(`wheel not found: ${p}`);
-    return {path: p, name: path.basename(p), ...(wheelInfo(p) || {})};
+    return { path: p, name: path.basename(p), ...(wheelInfo(p) || {}) };
   }
   const cands = [];
   for (const dir of SEARCH_DIRS) {
     if (!fs.existsSync(dir)) continue;
     const res = spawnSync(
       'find',
-      [dir, '-maxdepth', '6', '-type', 'f', '(', '-name', 'tensorflow_cpu-*.whl', '-o', '-name', 'tensorflow-*.whl', ')'],
-      {encoding: 'utf8', timeout: 20000, stdio: ['ignore', 'pipe', 'ignore']},
+      [
+        dir,
+        '-maxdepth',
+        '6',
+        '-type',
+        'f',
+        '(',
+        '-name',
+        'tensorflow_cpu-*.whl',
+        '-o',
+        '-name',
+        'tensorflow-*.whl',
+        ')',
+      ],
+      { encoding: 'utf8', timeout: 20000, stdio: ['ignore', 'pipe', 'ignore'] },
     );
     for (const line of (res.stdout || '').split('\n')) {
       const info = line && wheelInfo(line.trim());
@@ -265,7 +284,8 @@ function findWheel(explicit) {
   }
   if (!cands.length) return null;
   // Prefer tensorflow_cpu, then newest version.
-  const cmpVer = (a, b) => a.version[0] - b.version[0] || a.version[1] - b.version[1] || a.version[2] - b.version[2];
+  const cmpVer = (a, b) =>
+    a.version[0] - b.version[0] || a.version[1] - b.version[1] || a.version[2] - b.version[2];
   cands.sort((a, b) => (a.dist === b.dist ? cmpVer(b, a) : a.dist === 'tensorflow_cpu' ? -1 : 1));
   return cands[0];
 }
@@ -303,7 +323,7 @@ function zipList(whl) {
 
 function zipExtract(whl, names, dest) {
   if (!names.length) return;
-  fs.mkdirSync(dest, {recursive: true});
+  fs.mkdirSync(dest, { recursive: true });
   const tool = zipTool();
   if (tool === 'unzip') {
     // unzip treats member names as wildcards; escape the special chars.
@@ -360,7 +380,11 @@ function extractDeps(wheel) {
     const missing = new Set();
     let pending = [...wanted];
     while (pending.length) {
-      zipExtract(wheel.path, pending.map((h) => WHEEL_INCLUDE_PREFIX + h), staging);
+      zipExtract(
+        wheel.path,
+        pending.map((h) => WHEEL_INCLUDE_PREFIX + h),
+        staging,
+      );
       const next = new Set();
       for (const h of pending) {
         done.add(h);
@@ -380,7 +404,7 @@ function extractDeps(wheel) {
 
     // Lay out deps/ : include/<headers>, lib/<libs + names binding.gyp & install.js expect>.
     const newDeps = path.join(staging, 'deps');
-    fs.mkdirSync(path.join(newDeps, 'lib'), {recursive: true});
+    fs.mkdirSync(path.join(newDeps, 'lib'), { recursive: true });
     fs.renameSync(path.join(staging, 'tensorflow', 'include'), path.join(newDeps, 'include'));
     for (const lib of WHEEL_LIBS) {
       fs.renameSync(path.join(staging, lib), path.join(newDeps, 'lib', path.basename(lib)));
@@ -395,18 +419,21 @@ function extractDeps(wheel) {
       [`libtensorflow.so.${ltf}`]: 'libtensorflow_cc.so.2',
       [`libtensorflow_framework.so.${ltf}`]: 'libtensorflow_framework.so.2',
     };
-    for (const [name, target] of Object.entries(links)) fs.symlinkSync(target, path.join(newDeps, 'lib', name));
+    for (const [name, target] of Object.entries(links))
+      fs.symlinkSync(target, path.join(newDeps, 'lib', name));
     fs.writeFileSync(
       path.join(newDeps, '.hashlayers-offline.json'),
       JSON.stringify(markerFor(wheel), null, 2) + '\n',
     );
 
     // Swap in atomically-ish.
-    if (fs.existsSync(DEPS)) fs.rmSync(DEPS, {recursive: true, force: true});
+    if (fs.existsSync(DEPS)) fs.rmSync(DEPS, { recursive: true, force: true });
     fs.renameSync(newDeps, DEPS);
-    log(`deps ready: ${done.size} C API headers (${missing.size} C++-only includes skipped), libs in ${path.relative(ROOT, DEPS_LIB)}`);
+    log(
+      `deps ready: ${done.size} C API headers (${missing.size} C++-only includes skipped), libs in ${path.relative(ROOT, DEPS_LIB)}`,
+    );
   } finally {
-    fs.rmSync(staging, {recursive: true, force: true});
+    fs.rmSync(staging, { recursive: true, force: true });
   }
 }
 
@@ -419,7 +446,13 @@ function readLibtensorflowVersionFromConstants() {
 
 function markerFor(wheel) {
   const st = fs.statSync(wheel.path);
-  return {format: MARKER_FORMAT, wheel: wheel.name, wheelPath: wheel.path, size: st.size, mtimeMs: Math.round(st.mtimeMs)};
+  return {
+    format: MARKER_FORMAT,
+    wheel: wheel.name,
+    wheelPath: wheel.path,
+    size: st.size,
+    mtimeMs: Math.round(st.mtimeMs),
+  };
 }
 
 function depsUpToDate(wheel) {
@@ -454,27 +487,38 @@ function napiBuildVersion() {
   const nodeNapi = Number(process.versions.napi);
   const usable = supported.filter((v) => v <= nodeNapi);
   if (!usable.length) throw new Unavailable(`node N-API ${nodeNapi} not compatible with ${supported}`);
-  return {version: Math.max(...usable), modulePath: pj.binary.module_path, moduleName: pj.binary.module_name};
+  return {
+    version: Math.max(...usable),
+    modulePath: pj.binary.module_path,
+    moduleName: pj.binary.module_name,
+  };
 }
 
 function addonPath() {
-  const {version, modulePath, moduleName} = napiBuildVersion();
-  return path.join(PKG_DIR, modulePath.replace('{napi_build_version}', String(version)), `${moduleName}.node`);
+  const { version, modulePath, moduleName } = napiBuildVersion();
+  return path.join(
+    PKG_DIR,
+    modulePath.replace('{napi_build_version}', String(version)),
+    `${moduleName}.node`,
+  );
 }
 
 function addonUpToDate() {
   const addon = addonPath();
   if (!fs.existsSync(addon)) return false;
-  const marker = fs.statSync(MARKER, {throwIfNoEntry: false});
+  const marker = fs.statSync(MARKER, { throwIfNoEntry: false });
   return !marker || fs.statSync(addon).mtimeMs >= marker.mtimeMs;
 }
 
 function findNodeGyp() {
   const cands = [
     process.env.npm_config_node_gyp,
-    path.join(path.dirname(path.dirname(process.execPath)), 'lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js'),
+    path.join(
+      path.dirname(path.dirname(process.execPath)),
+      'lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js',
+    ),
   ];
-  const npmBin = spawnSync('sh', ['-c', 'command -v npm'], {encoding: 'utf8'}).stdout?.trim();
+  const npmBin = spawnSync('sh', ['-c', 'command -v npm'], { encoding: 'utf8' }).stdout?.trim();
   if (npmBin) {
     const real = fs.realpathSync(npmBin); // .../npm/bin/npm-cli.js
     cands.push(path.join(path.dirname(path.dirname(real)), 'node_modules/node-gyp/bin/node-gyp.js'));
@@ -484,7 +528,7 @@ function findNodeGyp() {
 
 function buildAddon() {
   const preGyp = path.join(resolvePkgDir('@mapbox/node-pre-gyp', PKG_DIR), 'bin', 'node-pre-gyp');
-  const env = {...process.env};
+  const env = { ...process.env };
   // Use local node headers (no download of node headers from nodejs.org).
   if (!env.npm_config_nodedir) {
     const nodedir = path.dirname(path.dirname(process.execPath)); // /usr for /usr/bin/node
@@ -493,7 +537,9 @@ function buildAddon() {
   const nodeGyp = findNodeGyp();
   if (nodeGyp) env.npm_config_node_gyp = nodeGyp;
   env.PATH = `${path.join(NM, '.bin')}${path.delimiter}${env.PATH}`;
-  log(`building addon (node-pre-gyp install --build-from-source, nodedir=${env.npm_config_nodedir ?? 'default'}) ...`);
+  log(
+    `building addon (node-pre-gyp install --build-from-source, nodedir=${env.npm_config_nodedir ?? 'default'}) ...`,
+  );
   // `--build-from-source` rather than scripts/install.js: install.js passes
   // --fallback-to-build, which first tries to download a prebuilt addon.
   const res = run(process.execPath, [preGyp, 'install', '--build-from-source', '--loglevel=warn'], {
@@ -527,7 +573,6 @@ console.log('__VERIFY__' + JSON.stringify({
   tfVersion: tf.backend().binding.TF_Version,
   tfjsNode: tf.version['tfjs-node'],
   tfjsCore: tf.version['tfjs-core'],
-  coreDir: require.resolve('@tensorflow/tfjs-core'),
 }));
 `;
 
@@ -536,17 +581,21 @@ function verify() {
   // addon imports at load time, so a C API mismatch fails here, not later.
   const res = run(process.execPath, ['-e', VERIFY_SRC], {
     cwd: ROOT,
-    env: {...process.env, LD_BIND_NOW: '1', TF_CPP_MIN_LOG_LEVEL: process.env.TF_CPP_MIN_LOG_LEVEL ?? '2'},
+    env: { ...process.env, LD_BIND_NOW: '1', TF_CPP_MIN_LOG_LEVEL: process.env.TF_CPP_MIN_LOG_LEVEL ?? '2' },
     allowFail: true,
   });
   const line = (res.stdout || '').split('\n').find((l) => l.startsWith('__VERIFY__'));
   if (res.status !== 0 || !line) {
-    return {ok: false, detail: `${(res.stdout || '').slice(-3000)}\n${(res.stderr || '').slice(-3000)}`};
+    return { ok: false, detail: `${(res.stdout || '').slice(-3000)}\n${(res.stderr || '').slice(-3000)}` };
   }
   const info = JSON.parse(line.slice('__VERIFY__'.length));
-  const printed = res.stdout.split('\n').filter((l) => !l.startsWith('__VERIFY__')).join('\n').trim();
+  const printed = res.stdout
+    .split('\n')
+    .filter((l) => !l.startsWith('__VERIFY__'))
+    .join('\n')
+    .trim();
   const ok = info.backend === 'tensorflow' && info.values.length === 4 && info.values.every((v) => v === 2);
-  return {ok, info, printed, detail: ok ? '' : `unexpected result: ${line}\n${res.stderr}`};
+  return { ok, info, printed, detail: ok ? '' : `unexpected result: ${line}\n${res.stderr}` };
 }
 
 // ---------------------------------------------------------------------------
@@ -561,16 +610,24 @@ function main() {
     throw new Unavailable(`unsupported platform ${process.platform}-${process.arch} (need linux-x64)`);
   }
 
-  const installed = time('npm install', ensureTfjsNodeInstalled);
-  time('tfjs-core check', checkSingleTfjsCore);
-
-  // Fast path: everything present and working -> no wheel needed.
-  if (!force && !installed && depsComplete() && addonUpToDate() && (!explicitWheel || depsUpToDate(findWheel(explicitWheel)))) {
+  // Fast path: package, deps/ and addon present and working -> no wheel needed.
+  // (An explicitly given wheel must be the one deps/ came from; a missing one is ignored here.)
+  const explicitOk = () => {
+    if (!explicitWheel) return true;
+    if (!fs.existsSync(explicitWheel)) {
+      log(`warning: wheel ${explicitWheel} not found; checking the existing install`);
+      return true;
+    }
+    return depsUpToDate(findWheel(explicitWheel));
+  };
+  if (!force && tfjsNodeInstalled() && depsComplete() && addonUpToDate() && explicitOk()) {
+    time('tfjs-core check', checkSingleTfjsCore);
     const v = time('verify', verify);
     if (v.ok) return finish(v, 'already installed');
     log('existing install failed verification, reinstalling deps + addon');
   }
 
+  // Find the wheel before touching node_modules, so "unavailable" leaves no half-installed package.
   const wheel = time('find wheel', () => findWheel(explicitWheel));
   if (!wheel) {
     throw new Unavailable(
@@ -580,6 +637,9 @@ function main() {
     );
   }
   log(`using wheel ${wheel.path}`);
+
+  time('npm install', ensureTfjsNodeInstalled);
+  time('tfjs-core check', checkSingleTfjsCore);
 
   let rebuilt = false;
   if (force || !depsUpToDate(wheel)) {
@@ -617,7 +677,8 @@ try {
     console.error(`[tfjs-node-offline] tfjs-node unavailable: ${err.message}`);
     process.exitCode = EXIT_UNAVAILABLE;
   } else {
-    console.error(`[tfjs-node-offline] FAILED: ${err.stack || err.message}`);
+    const detail = process.env.HASHLAYERS_DEBUG ? err.stack : err.message;
+    console.error(`[tfjs-node-offline] FAILED: ${detail}`);
     process.exitCode = EXIT_FAIL;
   }
 }

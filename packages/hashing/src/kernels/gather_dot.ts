@@ -1,11 +1,38 @@
 import { KernelSpec } from './kernel_spec.js';
 
-function checkCandidate(c: number, numItems: number, i: number, j: number): void {
-  if (c >= numItems || c < -1) {
-    throw new Error(
-      `candidates: expected item ids in [0, ${numItems}) or -1 for padding, got ${c} at [${i}, ${j}]`,
-    );
+/** Validates every candidate id before any arithmetic (kept out of the hot loops). */
+function checkCandidates(candidates: ArrayLike<number>, width: number, numItems: number): void {
+  for (let p = 0; p < candidates.length; p++) {
+    const c = candidates[p];
+    if (c >= numItems || c < -1) {
+      const i = Math.floor(p / width);
+      throw new Error(
+        `candidates: expected item ids in [0, ${numItems}) or -1 for padding, got ${c} at [${i}, ${p - i * width}]`,
+      );
+    }
   }
+}
+
+/** a[ao .. ao+dim) · b[bo .. bo+dim), four independent accumulators (breaks the add dependency chain). */
+function dot(a: ArrayLike<number>, ao: number, b: ArrayLike<number>, bo: number, dim: number): number {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let k = 0;
+  for (; k + 3 < dim; k += 4) {
+    s0 += a[ao + k] * b[bo + k];
+    s1 += a[ao + k + 1] * b[bo + k + 1];
+    s2 += a[ao + k + 2] * b[bo + k + 2];
+    s3 += a[ao + k + 3] * b[bo + k + 3];
+  }
+  for (; k < dim; k++) s0 += a[ao + k] * b[bo + k];
+  return s0 + s1 + (s2 + s3);
+}
+
+/** out[oo .. oo+dim) += g · src[so .. so+dim). */
+function axpy(out: Float32Array | Int32Array, oo: number, g: number, src: ArrayLike<number>, so: number, dim: number): void {
+  for (let k = 0; k < dim; k++) out[oo + k] += g * src[so + k];
 }
 
 /**
@@ -19,19 +46,12 @@ export const gatherDotKernel: KernelSpec<Record<string, never>> = {
   compute({ queries, items, candidates }, [out], shapes) {
     const [batch, width] = shapes.candidates;
     const [numItems, dim] = shapes.items;
+    checkCandidates(candidates, width, numItems);
     for (let i = 0; i < batch; i++) {
       const q = i * dim;
       for (let j = 0; j < width; j++) {
         const c = candidates[i * width + j];
-        checkCandidate(c, numItems, i, j);
-        if (c < 0) {
-          out[i * width + j] = 0;
-          continue;
-        }
-        const w = c * dim;
-        let s = 0;
-        for (let k = 0; k < dim; k++) s += queries[q + k] * items[w + k];
-        out[i * width + j] = s;
+        out[i * width + j] = c < 0 ? 0 : dot(queries, q, items, c * dim, dim);
       }
     }
   },
@@ -45,16 +65,13 @@ export const gatherWeightedSumKernel: KernelSpec<Record<string, never>> = {
   compute({ weights, items, candidates }, [out], shapes) {
     const [batch, width] = shapes.candidates;
     const [numItems, dim] = shapes.items;
+    checkCandidates(candidates, width, numItems);
     out.fill(0);
     for (let i = 0; i < batch; i++) {
-      const o = i * dim;
       for (let j = 0; j < width; j++) {
         const c = candidates[i * width + j];
-        checkCandidate(c, numItems, i, j);
         const g = weights[i * width + j];
-        if (c < 0 || g === 0) continue;
-        const w = c * dim;
-        for (let k = 0; k < dim; k++) out[o + k] += g * items[w + k];
+        if (c >= 0 && g !== 0) axpy(out, i * dim, g, items, c * dim, dim);
       }
     }
   },
@@ -76,16 +93,13 @@ export const scatterOuterAddKernel: KernelSpec<ScatterOuterAddAttrs> = {
   compute({ weights, queries, candidates }, [out], shapes, { numItems }) {
     const [batch, width] = shapes.candidates;
     const dim = shapes.queries[1];
+    checkCandidates(candidates, width, numItems);
     out.fill(0);
     for (let i = 0; i < batch; i++) {
-      const q = i * dim;
       for (let j = 0; j < width; j++) {
         const c = candidates[i * width + j];
-        checkCandidate(c, numItems, i, j);
         const g = weights[i * width + j];
-        if (c < 0 || g === 0) continue;
-        const w = c * dim;
-        for (let k = 0; k < dim; k++) out[w + k] += g * queries[q + k];
+        if (c >= 0 && g !== 0) axpy(out, c * dim, g, queries, i * dim, dim);
       }
     }
   },

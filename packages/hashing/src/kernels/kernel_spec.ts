@@ -113,7 +113,8 @@ export const wasmAdapter: BackendAdapter = {
 
 interface NodeBackendLike {
   readSync(dataId: object): TypedArray;
-  makeTensorInfo(shape: number[], dtype: string, values: TypedArray): TensorInfoLike;
+  /** NodeJSKernelBackend has no makeTensorInfo: write() returns a dataId (refCount 1, uploaded lazily). */
+  write(values: TypedArray, shape: number[], dtype: string): object;
 }
 
 /**
@@ -135,7 +136,7 @@ export const tensorflowAdapter: BackendAdapter = {
     const outSpecs = spec.outputs(shapes, attrs);
     const outs = outSpecs.map(allocate);
     spec.compute(arrays, outs, shapes, attrs);
-    return outSpecs.map((o, i) => b.makeTensorInfo(o.shape, o.dtype, outs[i]));
+    return outSpecs.map((o, i) => ({ dataId: b.write(outs[i], o.shape, o.dtype), shape: o.shape, dtype: o.dtype }));
   },
 };
 

@@ -41,23 +41,33 @@ function findBucket(keys: Int32Array, lo: number, hi: number, key: number): numb
   return lo;
 }
 
-/** Scratch buffers reused across calls (one per numItems). */
+/** Scratch buffers reused across calls (grown on demand). */
 let scratchCount = new Int32Array(0);
+let scratchTouched = new Int32Array(0);
+let scratchKeys = new Float64Array(0);
+const ID_SPACE = 1 << 23;
 
 /**
  * The union of the query's buckets over all tables; candidates ordered by
  * hit count (desc), then by item id (asc) so results are deterministic.
+ * Sorting packs (tables − hits, id) into one float64 key and uses the native
+ * numeric sort of a typed array (no comparator calls).
  */
 export function retrieve(codes: Int32Array, batch: number, t: BucketTables, opts: RetrieveOptions): Candidates {
   const { tables, numItems, keyStart, keys, offsets, ids } = t;
-  if (scratchCount.length < numItems) scratchCount = new Int32Array(numItems);
+  if (scratchCount.length < numItems) {
+    scratchCount = new Int32Array(numItems);
+    scratchTouched = new Int32Array(numItems);
+    scratchKeys = new Float64Array(numItems);
+  }
   const count = scratchCount;
-  const touched: number[] = [];
-  const outIds: number[] = [];
-  const outHits: number[] = [];
+  const touched = scratchTouched;
+  let outIds = new Int32Array(Math.max(16, batch * Math.min(opts.maxCandidates, 64)));
+  let outHits = new Int32Array(outIds.length);
+  let total = 0;
   const outOffsets = new Int32Array(batch + 1);
   for (let i = 0; i < batch; i++) {
-    touched.length = 0;
+    let nTouched = 0;
     for (let l = 0; l < tables; l++) {
       const code = codes[i * tables + l];
       const lo = keyStart[l];
@@ -66,21 +76,38 @@ export function retrieve(codes: Int32Array, batch: number, t: BucketTables, opts
       if (b >= hi || keys[b] !== code) continue;
       for (let p = offsets[b]; p < offsets[b + 1]; p++) {
         const id = ids[p];
-        if (count[id] === 0) touched.push(id);
+        if (count[id] === 0) touched[nTouched++] = id;
         count[id]++;
       }
     }
-    const kept = touched.filter((id) => count[id] >= opts.minTableHits);
-    kept.sort((a, b) => count[b] - count[a] || a - b);
-    const n = Math.min(kept.length, opts.maxCandidates);
-    for (let k = 0; k < n; k++) {
-      outIds.push(kept[k]);
-      outHits.push(count[kept[k]]);
+    let nKept = 0;
+    for (let k = 0; k < nTouched; k++) {
+      const id = touched[k];
+      const h = count[id];
+      if (h >= opts.minTableHits) scratchKeys[nKept++] = (tables - h) * ID_SPACE + id;
+      count[id] = 0;
     }
-    for (const id of touched) count[id] = 0;
-    outOffsets[i + 1] = outIds.length;
+    const kept = scratchKeys.subarray(0, nKept);
+    kept.sort();
+    const n = Math.min(nKept, opts.maxCandidates);
+    if (total + n > outIds.length) {
+      const grown = Math.max(outIds.length * 2, total + n);
+      const a = new Int32Array(grown);
+      a.set(outIds.subarray(0, total));
+      outIds = a;
+      const h = new Int32Array(grown);
+      h.set(outHits.subarray(0, total));
+      outHits = h;
+    }
+    for (let k = 0; k < n; k++) {
+      const hitsBack = Math.floor(kept[k] / ID_SPACE);
+      outIds[total] = kept[k] - hitsBack * ID_SPACE;
+      outHits[total] = tables - hitsBack;
+      total++;
+    }
+    outOffsets[i + 1] = total;
   }
-  return { ids: Int32Array.from(outIds), offsets: outOffsets, hits: Int32Array.from(outHits) };
+  return { ids: outIds.slice(0, total), offsets: outOffsets, hits: outHits.slice(0, total) };
 }
 
 export interface RetrievePaddedAttrs extends RetrieveOptions {
