@@ -33,15 +33,15 @@ describeBackends('gatherDot', () => {
     return { scores, dq, di };
   };
 
-  it('equals the exact scores and their gradients', () => {
+  it.each(['kernel', 'native'] as const)('equals the exact scores and their gradients (%s path)', (path) => {
     const q = tf.tensor2d(qv, [batch, dim]);
     const it_ = tf.tensor2d(iv, [numItems, dim]);
     const c = tf.tensor2d(cv, [batch, width], 'int32');
     const dy = tf.tensor2d(dyv, [batch, width]);
     const r = ref();
-    const scores = gatherDot(q, it_, c);
+    const scores = gatherDot(q, it_, c, { path });
     expect(Array.from(scores.dataSync())).toEqual(Array.from(r.scores).map((v) => expect.closeTo(v, 4)));
-    const g = tf.grads((a: tf.Tensor, b: tf.Tensor) => gatherDot(a as tf.Tensor2D, b as tf.Tensor2D, c));
+    const g = tf.grads((a: tf.Tensor, b: tf.Tensor) => gatherDot(a as tf.Tensor2D, b as tf.Tensor2D, c, { path }));
     const [gq, gi] = g([q, it_], dy);
     expect(Array.from(gq.dataSync())).toEqual(Array.from(r.dq).map((v) => expect.closeTo(v, 4)));
     expect(Array.from(gi.dataSync())).toEqual(Array.from(r.di).map((v) => expect.closeTo(v, 4)));
@@ -68,6 +68,7 @@ describeBackends('gatherDot', () => {
     const it_ = tf.tensor2d(iv, [numItems, dim]);
     const c = tf.tensor2d(cv, [batch, width], 'int32');
     expectNoLeak(() => gatherDot(q, it_, c).dispose());
+    expectNoLeak(() => gatherDot(q, it_, c, { path: 'native' }).dispose());
     expectNoLeak(() => {
       const grads = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(gatherDot(a as tf.Tensor2D, b as tf.Tensor2D, c)))([q, it_]);
       tf.dispose(grads);
@@ -82,6 +83,7 @@ describeBackends('gatherDot', () => {
     const float = tf.zeros([batch, 2]) as tf.Tensor2D;
     const before = tf.memory().numTensors;
     expect(() => gatherDot(q, it_, bad)).toThrow(/candidates: expected item ids in \[0, 20\) or -1 for padding, got 20 at \[0, 0\]/);
+    expect(() => gatherDot(q, it_, bad, { path: 'native' })).toThrow(/candidates: expected item ids in \[0, 20\) or -1 for padding, got 20 at \[0, 0\]/);
     expect(() => gatherDot(q, it_, float)).toThrow(/candidates: expected dtype int32, got float32/);
     const wide = tf.zeros([batch, dim + 1]) as tf.Tensor2D;
     expect(() => gatherDot(wide, it_, bad)).toThrow(/queries: expected 7 columns, got shape \[5, 8\]/);
