@@ -1,0 +1,438 @@
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import type { DisposeResult, LayerArgs } from '@tensorflow/tfjs-layers/dist/engine/topology';
+import type { Initializer } from '@tensorflow/tfjs-layers/dist/initializers';
+import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types';
+import {
+  DWTAHash,
+  HashFamily,
+  HashIndex,
+  RebuildReport,
+  SeededRandom,
+  SimHash,
+  WTAHash,
+  assertInt,
+  assertOneOf,
+  fail,
+} from '@hashlayers/hashing';
+import { buildCandidates, CandidateBatch } from '../candidates.js';
+import { candidateLogits, candidateSoftmaxLoss } from '../ops/candidate_softmax.js';
+
+export type InitializerName = 'glorotUniform' | 'glorotNormal' | 'heNormal' | 'zeros' | 'randomNormal';
+type LayerVariable = ReturnType<tfl.layers.Layer['addWeight']>;
+
+export interface LSHSoftmaxArgs extends LayerArgs {
+  /** Number of classes. */
+  units: number;
+  /** Hash of the class vectors [w; b] and queries [h; 1]: 'wta' (default, as in arXiv 1412.7479), 'dwta' (sparse activations), 'simhash'. */
+  hash?: 'wta' | 'dwta' | 'simhash';
+  /** L, hash tables (default 16). */
+  tables?: number;
+  /** WTA/DWTA: entries compared per code (default 8). */
+  window?: number;
+  /** WTA/DWTA: codes per table (default 3, i.e. 9-bit buckets with window 8). */
+  band?: number;
+  /** SimHash: bits per table (default 10). */
+  bits?: number;
+  /** At most this many retrieved classes per query, most table hits first (default min(units, 1024)). */
+  maxCandidates?: number;
+  /** Uniform samples of the classes outside the retrieved set, for the LSH-softmax tail estimate (default 0). */
+  uniformSamples?: number;
+  /** Rows with fewer retrieved classes use every class (exact fallback; default 1: only rows with none). */
+  exactBelow?: number;
+  seed?: number;
+  useBias?: boolean;
+  kernelInitializer?: InitializerName;
+  biasInitializer?: InitializerName;
+  /** 'lsh' (default): candidates in training and inference. 'full': exact softmax (compatibility, baselines). */
+  mode?: 'lsh' | 'full';
+}
+
+export interface TopK {
+  /** [batch, k] int32 class ids, best first. */
+  indices: tf.Tensor2D;
+  /** [batch, k] probabilities normalised over the row's candidate set. */
+  values: tf.Tensor2D;
+  /** Retrieved classes per query (before fallback). */
+  candidatesPerQuery: Int32Array;
+  /** Queries answered exactly (fewer than exactBelow candidates). */
+  exactRows: number;
+}
+
+export interface TrainingStats {
+  /** Mean classes in the softmax of a row (labels, retrieved, tail samples). */
+  meanSetSize: number;
+  meanRetrieved: number;
+  exactRows: number;
+}
+
+function makeInitializer(name: InitializerName, seed: number | undefined): Initializer {
+  switch (name) {
+    case 'glorotUniform':
+      return tfl.initializers.glorotUniform({ seed });
+    case 'glorotNormal':
+      return tfl.initializers.glorotNormal({ seed });
+    case 'heNormal':
+      return tfl.initializers.heNormal({ seed });
+    case 'zeros':
+      return tfl.initializers.zeros();
+    case 'randomNormal':
+      return tfl.initializers.randomNormal({ mean: 0, stddev: 0.05, seed });
+    default:
+      return fail('initializer', "'glorotUniform', 'glorotNormal', 'heNormal', 'zeros' or 'randomNormal'", name);
+  }
+}
+
+/**
+ * A softmax output layer over many classes that computes logits only for
+ * the classes its hash tables retrieve (Vijayanarasimhan, Shlens, Monga,
+ * Yagnik, "Deep Networks With Large Output Spaces", arXiv 1412.7479).
+ *
+ * - Called on `[features, labels]` (a two-input model) it returns the
+ *   per-example softmax cross-entropy over labels ∪ retrieved ∪ tail samples,
+ *   [batch, 1]: compile with `lshSoftmaxLoss` and `model.fit` trains at a
+ *   cost set by the candidates, never materialising [batch, units].
+ * - Called on `features` it returns full-width probabilities [batch, units]:
+ *   non-zero only for candidates in 'lsh' mode, the exact softmax in 'full' mode.
+ * - `topK(features, k)` is the fast inference path.
+ *
+ * The kernel is stored one row per class, [units, inputDim] (the transpose of
+ * a Dense kernel), so candidate rows are contiguous. The hash codes of the
+ * classes are a non-trainable int32 weight, so `model.save` /
+ * `tf.loadLayersModel` restore the index exactly.
+ */
+export class LSHSoftmax extends tfl.layers.Layer {
+  static className = 'LSHSoftmax';
+  readonly units: number;
+  readonly hash: 'wta' | 'dwta' | 'simhash';
+  readonly tables: number;
+  readonly window: number;
+  readonly band: number;
+  readonly bits: number;
+  readonly maxCandidates: number;
+  readonly uniformSamples: number;
+  readonly exactBelow: number;
+  readonly seed: number;
+  readonly useBias: boolean;
+  readonly kernelInitializer: InitializerName;
+  readonly biasInitializer: InitializerName;
+  mode: 'lsh' | 'full';
+  kernel: LayerVariable | null = null;
+  bias: LayerVariable | null = null;
+  codes: LayerVariable | null = null;
+  /** Statistics of the last training step. */
+  lastTrainingStats: TrainingStats | null = null;
+  private index: HashIndex | null = null;
+  private codesDataId: object | null = null;
+  private rng: SeededRandom;
+
+  constructor(args: LSHSoftmaxArgs) {
+    super(args);
+    this.units = assertInt('units', args.units, 2);
+    this.hash = assertOneOf('hash', args.hash ?? 'wta', ['wta', 'dwta', 'simhash']);
+    this.tables = assertInt('tables', args.tables ?? 16, 1, 4096);
+    this.window = assertInt('window', args.window ?? 8, 2, 1 << 16);
+    this.band = assertInt('band', args.band ?? 3, 1, 30);
+    this.bits = assertInt('bits', args.bits ?? 10, 1, 30);
+    this.maxCandidates = assertInt('maxCandidates', args.maxCandidates ?? Math.min(this.units, 1024), 1);
+    this.uniformSamples = assertInt('uniformSamples', args.uniformSamples ?? 0, 0);
+    this.exactBelow = assertInt('exactBelow', args.exactBelow ?? 1, 0);
+    this.seed = assertInt('seed', args.seed ?? 0, 0, 0xffffffff);
+    this.useBias = args.useBias ?? true;
+    this.kernelInitializer = args.kernelInitializer ?? 'glorotUniform';
+    this.biasInitializer = args.biasInitializer ?? 'zeros';
+    makeInitializer(this.kernelInitializer, 0);
+    makeInitializer(this.biasInitializer, 0);
+    this.mode = assertOneOf('mode', args.mode ?? 'lsh', ['lsh', 'full']);
+    this.rng = new SeededRandom(this.seed + 1);
+    this.supportsMasking = false;
+  }
+
+  private featureShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape {
+    return (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tfl.Shape;
+  }
+
+  override build(inputShape: tfl.Shape | tfl.Shape[]): void {
+    const shape = this.featureShape(inputShape);
+    const dim = shape[shape.length - 1];
+    if (shape.length !== 2 || dim == null) fail('input shape', '[batch, features]', `[${shape.join(', ')}]`);
+    this.kernel = this.addWeight('kernel', [this.units, dim], 'float32', makeInitializer(this.kernelInitializer, this.seed), undefined, true);
+    if (this.useBias) {
+      this.bias = this.addWeight('bias', [this.units], 'float32', makeInitializer(this.biasInitializer, this.seed), undefined, true);
+    }
+    this.codes = this.addWeight('hash_codes', [this.units, this.tables], 'int32', tfl.initializers.zeros(), undefined, false);
+    this.built = true;
+    this.buildIndex();
+  }
+
+  /** The hash family for class vectors of `dim` features (bias folded in, MIPS transform for SimHash). */
+  private makeFamily(dim: number): HashFamily {
+    const extra = (this.useBias ? 1 : 0) + (this.hash === 'simhash' ? 1 : 0);
+    const inputDim = dim + extra;
+    if (this.hash === 'simhash') return new SimHash({ inputDim, tables: this.tables, bits: this.bits, seed: this.seed });
+    const opts = { inputDim, tables: this.tables, window: Math.min(this.window, inputDim), band: this.band, seed: this.seed };
+    return this.hash === 'dwta' ? new DWTAHash(opts) : new WTAHash(opts);
+  }
+
+  private indexOptions() {
+    return { foldBias: this.useBias, transform: this.hash === 'simhash' ? ('mips' as const) : ('none' as const) };
+  }
+
+  private requireBuilt(): { kernel: LayerVariable; codes: LayerVariable } {
+    if (this.kernel == null || this.codes == null) fail('LSHSoftmax', 'a built layer (call it on an input first)', 'an unbuilt layer');
+    return { kernel: this.kernel, codes: this.codes };
+  }
+
+  /** Hashes every class vector from scratch and stores the codes. */
+  buildIndex(): void {
+    const { kernel } = this.requireBuilt();
+    const w = kernel.read() as tf.Tensor2D;
+    const index = new HashIndex(this.makeFamily(w.shape[1]), this.indexOptions());
+    index.build(w, this.bias?.read() as tf.Tensor1D | undefined);
+    this.index?.family.dispose();
+    this.index = index;
+    this.storeCodes();
+  }
+
+  private storeCodes(): void {
+    const { codes } = this.requireBuilt();
+    const t = (this.index as HashIndex).toTensors().codes;
+    codes.write(t);
+    t.dispose();
+    this.codesDataId = codes.read().dataId;
+  }
+
+  /** The index, restored from the codes weight when it was replaced (loadLayersModel, setWeights). */
+  getIndex(): HashIndex {
+    const { kernel, codes } = this.requireBuilt();
+    const v = codes.read();
+    if (this.index == null || v.dataId !== this.codesDataId) {
+      const family = this.makeFamily(kernel.shape[1] as number);
+      this.index?.family.dispose();
+      this.index = HashIndex.fromTensors(family, { codes: v as tf.Tensor2D }, this.indexOptions());
+      this.codesDataId = v.dataId;
+    }
+    return this.index;
+  }
+
+  /**
+   * Re-hashes the class vectors after training moved them; the tables are
+   * rebuilt only when at least `minChangedFraction` of the codes changed.
+   */
+  rehash(opts: { minChangedFraction?: number } = {}): RebuildReport {
+    const { kernel } = this.requireBuilt();
+    const index = this.getIndex();
+    const report = index.rebuild(kernel.read() as tf.Tensor2D, this.bias?.read() as tf.Tensor1D | undefined, opts);
+    if (report.rebuilt) this.storeCodes();
+    return report;
+  }
+
+  override computeOutputShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape {
+    const shape = this.featureShape(inputShape);
+    return Array.isArray(inputShape[0]) ? [shape[0], 1] : [shape[0], this.units];
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: Kwargs): tf.Tensor {
+    const list = Array.isArray(inputs) ? inputs : [inputs];
+    if (list.length > 2) fail('inputs', '[features] or [features, labels]', `${list.length} tensors`);
+    const h = list[0] as tf.Tensor2D;
+    this.checkFeatures(h);
+    if (list.length === 2) return this.trainingLoss(h, list[1]);
+    return this.probabilities(h);
+  }
+
+  private checkFeatures(h: tf.Tensor): void {
+    const { kernel } = this.requireBuilt();
+    const dim = kernel.shape[1];
+    if (!(h instanceof tf.Tensor) || h.rank !== 2 || h.shape[1] !== dim) {
+      fail('features', `a [batch, ${dim}] tensor`, h instanceof tf.Tensor ? `shape [${h.shape.join(', ')}]` : h);
+    }
+  }
+
+  /** Validates labels ([batch] or [batch, 1], integer class ids in [0, units)) and reads them. */
+  readLabels(labels: tf.Tensor, batch: number): Int32Array {
+    if (!(labels instanceof tf.Tensor)) fail('labels', 'a tensor of class ids', labels);
+    const ok = (labels.rank === 1 && labels.shape[0] === batch) || (labels.rank === 2 && labels.shape[0] === batch && labels.shape[1] === 1);
+    if (!ok) fail('labels', `shape [${batch}] or [${batch}, 1]`, `shape [${labels.shape.join(', ')}]`);
+    const v = labels.dataSync();
+    const out = new Int32Array(batch);
+    for (let i = 0; i < batch; i++) {
+      const y = v[i] as number;
+      if (!Number.isInteger(y)) fail('labels', 'integer class ids', `${y} at row ${i}`);
+      if (y < 0 || y >= this.units) fail('labels', `class ids in [0, ${this.units})`, `${y} at row ${i}`);
+      out[i] = y;
+    }
+    return out;
+  }
+
+  private fullLogits(h: tf.Tensor2D): tf.Tensor2D {
+    const { kernel } = this.requireBuilt();
+    return tf.tidy(() => {
+      const z = tf.matMul(h, kernel.read() as tf.Tensor2D, false, true);
+      return (this.bias != null ? tf.add(z, this.bias.read()) : z) as tf.Tensor2D;
+    });
+  }
+
+  /** Candidate sets of the rows of h (labels first when given). */
+  candidates(h: tf.Tensor2D, labels: Int32Array | null, uniformSamples: number): CandidateBatch {
+    const found = this.getIndex().search(h, { maxCandidates: this.maxCandidates });
+    return buildCandidates(found, labels, { units: this.units, exactBelow: this.exactBelow, uniformSamples }, this.rng);
+  }
+
+  private trainingLoss(h: tf.Tensor2D, labels: tf.Tensor): tf.Tensor {
+    const batch = h.shape[0];
+    const y = this.readLabels(labels, batch);
+    const { kernel } = this.requireBuilt();
+    if (this.mode === 'full') {
+      return tf.tidy(() => {
+        const z = this.fullLogits(h);
+        const picked = tf.sum(tf.mul(z, tf.oneHot(tf.tensor1d(y, 'int32'), this.units)), 1, true);
+        return tf.sub(tf.logSumExp(z, 1, true), picked);
+      });
+    }
+    const cb = this.candidates(h, y, this.uniformSamples);
+    let total = 0;
+    let retrieved = 0;
+    for (let i = 0; i < batch; i++) {
+      for (let k = 0; k < cb.width; k++) if (cb.ids[i * cb.width + k] >= 0) total++;
+      retrieved += cb.retrieved[i];
+    }
+    this.lastTrainingStats = { meanSetSize: total / batch, meanRetrieved: retrieved / batch, exactRows: cb.exactRows };
+    return tf.tidy(() => {
+      const cand = tf.tensor2d(cb.ids, [batch, cb.width], 'int32');
+      const lw = tf.tensor2d(cb.logWeights, [batch, cb.width]);
+      const z = candidateLogits(h, kernel.read() as tf.Tensor2D, (this.bias?.read() ?? null) as tf.Tensor1D | null, cand, lw);
+      return candidateSoftmaxLoss(z);
+    });
+  }
+
+  /** Candidate probabilities [batch, width] and the padded candidate ids. */
+  private candidateProbabilities(h: tf.Tensor2D): { probs: tf.Tensor2D; cb: CandidateBatch } {
+    const { kernel } = this.requireBuilt();
+    const cb = this.candidates(h, null, 0);
+    const probs = tf.tidy(() => {
+      const cand = tf.tensor2d(cb.ids, [cb.batch, cb.width], 'int32');
+      const lw = tf.tensor2d(cb.logWeights, [cb.batch, cb.width]);
+      const z = candidateLogits(h, kernel.read() as tf.Tensor2D, (this.bias?.read() ?? null) as tf.Tensor1D | null, cand, lw);
+      return tf.softmax(z) as tf.Tensor2D;
+    });
+    return { probs, cb };
+  }
+
+  /** Full-width probabilities: exact softmax ('full'), or candidates only, normalised over them ('lsh'). */
+  private probabilities(h: tf.Tensor2D): tf.Tensor2D {
+    if (this.mode === 'full') return tf.tidy(() => tf.softmax(this.fullLogits(h)) as tf.Tensor2D);
+    const { probs, cb } = this.candidateProbabilities(h);
+    const p = probs.dataSync();
+    probs.dispose();
+    const out = new Float32Array(cb.batch * this.units);
+    for (let i = 0; i < cb.batch; i++) {
+      for (let k = 0; k < cb.width; k++) {
+        const c = cb.ids[i * cb.width + k];
+        if (c >= 0) out[i * this.units + c] = p[i * cb.width + k];
+      }
+    }
+    return tf.tensor2d(out, [cb.batch, this.units]);
+  }
+
+  /**
+   * The k most probable classes per query from the candidates only (the
+   * exact softmax in 'full' mode). Probabilities are normalised over each
+   * query's candidate set; queries with fewer than `exactBelow` candidates
+   * are answered exactly.
+   */
+  topK(features: tf.Tensor2D, k = 1): TopK {
+    this.checkFeatures(features);
+    assertInt('k', k, 1, this.units);
+    if (this.mode === 'full') {
+      const r = tf.tidy(() => tf.topk(tf.softmax(this.fullLogits(features)), k));
+      return { indices: r.indices as tf.Tensor2D, values: r.values as tf.Tensor2D, candidatesPerQuery: new Int32Array(features.shape[0]).fill(this.units), exactRows: features.shape[0] };
+    }
+    const { probs, cb } = this.candidateProbabilities(features);
+    const kk = Math.min(k, cb.width);
+    const top = tf.topk(probs, kk);
+    const pos = top.indices.dataSync();
+    const vals = top.values.dataSync();
+    tf.dispose([probs, top.indices, top.values]);
+    const ids = new Int32Array(cb.batch * k).fill(-1);
+    const values = new Float32Array(cb.batch * k);
+    for (let i = 0; i < cb.batch; i++) {
+      for (let j = 0; j < kk; j++) {
+        const c = cb.ids[i * cb.width + pos[i * kk + j]];
+        ids[i * k + j] = c;
+        values[i * k + j] = c >= 0 ? vals[i * kk + j] : 0;
+      }
+    }
+    return {
+      indices: tf.tensor2d(ids, [cb.batch, k], 'int32'),
+      values: tf.tensor2d(values, [cb.batch, k]),
+      candidatesPerQuery: cb.retrieved,
+      exactRows: cb.exactRows,
+    };
+  }
+
+  /** Turns a trained Dense softmax (or linear) layer into an LSHSoftmax with the same weights. */
+  static fromDense(dense: tfl.layers.Layer, options: Omit<LSHSoftmaxArgs, 'units' | 'useBias'> = {}): LSHSoftmax {
+    if (dense == null || dense.getClassName() !== 'Dense') fail('dense', 'a Dense layer', dense?.getClassName());
+    const cfg = dense.getConfig();
+    const act = String(cfg.activation ?? 'linear');
+    if (act !== 'softmax' && act !== 'linear') fail('dense.activation', "'softmax' or 'linear'", `'${act}'`);
+    const weights = dense.getWeights();
+    if (weights.length === 0) fail('dense', 'a built Dense layer', 'an unbuilt layer');
+    const [w, b] = weights;
+    const layer = new LSHSoftmax({ ...options, units: w.shape[1] as number, useBias: b != null });
+    layer.build([null, w.shape[0] as number]);
+    const wt = tf.transpose(w);
+    (layer.kernel as LayerVariable).write(wt);
+    wt.dispose();
+    if (b != null) (layer.bias as LayerVariable).write(b);
+    layer.buildIndex();
+    return layer;
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return {
+      ...super.getConfig(),
+      units: this.units,
+      hash: this.hash,
+      tables: this.tables,
+      window: this.window,
+      band: this.band,
+      bits: this.bits,
+      maxCandidates: this.maxCandidates,
+      uniformSamples: this.uniformSamples,
+      exactBelow: this.exactBelow,
+      seed: this.seed,
+      useBias: this.useBias,
+      kernelInitializer: this.kernelInitializer,
+      biasInitializer: this.biasInitializer,
+      mode: this.mode,
+    };
+  }
+
+  /** Frees the weights and the index (also for a layer built by fromDense and never applied). */
+  override dispose(): DisposeResult {
+    this.index?.family.dispose();
+    this.index = null;
+    if (this.inboundNodes.length > 0) return super.dispose();
+    const vars = [this.kernel, this.bias, this.codes].filter((v): v is LayerVariable => v != null);
+    vars.forEach((v) => v.dispose());
+    return { refCountAfterDispose: 0, numDisposedVariables: vars.length };
+  }
+}
+
+tf.serialization.registerClass(LSHSoftmax);
+
+/** Factory in the style of tf.layers.*. */
+export function lshSoftmax(args: LSHSoftmaxArgs): LSHSoftmax {
+  return new LSHSoftmax(args);
+}
+
+/**
+ * The loss to compile a model whose output is an LSHSoftmax called on
+ * [features, labels]: the layer already produced the per-example loss, so
+ * this passes it through (y_true is ignored; feed zeros).
+ */
+export function lshSoftmaxLoss(_yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor {
+  return tf.reshape(yPred, [-1]);
+}

@@ -1,0 +1,189 @@
+import * as tf from '@tensorflow/tfjs';
+import { describeBackends, expectNoLeak } from '../../../tools/testing/backends';
+import { LSHSoftmax, RehashCallback, convertDenseSoftmax, lshSoftmax, lshSoftmaxLoss, predictTopK, trainingModel } from '../src';
+
+const dim = 12;
+const units = 40;
+
+function refLoss(h: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, y: tf.Tensor1D): tf.Tensor1D {
+  // −log softmax(h Wᵀ + b)[y], the dense definition
+  const z = tf.add(tf.matMul(h, w, false, true), b);
+  return tf.neg(tf.sum(tf.mul(tf.logSoftmax(z), tf.oneHot(y, units)), 1)) as tf.Tensor1D;
+}
+
+function built(args: Partial<ConstructorParameters<typeof LSHSoftmax>[0]> = {}): LSHSoftmax {
+  const layer = lshSoftmax({ units, seed: 3, kernelInitializer: 'glorotNormal', biasInitializer: 'randomNormal', ...args });
+  layer.build([null, dim]);
+  return layer;
+}
+
+describeBackends('LSHSoftmax', () => {
+  const h = () => tf.randomNormal([8, dim], 0, 1, 'float32', 5) as tf.Tensor2D;
+  const y = () => tf.tensor1d([0, 5, 9, 39, 17, 17, 2, 30], 'int32');
+
+  it('with every class a candidate, loss and gradients equal full softmax cross-entropy', () => {
+    const layer = built({ exactBelow: units + 1 });
+    const [x, labels] = [h(), y()];
+    const [w, b] = [layer.kernel!.read() as tf.Tensor2D, layer.bias!.read() as tf.Tensor1D];
+    const ours = (hh: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) => {
+      layer.kernel!.write(ww);
+      layer.bias!.write(bb);
+      return tf.sum(layer.call([hh, labels], {}) as tf.Tensor);
+    };
+    const w0 = w.clone();
+    const b0 = b.clone();
+    const lossOurs = layer.call([x, labels], {}) as tf.Tensor;
+    const lossRef = refLoss(x, w0, b0, labels);
+    expect(lossOurs.shape).toEqual([8, 1]);
+    const d = Array.from(lossOurs.dataSync()).map((v, i) => Math.abs(v - lossRef.dataSync()[i]));
+    expect(Math.max(...d)).toBeLessThan(1e-5);
+    // gradients with respect to features, kernel and bias
+    const gRef = tf.grads((a: tf.Tensor, c: tf.Tensor, e: tf.Tensor) => tf.sum(refLoss(a as tf.Tensor2D, c as tf.Tensor2D, e as tf.Tensor1D, labels)))([x, w0, b0]);
+    const { grads } = tf.variableGrads(() => tf.sum(layer.call([x, labels], {}) as tf.Tensor) as tf.Scalar, [layer.kernel!.read() as tf.Variable, layer.bias!.read() as tf.Variable]);
+    const gH = tf.grad((a: tf.Tensor) => ours(a, w0, b0))(x);
+    const maxDiff = (a: tf.Tensor, c: tf.Tensor) => tf.max(tf.abs(tf.sub(a, c))).dataSync()[0];
+    expect(maxDiff(gH, gRef[0])).toBeLessThan(1e-5);
+    expect(maxDiff(grads[(layer.kernel!.read() as tf.Variable).name], gRef[1])).toBeLessThan(1e-5);
+    expect(maxDiff(grads[(layer.bias!.read() as tf.Variable).name], gRef[2])).toBeLessThan(1e-5);
+    tf.dispose([x, labels, w0, b0, lossOurs, lossRef, gH, ...gRef, ...Object.values(grads)]);
+    layer.dispose();
+  });
+
+  it('with every class a candidate, inference equals dense top-k', () => {
+    const layer = built({ exactBelow: units + 1 });
+    const x = h();
+    const dense = tf.topk(tf.softmax(tf.add(tf.matMul(x, layer.kernel!.read() as tf.Tensor2D, false, true), layer.bias!.read())), 5);
+    const ours = layer.topK(x, 5);
+    expect(Array.from(ours.indices.dataSync())).toEqual(Array.from(dense.indices.dataSync()));
+    Array.from(ours.values.dataSync()).forEach((v, i) => expect(v).toBeCloseTo(dense.values.dataSync()[i], 5));
+    const full = layer.call(x, {}) as tf.Tensor;
+    expect(full.shape).toEqual([8, units]);
+    tf.dispose([x, dense.indices, dense.values, ours.indices, ours.values, full]);
+    layer.dispose();
+  });
+
+  it('retrieves fewer classes than units and trains only candidate rows', () => {
+    const layer = built({ tables: 4, window: 4, band: 2, maxCandidates: 10 });
+    const x = h();
+    const labels = y();
+    const { grads } = tf.variableGrads(() => tf.sum(layer.call([x, labels], {}) as tf.Tensor) as tf.Scalar, [layer.kernel!.read() as tf.Variable]);
+    const g = grads[(layer.kernel!.read() as tf.Variable).name].arraySync() as number[][];
+    const touched = g.filter((row) => row.some((v) => v !== 0)).length;
+    const stats = layer.lastTrainingStats!;
+    expect(stats.meanSetSize).toBeLessThanOrEqual(11);
+    expect(touched).toBeLessThan(units);
+    expect(touched).toBeGreaterThanOrEqual(new Set(labels.dataSync()).size);
+    tf.dispose([x, labels, ...Object.values(grads)]);
+    layer.dispose();
+  });
+
+  it('fits with model.fit on a planted problem close to full softmax, rehashes, and leaks nothing', async () => {
+    // planted classes: x = centre[y] + noise
+    const n = 1200;
+    const centres = tf.randomNormal([units, dim], 0, 1, 'float32', 1);
+    const ys = tf.randomUniform([n], 0, units, 'int32', 2);
+    const xs = tf.add(tf.gather(centres, ys), tf.randomNormal([n, dim], 0, 0.5, 'float32', 3));
+    const accuracy = async (mode: 'lsh' | 'full') => {
+      const input = tf.input({ shape: [dim] });
+      const hidden = tf.layers.dense({ units: 16, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: 4 }) }).apply(input) as tf.SymbolicTensor;
+      const layer = lshSoftmax({ units, mode, seed: 7, tables: 8, window: 4, band: 2, maxCandidates: 12, uniformSamples: 4 });
+      const { train } = trainingModel(input, hidden, layer);
+      train.compile({ optimizer: tf.train.adam(0.02), loss: lshSoftmaxLoss });
+      const rehash = new RehashCallback({ layer, everyBatches: 5, minChangedFraction: 0 });
+      const zeros = tf.zeros([n, 1]);
+      const callbacks = mode === 'lsh' ? [rehash] : [];
+      // the first epoch creates the optimizer's slots; after it, fit and predict must not add tensors
+      await train.fit([xs, ys], zeros, { epochs: 1, batchSize: 64, verbose: 0, callbacks });
+      const before = tf.memory().numTensors;
+      await train.fit([xs, ys], zeros, { epochs: 5, batchSize: 64, verbose: 0, callbacks });
+      const top = predictTopK(train, [xs], 1);
+      const acc = tf.tidy(() => tf.mean(tf.cast(tf.equal(tf.reshape(top.indices, [-1]), ys), 'float32')).dataSync()[0]);
+      tf.dispose([top.indices, top.values]);
+      expect(tf.memory().numTensors).toBe(before);
+      zeros.dispose();
+      if (mode === 'lsh') {
+        expect(rehash.events.length).toBeGreaterThan(5);
+        expect(rehash.events.some((e) => e.changedCodes > 0 && e.rebuilt)).toBe(true);
+      }
+      return acc;
+    };
+    const full = await accuracy('full');
+    const lsh = await accuracy('lsh');
+    expect(full).toBeGreaterThan(0.8);
+    expect(lsh).toBeGreaterThanOrEqual(0.95 * full);
+    tf.dispose([centres, ys, xs]);
+  });
+
+  it('save → load restores kernel, bias and index and gives identical predictions', async () => {
+    const model = tf.sequential({ layers: [tf.layers.dense({ inputShape: [6], units: dim, activation: 'tanh' }), lshSoftmax({ units, seed: 9, tables: 6, window: 4, band: 2 })] });
+    const x = tf.randomNormal([10, 6], 0, 1, 'float32', 11);
+    const lsh = model.layers[1] as LSHSoftmax;
+    // move the weights and rehash so the stored codes differ from a fresh hash of the initial weights
+    lsh.kernel!.write(tf.mul(lsh.kernel!.read(), -1.5));
+    lsh.rehash();
+    let saved: tf.io.ModelArtifacts | null = null;
+    await model.save(tf.io.withSaveHandler(async (a) => {
+      saved = a;
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }));
+    const loaded = await tf.loadLayersModel(tf.io.fromMemory(saved!));
+    const lsh2 = loaded.layers[1] as LSHSoftmax;
+    expect(lsh2).toBeInstanceOf(LSHSoftmax);
+    expect(lsh2.getConfig()).toEqual(lsh.getConfig());
+    expect(Array.from(lsh2.codes!.read().dataSync())).toEqual(Array.from(lsh.codes!.read().dataSync()));
+    expect(lsh2.codes!.read().dtype).toBe('int32');
+    const a = model.predict(x) as tf.Tensor;
+    const b = loaded.predict(x) as tf.Tensor;
+    expect(Array.from(b.dataSync())).toEqual(Array.from(a.dataSync()));
+    const ta = predictTopK(model, x, 3);
+    const tb = predictTopK(loaded, x, 3);
+    expect(Array.from(tb.indices.dataSync())).toEqual(Array.from(ta.indices.dataSync()));
+    tf.dispose([x, a, b, ta.indices, ta.values, tb.indices, tb.values]);
+  });
+
+  it('converts a trained Dense softmax model with the same weights', () => {
+    const model = tf.sequential({ layers: [tf.layers.dense({ inputShape: [6], units: dim, activation: 'relu' }), tf.layers.dense({ units, activation: 'softmax' })] });
+    const { model: converted, layer } = convertDenseSoftmax(model, { exactBelow: units + 1, seed: 1 });
+    const x = tf.randomNormal([7, 6], 0, 1, 'float32', 12);
+    const p1 = model.predict(x) as tf.Tensor;
+    const p2 = converted.predict(x) as tf.Tensor;
+    expect(tf.max(tf.abs(tf.sub(p1, p2))).dataSync()[0]).toBeLessThan(1e-5);
+    const top = predictTopK(converted, x, 2);
+    expect(Array.from(top.indices.dataSync())).toEqual(Array.from(tf.topk(p1, 2).indices.dataSync()));
+    const dw = model.layers[1].getWeights()[0];
+    expect(tf.max(tf.abs(tf.sub(tf.transpose(dw), layer.kernel!.read()))).dataSync()[0]).toBe(0);
+    expect(() => LSHSoftmax.fromDense(model.layers[0])).toThrow(/dense.activation: expected 'softmax' or 'linear', got 'relu'/);
+    tf.dispose([x, p1, p2, top.indices, top.values]);
+  });
+
+  it('rejects bad labels and features with clear errors, changing nothing', () => {
+    const layer = built();
+    const x = h();
+    const kernel = Array.from(layer.kernel!.read().dataSync());
+    const before = tf.memory().numTensors;
+    const cases: [tf.Tensor, RegExp][] = [
+      [tf.tensor1d([0, 1, 2, 3, 4, 5, 6, 40], 'int32'), /labels: expected class ids in \[0, 40\), got 40 at row 7/],
+      [tf.tensor1d([0, 1, 2, 3, 4, 5, 6, -1], 'int32'), /labels: expected class ids in \[0, 40\), got -1 at row 7/],
+      [tf.tensor1d([0, 1, 2, 3, 4, 5, 6, 1.5]), /labels: expected integer class ids, got 1.5 at row 7/],
+      [tf.zeros([8, 2], 'int32'), /labels: expected shape \[8\] or \[8, 1\], got shape \[8, 2\]/],
+      [tf.zeros([5], 'int32'), /labels: expected shape \[8\] or \[8, 1\], got shape \[5\]/],
+    ];
+    for (const [labels, re] of cases) {
+      expect(() => layer.call([x, labels], {})).toThrow(re);
+      labels.dispose();
+    }
+    const wrong = tf.zeros([3, dim + 1]);
+    expect(() => layer.topK(wrong as tf.Tensor2D, 2)).toThrow(/features: expected a \[batch, 12\] tensor, got shape \[3, 13\]/);
+    expect(() => lshSoftmax({ units: 1 })).toThrow(/units: expected an integer in \[2, /);
+    expect(() => lshSoftmax({ units, hash: 'md5' as 'wta' })).toThrow(/hash: expected one of 'wta', 'dwta', 'simhash', got 'md5'/);
+    wrong.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    expect(Array.from(layer.kernel!.read().dataSync())).toEqual(kernel);
+    expectNoLeak(() => {
+      const r = layer.topK(x, 3);
+      tf.dispose([r.indices, r.values]);
+    });
+    x.dispose();
+    layer.dispose();
+  });
+});
