@@ -5,6 +5,7 @@ import { registerKernelSpec } from './kernels/kernel_spec.js';
 import { packSignBitsKernel } from './kernels/pack_sign_bits.js';
 import { retrieveCandidatesKernel } from './kernels/retrieve_candidates.js';
 import { wtaHashKernel } from './kernels/wta_hash.js';
+import { unsortedSegmentSumKernel } from './kernels/unsorted_segment_sum.js';
 
 /** Registers every kernel of this package for cpu, wasm and tensorflow (runs on import). */
 export function registerHashingKernels(): void {
@@ -16,6 +17,8 @@ export function registerHashingKernels(): void {
   registerKernelSpec(scatterOuterAddKernel);
   registerKernelSpec(retrieveCandidatesKernel);
   registerGatherDotGradient();
+  // polyfill: lets the gradient of tf.gather (embeddings) run on wasm
+  registerKernelSpec(unsortedSegmentSumKernel, ['wasm']);
 }
 
 registerHashingKernels();

@@ -23,6 +23,8 @@ export interface CandidateOptions {
   exactBelow: number;
   /** Uniform samples from the classes outside the set (LSH-softmax tail estimate); 0 = none. */
   uniformSamples: number;
+  /** Classes added to every row (the "head": e.g. the largest biases, i.e. the most frequent classes). */
+  head?: Int32Array;
 }
 
 /**
@@ -62,6 +64,14 @@ export function buildCandidates(
       exactRows++;
       for (let c = 0; c < units; c++) if (!mark[c]) row.push(c);
     } else {
+      if (opts.head != null) {
+        for (const c of opts.head) {
+          if (!mark[c]) {
+            mark[c] = 1;
+            row.push(c);
+          }
+        }
+      }
       for (let p = lo; p < hi; p++) {
         const c = found.ids[p];
         if (!mark[c]) {

@@ -142,9 +142,10 @@ export const tensorflowAdapter: BackendAdapter = {
 
 export const ADAPTERS: readonly BackendAdapter[] = [cpuAdapter, wasmAdapter, tensorflowAdapter];
 
-/** Registers a shared kernel for every backend family. Idempotent. */
-export function registerKernelSpec<A extends object>(spec: KernelSpec<A>): void {
+/** Registers a shared kernel for every backend family (or the named ones). Idempotent. */
+export function registerKernelSpec<A extends object>(spec: KernelSpec<A>, backends?: readonly string[]): void {
   for (const adapter of ADAPTERS) {
+    if (backends != null && !backends.includes(adapter.backendName)) continue;
     if (tf.getKernel(spec.kernelName, adapter.backendName) != null) continue;
     tf.registerKernel({
       kernelName: spec.kernelName,

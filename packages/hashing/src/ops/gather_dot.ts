@@ -85,19 +85,21 @@ function nativeScores(queries: tf.Tensor2D, items: tf.Tensor2D, candidates: tf.T
 }
 
 function nativeGatherDot(queries: tf.Tensor2D, items: tf.Tensor2D, candidates: tf.Tensor2D): tf.Tensor2D {
+  // candidates go in as an input (not a closure) so the tape keeps them alive until backprop
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const [q, it, save] = args as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];
-    save([q, it]);
+    const [q, it, c, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
+    save([q, it, c]);
     return {
-      value: nativeScores(q as tf.Tensor2D, it as tf.Tensor2D, candidates),
+      value: nativeScores(q as tf.Tensor2D, it as tf.Tensor2D, c as tf.Tensor2D),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [sq, sit] = saved;
+        const [sq, sit, sc] = saved;
         return [
-          runKernel(gatherWeightedSumKernel, { weights: dy, items: sit, candidates }, {})[0],
-          runKernel(scatterOuterAddKernel, { weights: dy, queries: sq, candidates }, { numItems: sit.shape[0] })[0],
+          runKernel(gatherWeightedSumKernel, { weights: dy, items: sit, candidates: sc }, {})[0],
+          runKernel(scatterOuterAddKernel, { weights: dy, queries: sq, candidates: sc }, { numItems: sit.shape[0] })[0],
+          tf.zerosLike(sc),
         ];
       },
     };
   });
-  return f(queries, items) as tf.Tensor2D;
+  return f(queries, items, candidates) as tf.Tensor2D;
 }

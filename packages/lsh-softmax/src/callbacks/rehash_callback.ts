@@ -71,4 +71,9 @@ export class RehashCallback extends tfl.Callback {
   override async onEpochEnd(epoch: number): Promise<void> {
     if (this.everyEpochs > 0 && (epoch + 1) % this.everyEpochs === 0) this.rehash(-1);
   }
+
+  /** The tables always match the final weights when fit returns. */
+  override async onTrainEnd(): Promise<void> {
+    this.rehash(-1);
+  }
 }

@@ -38,8 +38,16 @@ export interface LSHSoftmaxArgs extends LayerArgs {
   maxCandidates?: number;
   /** Uniform samples of the classes outside the retrieved set, for the LSH-softmax tail estimate (default 0). */
   uniformSamples?: number;
-  /** Rows with fewer retrieved classes use every class (exact fallback; default 1: only rows with none). */
+  /** Inference: queries with fewer retrieved classes are answered exactly (default 1: only those with none). */
   exactBelow?: number;
+  /** Training: rows with fewer retrieved classes use every class (default 0: never; labels and tail samples suffice). */
+  trainExactBelow?: number;
+  /**
+   * Classes with the largest biases added to every candidate set (default 0). With Zipf-distributed
+   * classes (words) the bias carries the frequency, and a hash of [w; b] retrieves rare and frequent
+   * classes alike; an exact head for the most frequent classes (as in adaptive softmax) fixes that.
+   */
+  headClasses?: number;
   seed?: number;
   useBias?: boolean;
   kernelInitializer?: InitializerName;
@@ -112,6 +120,8 @@ export class LSHSoftmax extends tfl.layers.Layer {
   readonly maxCandidates: number;
   readonly uniformSamples: number;
   readonly exactBelow: number;
+  readonly trainExactBelow: number;
+  readonly headClasses: number;
   readonly seed: number;
   readonly useBias: boolean;
   readonly kernelInitializer: InitializerName;
@@ -123,6 +133,7 @@ export class LSHSoftmax extends tfl.layers.Layer {
   /** Statistics of the last training step. */
   lastTrainingStats: TrainingStats | null = null;
   private index: HashIndex | null = null;
+  private head: Int32Array | null = null;
   private codesDataId: object | null = null;
   private rng: SeededRandom;
 
@@ -137,6 +148,8 @@ export class LSHSoftmax extends tfl.layers.Layer {
     this.maxCandidates = assertInt('maxCandidates', args.maxCandidates ?? Math.min(this.units, 1024), 1);
     this.uniformSamples = assertInt('uniformSamples', args.uniformSamples ?? 0, 0);
     this.exactBelow = assertInt('exactBelow', args.exactBelow ?? 1, 0);
+    this.trainExactBelow = assertInt('trainExactBelow', args.trainExactBelow ?? 0, 0);
+    this.headClasses = assertInt('headClasses', args.headClasses ?? 0, 0, this.units);
     this.seed = assertInt('seed', args.seed ?? 0, 0, 0xffffffff);
     this.useBias = args.useBias ?? true;
     this.kernelInitializer = args.kernelInitializer ?? 'glorotUniform';
@@ -192,6 +205,18 @@ export class LSHSoftmax extends tfl.layers.Layer {
     this.index?.family.dispose();
     this.index = index;
     this.storeCodes();
+    this.updateHead();
+  }
+
+  /** The `headClasses` classes with the largest bias (recomputed with the tables). */
+  private updateHead(): void {
+    if (this.headClasses === 0 || this.bias == null) {
+      this.head = null;
+      return;
+    }
+    const b = this.bias.read().dataSync();
+    const order = Array.from(b.keys()).sort((x, y) => b[y] - b[x] || x - y);
+    this.head = Int32Array.from(order.slice(0, this.headClasses));
   }
 
   private storeCodes(): void {
@@ -211,6 +236,7 @@ export class LSHSoftmax extends tfl.layers.Layer {
       this.index?.family.dispose();
       this.index = HashIndex.fromTensors(family, { codes: v as tf.Tensor2D }, this.indexOptions());
       this.codesDataId = v.dataId;
+      this.updateHead();
     }
     return this.index;
   }
@@ -224,6 +250,7 @@ export class LSHSoftmax extends tfl.layers.Layer {
     const index = this.getIndex();
     const report = index.rebuild(kernel.read() as tf.Tensor2D, this.bias?.read() as tf.Tensor1D | undefined, opts);
     if (report.rebuilt) this.storeCodes();
+    this.updateHead();
     return report;
   }
 
@@ -273,10 +300,12 @@ export class LSHSoftmax extends tfl.layers.Layer {
     });
   }
 
-  /** Candidate sets of the rows of h (labels first when given). */
+  /** Candidate sets of the rows of h (labels first when given: training). */
   candidates(h: tf.Tensor2D, labels: Int32Array | null, uniformSamples: number): CandidateBatch {
-    const found = this.getIndex().search(h, { maxCandidates: this.maxCandidates });
-    return buildCandidates(found, labels, { units: this.units, exactBelow: this.exactBelow, uniformSamples }, this.rng);
+    const index = this.getIndex();
+    const found = index.search(h, { maxCandidates: this.maxCandidates });
+    const exactBelow = labels != null ? this.trainExactBelow : this.exactBelow;
+    return buildCandidates(found, labels, { units: this.units, exactBelow, uniformSamples, head: this.head ?? undefined }, this.rng);
   }
 
   private trainingLoss(h: tf.Tensor2D, labels: tf.Tensor): tf.Tensor {
@@ -402,6 +431,8 @@ export class LSHSoftmax extends tfl.layers.Layer {
       maxCandidates: this.maxCandidates,
       uniformSamples: this.uniformSamples,
       exactBelow: this.exactBelow,
+      trainExactBelow: this.trainExactBelow,
+      headClasses: this.headClasses,
       seed: this.seed,
       useBias: this.useBias,
       kernelInitializer: this.kernelInitializer,
