@@ -49,9 +49,9 @@ export class RehashCallback extends tfl.Callback {
     this.verbose = args.verbose ?? false;
   }
 
-  private rehash(batch: number): void {
+  private rehash(batch: number, minChangedFraction = this.minChangedFraction): void {
     for (const layer of this.layers) {
-      const r = layer.rehash({ minChangedFraction: this.minChangedFraction });
+      const r = layer.rehash({ minChangedFraction });
       this.events.push({ ...r, layer: layer.name, epoch: this.epoch, batch });
       if (this.verbose) {
         console.log(`rehash ${layer.name} epoch ${this.epoch} batch ${batch}: ${r.changedCodes} codes changed (${(100 * r.changedFraction).toFixed(2)}%), ${r.rebuilt ? 'tables rebuilt' : 'tables kept'}`);
@@ -74,6 +74,6 @@ export class RehashCallback extends tfl.Callback {
 
   /** The tables always match the final weights when fit returns. */
   override async onTrainEnd(): Promise<void> {
-    this.rehash(-1);
+    this.rehash(-1, 0);
   }
 }
