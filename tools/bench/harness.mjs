@@ -127,3 +127,47 @@ export function writeResults(name, { title, command, notes = [], columns, rows }
   writeFileSync(join(dir, `${name}.md`), lines.join('\n'));
   console.log(`wrote docs/results/${name}.json and .md`);
 }
+
+/**
+ * A small dependency-free SVG scatter/line plot: series of {label, points: [{x, y, text}]}.
+ * Written to docs/results/<name>.svg.
+ */
+export function writeScatterSvg(name, { title, xLabel, yLabel, series, logX = false }) {
+  const W = 720, H = 440, m = { l: 70, r: 190, t: 40, b: 55 };
+  const pts = series.flatMap((s) => s.points);
+  const fx = (v) => (logX ? Math.log10(v) : v);
+  const xs = pts.map((p) => fx(p.x));
+  const ys = pts.map((p) => p.y);
+  let [x0, x1] = [Math.min(...xs), Math.max(...xs)];
+  let [y0, y1] = [Math.min(...ys, 0), Math.max(...ys)];
+  if (x0 === x1) [x0, x1] = [x0 - 1, x1 + 1];
+  if (y0 === y1) y1 = y0 + 1;
+  const px = (v) => m.l + ((fx(v) - x0) / (x1 - x0)) * (W - m.l - m.r);
+  const py = (v) => H - m.b - ((v - y0) / (y1 - y0)) * (H - m.t - m.b);
+  const colors = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2'];
+  const out = [`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="12">`,
+    `<rect width="${W}" height="${H}" fill="white"/>`,
+    `<text x="${W / 2 - 60}" y="22" font-size="15">${title}</text>`,
+    `<line x1="${m.l}" y1="${H - m.b}" x2="${W - m.r}" y2="${H - m.b}" stroke="black"/>`,
+    `<line x1="${m.l}" y1="${m.t}" x2="${m.l}" y2="${H - m.b}" stroke="black"/>`,
+    `<text x="${(W - m.r + m.l) / 2 - 40}" y="${H - 15}">${xLabel}</text>`,
+    `<text transform="translate(18 ${(H + m.t) / 2}) rotate(-90)">${yLabel}</text>`];
+  for (let k = 0; k <= 4; k++) {
+    const yv = y0 + ((y1 - y0) * k) / 4;
+    const xv = x0 + ((x1 - x0) * k) / 4;
+    const xr = logX ? 10 ** xv : xv;
+    out.push(`<text x="${m.l - 45}" y="${py(yv) + 4}">${yv.toFixed(2)}</text>`);
+    out.push(`<text x="${px(xr) - 15}" y="${H - m.b + 18}">${xr < 1 ? xr.toFixed(3) : xr.toFixed(1)}</text>`);
+  }
+  series.forEach((s, i) => {
+    const c = colors[i % colors.length];
+    const sorted = [...s.points].sort((a, b) => a.x - b.x);
+    if (s.line !== false && sorted.length > 1) out.push(`<polyline fill="none" stroke="${c}" points="${sorted.map((p) => `${px(p.x)},${py(p.y)}`).join(' ')}"/>`);
+    for (const p of sorted) out.push(`<circle cx="${px(p.x)}" cy="${py(p.y)}" r="4" fill="${c}"><title>${p.text ?? ''}</title></circle>`);
+    out.push(`<rect x="${W - m.r + 15}" y="${m.t + i * 20}" width="10" height="10" fill="${c}"/><text x="${W - m.r + 30}" y="${m.t + i * 20 + 10}">${s.label}</text>`);
+  });
+  out.push('</svg>');
+  mkdirSync(join(root, 'docs/results'), { recursive: true });
+  writeFileSync(join(root, 'docs/results', `${name}.svg`), out.join('\n') + '\n');
+  console.log(`wrote docs/results/${name}.svg`);
+}

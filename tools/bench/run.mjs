@@ -1,8 +1,14 @@
 // npm run bench -- [name ...] [--quick]
 // Runs the named benchmarks (default: all) one after another in this process.
 import { codesPerSecond, indexSearch } from './hashing.mjs';
+import { sotu, synthetic } from './lsh_softmax.mjs';
 
-const BENCHMARKS = { 'hashing-codes': codesPerSecond, 'hashing-index': indexSearch };
+const BENCHMARKS = {
+  'hashing-codes': codesPerSecond,
+  'hashing-index': indexSearch,
+  'lsh-softmax-synthetic': synthetic,
+  'lsh-softmax-sotu': sotu,
+};
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const names = args.filter((a) => !a.startsWith('--'));

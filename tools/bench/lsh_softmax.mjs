@@ -1,0 +1,218 @@
+// Benchmarks of @hashlayers/lsh-softmax against the exact softmax on the same backend.
+import { createRequire } from 'node:module';
+import { benchBackends, Progress, readBack, time, tf, useBackend, writeResults, writeScatterSvg } from './harness.mjs';
+
+const require = createRequire(import.meta.url);
+const L = require('@hashlayers/lsh-softmax');
+const { nextWordData } = require('../data/sotu.cjs');
+
+function precision(pred, k, width, labels) {
+  let p1 = 0;
+  let pk = 0;
+  for (let i = 0; i < labels.length; i++) {
+    if (pred[i * width] === labels[i]) p1++;
+    for (let j = 0; j < k; j++) if (pred[i * width + j] === labels[i]) pk++;
+  }
+  return { p1: p1 / labels.length, p5: pk / labels.length };
+}
+
+/** A layer holding given weights, its index built. */
+function layerWith(w, b, opts) {
+  const layer = L.lshSoftmax({ units: w.shape[0], seed: 1, ...opts });
+  layer.build([null, w.shape[1]]);
+  layer.kernel.write(w);
+  layer.bias.write(b);
+  layer.buildIndex();
+  return layer;
+}
+
+/**
+ * Synthetic wide output layers (d = 128): class vectors with Zipf-like biases,
+ * queries near their class vector. Inference against dense topk(matMul) and
+ * training steps against full softmax, per backend.
+ */
+export async function synthetic({ quick }) {
+  const d = 128;
+  const unitsList = quick ? [20000] : [100000, 500000];
+  const cpuMax = 100000;
+  const settings = [
+    { tables: 8, window: 8, band: 3 }, { tables: 16, window: 8, band: 3 }, { tables: 32, window: 8, band: 3 },
+    { tables: 16, window: 8, band: 4 }, { tables: 32, window: 8, band: 4 },
+  ];
+  const backends = benchBackends();
+  const rows = [];
+  const trainRows = [];
+  const prog = new Progress('lsh-softmax synthetic', backends.length * unitsList.length * (settings.length + 2));
+  for (const backend of backends) {
+    await useBackend(backend);
+    for (const units of unitsList) {
+      if (backend === 'cpu' && units > cpuMax) {
+        for (let k = 0; k < settings.length + 2; k++) prog.step(`cpu units=${units}: skipped (the cpu backend's dense baseline takes minutes per batch)`);
+        continue;
+      }
+      const w = tf.tidy(() => tf.div(tf.randomNormal([units, d], 0, 1, 'float32', 1), Math.sqrt(d)));
+      const b = tf.tidy(() => tf.mul(-0.2, tf.log(tf.add(tf.range(0, units), 1))));
+      const nq = 256;
+      const labels = Int32Array.from({ length: nq }, (_, i) => (i * 7919) % units);
+      const h = tf.tidy(() => tf.add(tf.mul(8, tf.gather(w, tf.tensor1d(labels, 'int32'))), tf.randomNormal([nq, d], 0, 0.15, 'float32', 2)));
+      const wt = tf.transpose(w);
+      const slow = backend === 'cpu' ? { warmup: 1, reps: 3, minMs: 0 } : { warmup: 2, reps: 7, minMs: quick ? 100 : 500 };
+      const dense = (q) => tf.topk(tf.add(tf.matMul(q, wt), b), 5).indices;
+      const densePred = readBack(() => dense(h));
+      const dAcc = precision(densePred, 5, 5, labels);
+      const h1 = tf.slice(h, [0, 0], [1, d]);
+      const dense256 = time(() => readBack(() => dense(h)), slow).ms / nq;
+      const dense1 = time(() => readBack(() => dense(h1)), slow).ms;
+      prog.step(`${backend} units=${units} dense: ${dense256.toFixed(3)} ms/query @256, ${dense1.toFixed(2)} ms @1, P@1 ${dAcc.p1.toFixed(3)}`);
+      rows.push({ backend, units, method: 'dense topk(matMul)', setting: '-', candidates: units, p1: dAcc.p1, p5: dAcc.p5, agree: 1, relP1: 1, ms256: dense256, ms1: dense1, speedup256: 1, speedup1: 1 });
+      for (const s of settings) {
+        const layer = layerWith(w, b, { ...s, maxCandidates: 2048, exactBelow: 1 });
+        const run = (q) => {
+          const r = layer.topK(q, 5);
+          const v = r.indices.dataSync();
+          tf.dispose([r.indices, r.values]);
+          return { v, cand: r.candidatesPerQuery };
+        };
+        const { v, cand } = run(h);
+        const acc = precision(v, 5, 5, labels);
+        let agree = 0;
+        for (let i = 0; i < nq; i++) if (v[i * 5] === densePred[i * 5]) agree++;
+        acc.agree = agree / nq;
+        const t256 = time(() => run(h), slow).ms / nq;
+        const t1 = time(() => run(h1), slow).ms;
+        const meanCand = cand.reduce((a, c) => a + c, 0) / nq;
+        rows.push({ backend, units, method: 'LSHSoftmax (WTA)', setting: `L=${s.tables} window=${s.window} band=${s.band}`, candidates: meanCand, p1: acc.p1, p5: acc.p5, agree: acc.agree, relP1: acc.p1 / dAcc.p1, ms256: t256, ms1: t1, speedup256: dense256 / t256, speedup1: dense1 / t1 });
+        prog.step(`${backend} units=${units} L=${s.tables} band=${s.band}: P@1 ${acc.p1.toFixed(3)}, ${meanCand.toFixed(0)} cand, ${t256.toFixed(3)} ms/query`);
+        layer.dispose();
+      }
+      // training: one Adam step on a batch of 256 (loss + gradients + update), LSH vs full softmax
+      if (backend !== 'cpu' || units <= 100000) {
+        const stepsPerSec = {};
+        for (const mode of ['full', 'lsh']) {
+          const layer = layerWith(w, b, { mode, tables: 16, window: 8, band: 3, maxCandidates: 256, uniformSamples: 64 });
+          const opt = tf.train.adam(1e-3);
+          const vars = [layer.kernel.read(), layer.bias.read()];
+          const y = tf.tensor1d(labels, 'int32');
+          const step = () => {
+            const cost = opt.minimize(() => tf.mean(layer.call([h, y], {})), true, vars);
+            cost.dataSync();
+            cost.dispose();
+          };
+          const t = time(step, { warmup: 1, reps: backend === 'cpu' ? 2 : 5, minMs: 0 });
+          stepsPerSec[mode] = 1000 / t.ms;
+          opt.dispose();
+          y.dispose();
+          layer.dispose();
+        }
+        trainRows.push({ backend, units, fullStepsPerSec: stepsPerSec.full, lshStepsPerSec: stepsPerSec.lsh, speedup: stepsPerSec.lsh / stepsPerSec.full });
+        prog.step(`${backend} units=${units} training: full ${stepsPerSec.full.toFixed(2)} steps/s, LSH ${stepsPerSec.lsh.toFixed(2)} steps/s`);
+      } else prog.step('skipped cpu training at this width');
+      tf.dispose([w, b, h, h1, wt]);
+    }
+  }
+  const cmd = `npm run bench -- lsh-softmax-synthetic${quick ? ' --quick' : ''}`;
+  writeResults('lsh-softmax-synthetic', {
+    title: 'LSHSoftmax inference on synthetic wide layers (d = 128)',
+    command: cmd,
+    notes: [
+      'Class vectors N(0, 1/d), biases −0.2·log(rank) (Zipf-like); 256 queries = 8·w[label] + N(0, 0.15²), so the dense layer ranks the planted label first for most queries. Dense baseline: topk(matMul(h, Wᵀ) + b) with Wᵀ pre-transposed, same backend, same process. LSH: hash the query, union of buckets (≤ 2048 candidates), exact logits for candidates (gatherDot), top-5. P@k against the planted labels. `speedup` = dense ms / LSH ms.',
+    ],
+    columns: [
+      { key: 'backend', label: 'backend' }, { key: 'units', label: 'units' }, { key: 'method', label: 'method' }, { key: 'setting', label: 'setting' },
+      { key: 'candidates', label: 'candidates / query' }, { key: 'p1', label: 'P@1' }, { key: 'relP1', label: 'P@1 / dense P@1' }, { key: 'p5', label: 'P@5' }, { key: 'agree', label: 'top-1 = dense top-1' },
+      { key: 'ms256', label: 'ms / query (batch 256)' }, { key: 'speedup256', label: 'speedup @256' },
+      { key: 'ms1', label: 'ms / query (batch 1)' }, { key: 'speedup1', label: 'speedup @1' },
+    ],
+    rows,
+  });
+  writeResults('lsh-softmax-training', {
+    title: 'LSHSoftmax training steps per second against full softmax (batch 256, d = 128, Adam)',
+    command: cmd,
+    notes: ['One step = forward, loss, gradients and the Adam update of kernel and bias. LSH: WTA L=16 window=8 band=3, ≤ 256 retrieved classes + 64 uniform tail samples per row.'],
+    columns: [
+      { key: 'backend', label: 'backend' }, { key: 'units', label: 'units' }, { key: 'fullStepsPerSec', label: 'full softmax steps/s' },
+      { key: 'lshStepsPerSec', label: 'LSHSoftmax steps/s' }, { key: 'speedup', label: 'speedup' },
+    ],
+    rows: trainRows,
+  });
+  const series = [];
+  for (const backend of backends) {
+    for (const units of unitsList) {
+      const rs = rows.filter((r) => r.backend === backend && r.units === units);
+      series.push({ label: `${backend} ${units / 1000}k LSH`, points: rs.filter((r) => r.method !== 'dense topk(matMul)').map((r) => ({ x: r.ms256, y: r.p1, text: r.setting })) });
+      series.push({ label: `${backend} ${units / 1000}k dense`, line: false, points: rs.filter((r) => r.method === 'dense topk(matMul)').map((r) => ({ x: r.ms256, y: r.p1, text: 'dense' })) });
+    }
+  }
+  writeScatterSvg('lsh-softmax-synthetic', { title: 'P@1 against ms/query (batch 256)', xLabel: 'ms / query (log scale)', yLabel: 'P@1', series, logX: true });
+}
+
+/** Real data: next-word prediction on SOTU with a 10k-word vocabulary, held-out speeches. */
+export async function sotu({ quick }) {
+  const backends = benchBackends();
+  const backend = backends.includes('tensorflow') ? 'tensorflow' : 'wasm';
+  await useBackend(backend);
+  const vocab = 10000;
+  const ctx = 3;
+  const data = nextWordData({ vocabSize: vocab, context: ctx, maxTrain: quick ? 50000 : 300000, maxTest: 10000 });
+  const xs = tf.tensor2d(data.train.x, [data.train.n, ctx], 'int32');
+  const ys = tf.tensor1d(data.train.y, 'int32');
+  const xt = tf.tensor2d(data.test.x, [data.test.n, ctx], 'int32');
+  const epochs = quick ? 1 : 2;
+  const rows = [];
+  const prog = new Progress('lsh-softmax SOTU', 2);
+  for (const mode of ['full', 'lsh']) {
+    const input = tf.input({ shape: [ctx], dtype: 'int32' });
+    const emb = tf.layers.embedding({ inputDim: vocab + 1, outputDim: 32, embeddingsInitializer: tf.initializers.randomUniform({ minval: -0.05, maxval: 0.05, seed: 1 }) }).apply(input);
+    const hidden = tf.layers.dense({ units: 128, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }) }).apply(tf.layers.flatten().apply(emb));
+    const layer = L.lshSoftmax({ units: vocab, mode, seed: 3, tables: 16, window: 8, band: 3, maxCandidates: 300, uniformSamples: 100, headClasses: 100 });
+    const { train } = L.trainingModel(input, hidden, layer);
+    train.compile({ optimizer: tf.train.adam(0.003), loss: L.lshSoftmaxLoss });
+    const zeros = tf.zeros([data.train.n, 1]);
+    const t0 = performance.now();
+    const steps = Math.ceil(data.train.n / 256) * epochs;
+    await train.fit([xs, ys], zeros, {
+      epochs, batchSize: 256, verbose: 0,
+      callbacks: [...(mode === 'lsh' ? [new L.RehashCallback({ layer, everyBatches: 50 })] : []),
+        { onEpochEnd: async (e, logs) => console.log(`   ${mode} epoch ${e + 1}/${epochs} loss ${logs.loss.toFixed(3)} elapsed ${((performance.now() - t0) / 1000).toFixed(0)}s`) }],
+    });
+    const fitSec = (performance.now() - t0) / 1000;
+    zeros.dispose();
+    const feats = L.featureModel(train);
+    const ht = feats.predict(xt);
+    const evalMode = (m) => {
+      const keep = layer.mode;
+      layer.mode = m;
+      const r = layer.topK(ht, 5);
+      const v = r.indices.dataSync();
+      const cand = r.candidatesPerQuery.reduce((a, c) => a + c, 0) / data.test.n;
+      tf.dispose([r.indices, r.values]);
+      const ht256 = tf.slice(ht, [0, 0], [256, ht.shape[1]]);
+      const ht1 = tf.slice(ht, [0, 0], [1, ht.shape[1]]);
+      const run = (q) => { const o = layer.topK(q, 5); o.indices.dataSync(); tf.dispose([o.indices, o.values]); };
+      const ms256 = time(() => run(ht256), { warmup: 2, reps: 7, minMs: 300 }).ms / 256;
+      const ms1 = time(() => run(ht1), { warmup: 2, reps: 15, minMs: 300 }).ms;
+      tf.dispose([ht256, ht1]);
+      layer.mode = keep;
+      return { ...precision(v, 5, 5, data.test.y), cand: m === 'full' ? vocab : cand, ms256, ms1 };
+    };
+    const exact = evalMode('full');
+    const approx = evalMode('lsh');
+    rows.push({ trained: mode === 'full' ? 'full softmax' : 'LSHSoftmax', inference: 'exact (dense topk)', ...exact, stepsPerSec: steps / fitSec });
+    rows.push({ trained: mode === 'full' ? 'full softmax' : 'LSHSoftmax', inference: 'LSH candidates (+100 head)', ...approx, stepsPerSec: steps / fitSec });
+    ht.dispose();
+    prog.step(`${mode}: fit ${fitSec.toFixed(0)}s, exact P@1 ${exact.p1.toFixed(4)}, LSH P@1 ${approx.p1.toFixed(4)}`);
+  }
+  const fullP1 = rows[0].p1;
+  for (const r of rows) r.relP1 = r.p1 / fullP1;
+  writeResults('lsh-softmax-sotu', {
+    title: `LSHSoftmax on SOTU next-word prediction (${vocab} words, held-out speeches), ${backend} backend`,
+    command: `npm run bench -- lsh-softmax-sotu${quick ? ' --quick' : ''}`,
+    notes: [`Train: ${data.train.n} positions of speeches before 2000, ${epochs} epoch(s), batch 256, Adam 0.003; test: ${data.test.n} positions of speeches from 2000 on. Model: 3 previous words → embedding 32 → Dense 128 relu → output. LSH: WTA L=16 window=8 band=3, ≤ 300 retrieved + 100 highest-bias head classes + 100 uniform tail samples in training. \`rel. P@1\` is relative to the full-softmax model with exact inference.`],
+    columns: [
+      { key: 'trained', label: 'trained with' }, { key: 'inference', label: 'inference' }, { key: 'p1', label: 'P@1' }, { key: 'p5', label: 'P@5' },
+      { key: 'relP1', label: 'rel. P@1' }, { key: 'cand', label: 'retrieved / query' }, { key: 'ms256', label: 'ms / query @256' }, { key: 'ms1', label: 'ms / query @1' },
+      { key: 'stepsPerSec', label: 'train steps/s' },
+    ],
+    rows,
+  });
+}
