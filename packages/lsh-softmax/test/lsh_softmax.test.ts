@@ -17,7 +17,7 @@ function built(args: Partial<ConstructorParameters<typeof LSHSoftmax>[0]> = {}):
   return layer;
 }
 
-describeBackends('LSHSoftmax', () => {
+describeBackends('LSHSoftmax', (backend) => {
   const h = () => tf.randomNormal([8, dim], 0, 1, 'float32', 5) as tf.Tensor2D;
   const y = () => tf.tensor1d([0, 5, 9, 39, 17, 17, 2, 30], 'int32');
 
@@ -139,6 +139,23 @@ describeBackends('LSHSoftmax', () => {
     const tb = predictTopK(loaded, x, 3);
     expect(Array.from(tb.indices.dataSync())).toEqual(Array.from(ta.indices.dataSync()));
     tf.dispose([x, a, b, ta.indices, ta.values, tb.indices, tb.values]);
+  });
+
+  (backend === 'tensorflow' ? it : it.skip)('save → load through file:// (tfjs-node) gives identical predictions', async () => {
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = mkdtempSync(join(tmpdir(), 'lsh-softmax-'));
+    const model = tf.sequential({ layers: [tf.layers.dense({ inputShape: [6], units: dim }), lshSoftmax({ units, seed: 4, tables: 6, window: 4, band: 2 })] });
+    const x = tf.randomNormal([10, 6], 0, 1, 'float32', 13);
+    await model.save(`file://${dir}`);
+    const loaded = await tf.loadLayersModel(`file://${dir}/model.json`);
+    const a = predictTopK(model, x, 3);
+    const b = predictTopK(loaded, x, 3);
+    expect(Array.from(b.indices.dataSync())).toEqual(Array.from(a.indices.dataSync()));
+    expect(Array.from((loaded.layers[1] as LSHSoftmax).codes!.read().dataSync())).toEqual(Array.from((model.layers[1] as LSHSoftmax).codes!.read().dataSync()));
+    tf.dispose([x, a.indices, a.values, b.indices, b.values]);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('converts a trained Dense softmax model with the same weights', () => {

@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { testBackends } from '../../../tools/testing/backends';
 import { nextWordData } from '../../../tools/data/sotu.cjs';
-import { lshSoftmax, lshSoftmaxLoss, predictTopK, RehashCallback, trainingModel } from '../src';
+import * as L from '../src';
+import { predictTopK, RehashCallback } from '../src';
+import { nextWordModel } from '../../../tools/data/next_word_model.cjs';
 
 /**
  * Real data, small and fast: next-word prediction on the State of the Union
@@ -21,13 +23,11 @@ describe('LSHSoftmax on SOTU next-word prediction (held-out speeches)', () => {
     const xt = tf.tensor2d(data.test.x, [data.test.n, ctx], 'int32');
     const yt = data.test.y;
     const run = async (mode: 'lsh' | 'full') => {
-      const input = tf.input({ shape: [ctx], dtype: 'int32' });
-      const emb = tf.layers.embedding({ inputDim: vocab + 1, outputDim: 24, embeddingsInitializer: tf.initializers.randomUniform({ minval: -0.05, maxval: 0.05, seed: 1 }) }).apply(input);
-      const flat = tf.layers.flatten().apply(emb);
-      const hidden = tf.layers.dense({ units: 64, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }) }).apply(flat) as tf.SymbolicTensor;
-      const layer = lshSoftmax({ units: vocab, mode, seed: 3, tables: 16, window: 8, band: 3, maxCandidates: 150, uniformSamples: 50, headClasses: 100 });
-      const { train } = trainingModel(input, hidden, layer);
-      train.compile({ optimizer: tf.train.adam(0.005), loss: lshSoftmaxLoss });
+      const { train, layer } = nextWordModel(tf, L, {
+        vocab,
+        context: ctx,
+        layer: { mode, tables: 16, window: 8, band: 3, maxCandidates: 150, uniformSamples: 50, headClasses: 100 },
+      });
       const zeros = tf.zeros([data.train.n, 1]);
       const callbacks = mode === 'lsh' ? [new RehashCallback({ layer, everyBatches: 20 })] : [];
       await train.fit([xs, ys], zeros, { epochs: 2, batchSize: 256, verbose: 0, callbacks });

@@ -84,6 +84,26 @@ function nativeScores(queries: tf.Tensor2D, items: tf.Tensor2D, candidates: tf.T
   return out;
 }
 
+/**
+ * Native backward pass: d/dqueries = Σ_j dy_ij · items[c_ij] and d/ditems =
+ * unsortedSegmentSum(dy_ij · queries_i, c_ij), all in backend ops, so the
+ * item matrix never leaves the backend (tfjs-node would otherwise copy it
+ * into JavaScript and back at every step).
+ */
+function nativeGrads(dy: tf.Tensor2D, q: tf.Tensor2D, items: tf.Tensor2D, c: tf.Tensor2D): tf.Tensor[] {
+  return tf.tidy(() => {
+    const [batch, width] = c.shape;
+    const dim = items.shape[1];
+    const flat = tf.reshape(tf.maximum(c, tf.scalar(0, 'int32')), [-1]) as tf.Tensor1D;
+    const g = tf.where(tf.greaterEqual(c, 0), dy, tf.zerosLike(dy));
+    const rows = tf.reshape(tf.gather(items, flat), [batch, width, dim]);
+    const dq = tf.sum(tf.mul(rows, tf.expandDims(g, 2)), 1);
+    const contrib = tf.reshape(tf.mul(tf.expandDims(g, 2), tf.expandDims(q, 1)), [batch * width, dim]);
+    const dItems = tf.unsortedSegmentSum(contrib, flat, items.shape[0]);
+    return [dq, dItems, tf.zerosLike(c)];
+  });
+}
+
 function nativeGatherDot(queries: tf.Tensor2D, items: tf.Tensor2D, candidates: tf.Tensor2D): tf.Tensor2D {
   // candidates go in as an input (not a closure) so the tape keeps them alive until backprop
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
@@ -92,7 +112,8 @@ function nativeGatherDot(queries: tf.Tensor2D, items: tf.Tensor2D, candidates: t
     return {
       value: nativeScores(q as tf.Tensor2D, it as tf.Tensor2D, c as tf.Tensor2D),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [sq, sit, sc] = saved;
+        const [sq, sit, sc] = saved as tf.Tensor2D[];
+        if (tf.getBackend() === 'tensorflow') return nativeGrads(dy as tf.Tensor2D, sq, sit, sc);
         return [
           runKernel(gatherWeightedSumKernel, { weights: dy, items: sit, candidates: sc }, {})[0],
           runKernel(scatterOuterAddKernel, { weights: dy, queries: sq, candidates: sc }, { numItems: sit.shape[0] })[0],

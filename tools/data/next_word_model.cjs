@@ -1,0 +1,19 @@
+// The small next-word model shared by the lsh-softmax test, demo, benchmark and experiment:
+// previous `context` word ids → embedding → Dense relu → LSHSoftmax (training pair from trainingModel).
+'use strict';
+
+function nextWordModel(tf, L, { vocab, context, embDim = 24, hidden = 64, layer: layerArgs = {}, lr = 0.005, seed = 1 }) {
+  const input = tf.input({ shape: [context], dtype: 'int32' });
+  const emb = tf.layers
+    .embedding({ inputDim: vocab + 1, outputDim: embDim, embeddingsInitializer: tf.initializers.randomUniform({ minval: -0.05, maxval: 0.05, seed }) })
+    .apply(input);
+  const h = tf.layers
+    .dense({ units: hidden, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 1 }) })
+    .apply(tf.layers.flatten().apply(emb));
+  const layer = L.lshSoftmax({ units: vocab, seed: seed + 2, ...layerArgs });
+  const { train, infer } = L.trainingModel(input, h, layer);
+  train.compile({ optimizer: tf.train.adam(lr), loss: L.lshSoftmaxLoss });
+  return { train, infer, layer };
+}
+
+module.exports = { nextWordModel };
