@@ -3,7 +3,7 @@
 // through HASHLAYERS_BACKENDS (test/backends.ts reads it).
 module.exports = (dir) => ({
   rootDir: dir,
-  testEnvironment: 'node',
+  testEnvironment: require.resolve('./tools/testing/node-environment.cjs'),
   testMatch: ['<rootDir>/test/**/*.test.ts'],
   transform: {
     '^.+\\.ts$': ['ts-jest', { tsconfig: `${dir}/tsconfig.json`, diagnostics: { warnOnly: false } }],
