@@ -28,7 +28,7 @@ const res = index.search(x, { maxCandidates: 100, minTableHits: 1 });
 console.log('query 0: %d candidates, first ids %s, hits %s', res.offsets[1] - res.offsets[0], res.ids.slice(0, 5), res.hits.slice(0, 5));
 // exact logits for the candidates only
 const { candidates } = index.searchPadded(x, { maxCandidates: 100 });
-const logits = tf.add(gatherDot(x, classes, candidates), tf.where(tf.greaterEqual(candidates, 0), tf.gather(bias, tf.maximum(candidates, 0)), 0));
+const logits = tf.add(gatherDot(x, classes, candidates), tf.where(tf.greaterEqual(candidates, 0), tf.gather(bias, tf.maximum(candidates, tf.scalar(0, 'int32'))), 0));
 console.log('candidate logits', logits.shape);
 // after training moved the weights: re-hash, rebuild only if enough codes changed
 const moved = tf.add(classes, tf.randomNormal(classes.shape, 0, 0.3, 'float32', 5));

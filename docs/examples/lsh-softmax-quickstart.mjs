@@ -6,6 +6,14 @@ import { LSHSoftmax, RehashCallback, convertDenseSoftmax, lshSoftmax, lshSoftmax
 
 const require = createRequire(import.meta.url);
 const { nextWordData } = require('../../tools/data/sotu.cjs');
+// fastest backend available: tfjs-node when installed, else wasm (the plain cpu backend is slow)
+try {
+  require('@tensorflow/tfjs-node');
+} catch {
+  require('@tensorflow/tfjs-backend-wasm');
+}
+await tf.setBackend(tf.findBackendFactory('tensorflow') ? 'tensorflow' : 'wasm');
+console.log('backend:', tf.getBackend());
 const vocab = 2000;
 const ctx = 3;
 const data = nextWordData({ vocabSize: vocab, context: ctx, maxTrain: 20000, maxTest: 2000 });
