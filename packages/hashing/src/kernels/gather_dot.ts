@@ -1,7 +1,7 @@
 import { KernelSpec } from './kernel_spec.js';
 
 /** Validates every candidate id before any arithmetic (kept out of the hot loops). */
-function checkCandidates(candidates: ArrayLike<number>, width: number, numItems: number): void {
+export function checkCandidates(candidates: ArrayLike<number>, width: number, numItems: number): void {
   for (let p = 0; p < candidates.length; p++) {
     const c = candidates[p];
     if (c >= numItems || c < -1) {

@@ -1,12 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { registerGatherDotGradient } from '../gradients/gather_dot_grad.js';
 import {
+  checkCandidates,
   gatherDotKernel,
   gatherWeightedSumKernel,
   scatterOuterAddKernel,
 } from '../kernels/gather_dot.js';
 import { runKernel } from '../kernels/kernel_spec.js';
-import { assertMatrix, assertOneOf, fail } from '../util/validate.js';
+import { assertMatrix, assertOneOf } from '../util/validate.js';
 
 /** Rows gathered per chunk of the native path (bounds the [rows, dim] temporary to ~16 MB). */
 const CHUNK_FLOATS = 1 << 22;
@@ -40,24 +41,12 @@ export function gatherDot(
   assertMatrix('items', items);
   assertMatrix('queries', queries, { cols: items.shape[1] });
   assertMatrix('candidates', candidates, { dtype: 'int32', rows: queries.shape[0], allowEmpty: true });
-  if (candidates.shape[0] !== queries.shape[0]) fail('candidates', `${queries.shape[0]} rows`, candidates);
   const path = assertOneOf('path', opts.path ?? 'auto', ['auto', 'kernel', 'native']);
   registerGatherDotGradient();
   const native = path === 'native' || (path === 'auto' && tf.getBackend() === 'tensorflow');
   if (!native) return runKernel(gatherDotKernel, { queries, items, candidates }, {})[0] as tf.Tensor2D;
-  checkRange(candidates, items.shape[0]);
+  checkCandidates(candidates.dataSync(), candidates.shape[1], items.shape[0]);
   return nativeGatherDot(queries, items, candidates);
-}
-
-function checkRange(candidates: tf.Tensor2D, numItems: number): void {
-  const v = candidates.dataSync();
-  const width = candidates.shape[1];
-  for (let p = 0; p < v.length; p++) {
-    if (v[p] >= numItems || v[p] < -1) {
-      const i = Math.floor(p / width);
-      fail('candidates', `item ids in [0, ${numItems}) or -1 for padding`, `${v[p]} at [${i}, ${p - i * width}]`);
-    }
-  }
 }
 
 /** Scores by the backend's gather and batched matMul, chunked over the batch. */

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { packSignBitsKernel } from '../kernels/pack_sign_bits.js';
 import { runKernel } from '../kernels/kernel_spec.js';
-import { assertInt, assertMatrix, fail } from '../util/validate.js';
+import { assertInt, assertMatrix } from '../util/validate.js';
 
 /**
  * Signed random projections: bucket ids [batch, tables] from the signs of
@@ -32,6 +32,5 @@ export function packSignBits(
   const tables = assertInt('tables', opts.tables, 1, 4096);
   const bits = assertInt('bits', opts.bits, 1, 30);
   assertMatrix('projections', projections, { cols: tables * bits });
-  if (projections.shape[1] !== tables * bits) fail('projections', `${tables * bits} columns`, projections);
   return runKernel(packSignBitsKernel, { projections }, { tables, bits })[0] as tf.Tensor2D;
 }
