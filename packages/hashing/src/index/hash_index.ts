@@ -1,12 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { HashFamily } from '../families/hash_family.js';
-import { runKernel } from '../kernels/kernel_spec.js';
 import {
   BucketTables,
   Candidates,
   retrieve,
-  retrieveCandidatesKernel,
 } from '../kernels/retrieve_candidates.js';
+import { retrieveCandidates } from '../ops/retrieve_candidates.js';
 import { assertFiniteTensor, assertInt, assertMatrix, assertOneOf, fail } from '../util/validate.js';
 
 export type { Candidates } from '../kernels/retrieve_candidates.js';
@@ -291,8 +290,7 @@ export class HashIndex {
     const o = this.searchOpts(opts);
     return tf.tidy(() => {
       const codes = this.hashQueries(queries);
-      const [candidates, counts] = runKernel(retrieveCandidatesKernel, { codes }, { ...o, index: t });
-      return { candidates: candidates as tf.Tensor2D, counts: counts as tf.Tensor1D };
+      return retrieveCandidates(codes, t, o);
     }) as { candidates: tf.Tensor2D; counts: tf.Tensor1D };
   }
 
