@@ -1,0 +1,2 @@
+/** @hashlayers/lss (scaffold: implementation in progress). */
+export {};

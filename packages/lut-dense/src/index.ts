@@ -1,0 +1,2 @@
+/** @hashlayers/lut-dense (scaffold: implementation in progress). */
+export {};

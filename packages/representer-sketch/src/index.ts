@@ -1,0 +1,2 @@
+/** @hashlayers/representer-sketch (scaffold: implementation in progress). */
+export {};
