@@ -1,5 +1,7 @@
 // npm run bench -- [name ...] [--quick]
 // Runs the named benchmarks (default: all) one after another in this process.
+// Each package's benchmark module exports BENCHMARKS = { name: async ({quick}) => ... }.
+import { existsSync } from 'node:fs';
 import { codesPerSecond, indexSearch } from './hashing.mjs';
 import { sotu, synthetic } from './lsh_softmax.mjs';
 
@@ -9,6 +11,10 @@ const BENCHMARKS = {
   'lsh-softmax-synthetic': synthetic,
   'lsh-softmax-sotu': sotu,
 };
+for (const file of ['lss.mjs', 'lut_dense.mjs', 'representer_sketch.mjs']) {
+  const url = new URL(`./${file}`, import.meta.url);
+  if (existsSync(url)) Object.assign(BENCHMARKS, (await import(url.href)).BENCHMARKS);
+}
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const names = args.filter((a) => !a.startsWith('--'));
