@@ -4,6 +4,7 @@ import type { DisposeResult, LayerArgs } from '@tensorflow/tfjs-layers/dist/engi
 import type { Initializer } from '@tensorflow/tfjs-layers/dist/initializers';
 import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types';
 import {
+  Candidates,
   DWTAHash,
   HashFamily,
   HashIndex,
@@ -132,7 +133,7 @@ export class LSHSoftmax extends tfl.layers.Layer {
   codes: LayerVariable | null = null;
   /** Statistics of the last training step. */
   lastTrainingStats: TrainingStats | null = null;
-  private index: HashIndex | null = null;
+  protected index: HashIndex | null = null;
   private head: Int32Array | null = null;
   private codesDataId: object | null = null;
   private rng: SeededRandom;
@@ -179,7 +180,7 @@ export class LSHSoftmax extends tfl.layers.Layer {
   }
 
   /** The hash family for class vectors of `dim` features (bias folded in, MIPS transform for SimHash). */
-  private makeFamily(dim: number): HashFamily {
+  protected makeFamily(dim: number): HashFamily {
     const extra = (this.useBias ? 1 : 0) + (this.hash === 'simhash' ? 1 : 0);
     const inputDim = dim + extra;
     if (this.hash === 'simhash') return new SimHash({ inputDim, tables: this.tables, bits: this.bits, seed: this.seed });
@@ -187,11 +188,11 @@ export class LSHSoftmax extends tfl.layers.Layer {
     return this.hash === 'dwta' ? new DWTAHash(opts) : new WTAHash(opts);
   }
 
-  private indexOptions() {
+  protected indexOptions(): { foldBias: boolean; transform: 'none' | 'mips' } {
     return { foldBias: this.useBias, transform: this.hash === 'simhash' ? ('mips' as const) : ('none' as const) };
   }
 
-  private requireBuilt(): { kernel: LayerVariable; codes: LayerVariable } {
+  protected requireBuilt(): { kernel: LayerVariable; codes: LayerVariable } {
     if (this.kernel == null || this.codes == null) fail('LSHSoftmax', 'a built layer (call it on an input first)', 'an unbuilt layer');
     return { kernel: this.kernel, codes: this.codes };
   }
@@ -209,7 +210,7 @@ export class LSHSoftmax extends tfl.layers.Layer {
   }
 
   /** The `headClasses` classes with the largest bias (recomputed with the tables). */
-  private updateHead(): void {
+  protected updateHead(): void {
     if (this.headClasses === 0 || this.bias == null) {
       this.head = null;
       return;
@@ -219,7 +220,7 @@ export class LSHSoftmax extends tfl.layers.Layer {
     this.head = Int32Array.from(order.slice(0, this.headClasses));
   }
 
-  private storeCodes(): void {
+  protected storeCodes(): void {
     const { codes } = this.requireBuilt();
     const t = (this.index as HashIndex).toTensors().codes;
     codes.write(t);
@@ -268,7 +269,7 @@ export class LSHSoftmax extends tfl.layers.Layer {
     return this.probabilities(h);
   }
 
-  private checkFeatures(h: tf.Tensor): void {
+  protected checkFeatures(h: tf.Tensor): void {
     const { kernel } = this.requireBuilt();
     const dim = kernel.shape[1];
     if (!(h instanceof tf.Tensor) || h.rank !== 2 || h.shape[1] !== dim) {
@@ -300,10 +301,14 @@ export class LSHSoftmax extends tfl.layers.Layer {
     });
   }
 
+  /** The classes retrieved for the rows of h (subclasses with their own query hash override this). */
+  protected retrieve(h: tf.Tensor2D): Candidates {
+    return this.getIndex().search(h, { maxCandidates: this.maxCandidates });
+  }
+
   /** Candidate sets of the rows of h (labels first when given: training). */
   candidates(h: tf.Tensor2D, labels: Int32Array | null, uniformSamples: number): CandidateBatch {
-    const index = this.getIndex();
-    const found = index.search(h, { maxCandidates: this.maxCandidates });
+    const found = this.retrieve(h);
     const exactBelow = labels != null ? this.trainExactBelow : this.exactBelow;
     return buildCandidates(found, labels, { units: this.units, exactBelow, uniformSamples, head: this.head ?? undefined }, this.rng);
   }
@@ -402,21 +407,20 @@ export class LSHSoftmax extends tfl.layers.Layer {
 
   /** Turns a trained Dense softmax (or linear) layer into an LSHSoftmax with the same weights. */
   static fromDense(dense: tfl.layers.Layer, options: Omit<LSHSoftmaxArgs, 'units' | 'useBias'> = {}): LSHSoftmax {
-    if (dense == null || dense.getClassName() !== 'Dense') fail('dense', 'a Dense layer', dense?.getClassName());
-    const cfg = dense.getConfig();
-    const act = String(cfg.activation ?? 'linear');
-    if (act !== 'softmax' && act !== 'linear') fail('dense.activation', "'softmax' or 'linear'", `'${act}'`);
-    const weights = dense.getWeights();
-    if (weights.length === 0) fail('dense', 'a built Dense layer', 'an unbuilt layer');
-    const [w, b] = weights;
-    const layer = new LSHSoftmax({ ...options, units: w.shape[1] as number, useBias: b != null });
-    layer.build([null, w.shape[0] as number]);
-    const wt = tf.transpose(w);
-    (layer.kernel as LayerVariable).write(wt);
-    wt.dispose();
-    if (b != null) (layer.bias as LayerVariable).write(b);
-    layer.buildIndex();
+    const { kernel, bias } = denseWeights(dense);
+    const layer = new LSHSoftmax({ ...options, units: kernel.shape[1] as number, useBias: bias != null });
+    layer.setDenseWeights(kernel, bias);
     return layer;
+  }
+
+  /** Builds the layer with a Dense kernel [dim, units] (stored transposed) and bias, then hashes the classes. */
+  protected setDenseWeights(kernel: tf.Tensor, bias: tf.Tensor | undefined): void {
+    this.build([null, kernel.shape[0] as number]);
+    const wt = tf.transpose(kernel);
+    (this.kernel as LayerVariable).write(wt);
+    wt.dispose();
+    if (bias != null) (this.bias as LayerVariable).write(bias);
+    this.buildIndex();
   }
 
   override getConfig(): tf.serialization.ConfigDict {
@@ -453,6 +457,17 @@ export class LSHSoftmax extends tfl.layers.Layer {
 }
 
 tf.serialization.registerClass(LSHSoftmax);
+
+/** The kernel [dim, units] and bias of a built Dense layer with softmax or linear activation (for conversions). */
+export function denseWeights(dense: tfl.layers.Layer): { kernel: tf.Tensor; bias: tf.Tensor | undefined } {
+  if (dense == null || dense.getClassName() !== 'Dense') fail('dense', 'a Dense layer', dense?.getClassName());
+  const cfg = dense.getConfig();
+  const act = String(cfg.activation ?? 'linear');
+  if (act !== 'softmax' && act !== 'linear') fail('dense.activation', "'softmax' or 'linear'", `'${act}'`);
+  const weights = dense.getWeights();
+  if (weights.length === 0) fail('dense', 'a built Dense layer', 'an unbuilt layer');
+  return { kernel: weights[0], bias: weights[1] };
+}
 
 /** Factory in the style of tf.layers.*. */
 export function lshSoftmax(args: LSHSoftmaxArgs): LSHSoftmax {

@@ -1,0 +1,87 @@
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { SeededRandom, assertInt, fail } from '@hashlayers/hashing';
+import { featureModel } from '@hashlayers/lsh-softmax';
+import { LSSLayer } from '../layers/lss_layer.js';
+import { LSSHashTrainer, LSSHashTrainerArgs } from '../train/hash_trainer.js';
+
+export interface LSSHashCallbackArgs extends LSSHashTrainerArgs {
+  layer: LSSLayer;
+  /** The model inputs of the training data (without the labels input of a training model). */
+  x: tf.Tensor | tf.Tensor[];
+  /** Class ids [n] or [n, 1] of the training data. */
+  y: tf.Tensor;
+  /** Train the hash every N epochs (default 1). */
+  everyEpochs?: number;
+  /** Queries per hash-training round, a seeded sample of the training data (default min(n, 8192)). */
+  samples?: number;
+  /** Passes of the hash trainer over the sample per round (default 1). */
+  hashEpochs?: number;
+  verbose?: boolean;
+}
+
+export interface LSSHashEvent {
+  epoch: number;
+  loss: number;
+  changedFraction: number;
+  rebuilt: boolean;
+}
+
+/**
+ * The joint workflow: while model.fit trains the network (with the LSSLayer
+ * producing its loss over retrieved ∪ label ∪ tail classes), this callback
+ * trains the layer's hash every N epochs on (penultimate activation, label)
+ * pairs of a sample of the training data, then re-hashes the labels. Events
+ * (loss, changed codes, rebuilt) are kept in `events`.
+ */
+export class LSSHashCallback extends tfl.Callback {
+  readonly trainer: LSSHashTrainer;
+  readonly everyEpochs: number;
+  readonly hashEpochs: number;
+  readonly events: LSSHashEvent[] = [];
+  private readonly x: tf.Tensor[];
+  private readonly y: Int32Array;
+  private readonly samples: number;
+  private readonly rng: SeededRandom;
+  private readonly verbose: boolean;
+
+  constructor(args: LSSHashCallbackArgs) {
+    super();
+    if (!(args?.layer instanceof LSSLayer)) fail('layer', 'an LSSLayer', args?.layer);
+    const x = Array.isArray(args.x) ? args.x : [args.x];
+    if (x.length === 0 || !x.every((t) => t instanceof tf.Tensor)) fail('x', 'a tensor or an array of tensors', args.x);
+    const n = x[0].shape[0];
+    if (!x.every((t) => t.shape[0] === n)) fail('x', `tensors with the same number of rows (${n})`, x.map((t) => t.shape[0]).join(', '));
+    this.y = args.layer.readLabels(args.y, n);
+    this.x = x;
+    this.everyEpochs = assertInt('everyEpochs', args.everyEpochs ?? 1, 1);
+    this.hashEpochs = assertInt('hashEpochs', args.hashEpochs ?? 1, 1);
+    this.samples = Math.min(n, assertInt('samples', args.samples ?? 8192, 1));
+    this.trainer = new LSSHashTrainer(args.layer, args);
+    this.rng = new SeededRandom((args.seed ?? args.layer.seed) + 11);
+    this.verbose = args.verbose ?? false;
+  }
+
+  override async onEpochEnd(epoch: number): Promise<void> {
+    if ((epoch + 1) % this.everyEpochs !== 0) return;
+    const n = this.y.length;
+    const pick = this.samples < n ? this.rng.sampleWithoutReplacement(n, this.samples) : Int32Array.from({ length: n }, (_, i) => i);
+    const idx = tf.tensor1d(pick, 'int32');
+    const xs = this.x.map((t) => tf.gather(t, idx));
+    idx.dispose();
+    const h = featureModel(this.model as tfl.LayersModel).predict(xs.length === 1 ? xs[0] : xs, { batchSize: 1024 }) as tf.Tensor2D;
+    tf.dispose(xs);
+    try {
+      const r = this.trainer.fit(h, Int32Array.from(pick, (i) => this.y[i]), { epochs: this.hashEpochs });
+      const loss = r.losses[r.losses.length - 1];
+      this.events.push({ epoch, loss, changedFraction: r.rehash.changedFraction, rebuilt: r.rehash.rebuilt });
+      if (this.verbose) console.log(`LSS hash epoch ${epoch}: loss ${loss.toFixed(4)}, ${(100 * r.rehash.changedFraction).toFixed(2)}% codes changed, ${r.rehash.rebuilt ? 'tables rebuilt' : 'tables kept'}`);
+    } finally {
+      h.dispose();
+    }
+  }
+
+  override async onTrainEnd(): Promise<void> {
+    this.trainer.dispose();
+  }
+}
