@@ -1,0 +1,180 @@
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { assertInt, assertMatrix, assertOneOf, fail } from '@hashlayers/hashing';
+import { CellFill, RepresenterSketch, RepresenterSketchArgs } from './layers/representer_sketch.js';
+import { SizingReport, headCost, sizing } from './sizing.js';
+
+type SymbolicTensor = tfl.SymbolicTensor;
+
+export interface RefineOptions {
+  epochs: number;
+  batchSize?: number;
+  /** Adam learning rate (default 0.01). */
+  learningRate?: number;
+  /**
+   * 'outputs' (default): mean squared error to the head's outputs (distillation: the sketch
+   * learns the head's function). 'labels': softmax cross-entropy to `labels` (the sketch's
+   * outputs are read as logits). 'soft': softmax cross-entropy to softmax(head outputs)
+   * (distillation with soft labels; use when the head outputs logits).
+   */
+  target?: 'outputs' | 'labels' | 'soft';
+  /** Class ids [n] (int) for target 'labels'. */
+  labels?: tf.Tensor;
+  /** Called after each epoch with the epoch and its mean loss. */
+  onEpochEnd?: (epoch: number, loss: number) => void;
+}
+
+export interface FromModelOptions extends Omit<RepresenterSketchArgs, 'outputs'> {
+  /** Name or index (into model.layers) of the layer whose output features feed the sketch; the layers after it are replaced. */
+  headFrom: string | number;
+  /** Training inputs of the model (the points inserted into the sketch). */
+  data: tf.Tensor | tf.Tensor[];
+  /** α_i [n, outputs]: the weights inserted per point (default: the model's outputs on `data`). */
+  targets?: tf.Tensor2D;
+  /**
+   * 'cell-mean' (default): each cell holds the mean α of its points (per-row Nadaraya–Watson,
+   * output on the scale of α). 'kde': RACE insertion of α_i / n, the layer then estimates
+   * (1/n) Σ_i α_i k(x_i, q), the weighted kernel density of the paper's representer view.
+   */
+  insertion?: 'cell-mean' | 'kde';
+  /** Subtract the mean feature vector before hashing (default true: features after ReLU all lie in one orthant). */
+  center?: boolean;
+  /** Refine the counts with model.fit after insertion. */
+  refine?: RefineOptions;
+  /** Batch size of the feature and target predictions (default 512). */
+  batchSize?: number;
+}
+
+export interface FromModelResult {
+  /** model inputs → feature layers (shared with the original) → sketch. */
+  model: tfl.LayersModel;
+  sketch: RepresenterSketch;
+  /** model inputs → the features that feed the sketch. */
+  features: tfl.LayersModel;
+  sizing: SizingReport;
+  fill: CellFill;
+  /** Mean loss per refinement epoch (empty without refinement). */
+  refineLoss: number[];
+}
+
+function layerIndex(model: tfl.LayersModel, headFrom: string | number): number {
+  const layers = model.layers;
+  let idx: number;
+  if (typeof headFrom === 'number') {
+    idx = assertInt('headFrom', headFrom, 0, layers.length - 1);
+  } else if (typeof headFrom === 'string') {
+    idx = layers.findIndex((l) => l.name === headFrom);
+    if (idx < 0) fail('headFrom', `one of the model's layer names (${layers.map((l) => `'${l.name}'`).join(', ')})`, `'${headFrom}'`);
+  } else {
+    return fail('headFrom', 'a layer name or index', headFrom);
+  }
+  if (idx === layers.length - 1) fail('headFrom', 'a layer before the last one (the head after it must be non-empty)', `'${layers[idx].name}', the last layer`);
+  return idx;
+}
+
+/**
+ * Converts the layers after `headFrom` into a {@link RepresenterSketch}: the
+ * training points' features are hashed and their α_i (the head's outputs)
+ * inserted, then the counts are optionally refined with model.fit (they are
+ * trainable weights and the sketch is linear in them).
+ */
+export async function sketchFromModel(model: tfl.LayersModel, options: FromModelOptions): Promise<FromModelResult> {
+  if (!(model instanceof tfl.LayersModel)) fail('model', 'a tf.LayersModel', model);
+  if (options == null || typeof options !== 'object') fail('options', 'an options object', options);
+  if (model.outputs.length !== 1) fail('model', 'a model with one output', `${model.outputs.length} outputs`);
+  const idx = layerIndex(model, options.headFrom);
+  const featureLayer = model.layers[idx];
+  const featureOut = featureLayer.output as SymbolicTensor;
+  if (Array.isArray(featureOut) || featureOut.shape.length !== 2 || featureOut.shape[1] == null) {
+    fail('headFrom', 'a layer with one output [batch, features]', Array.isArray(featureOut) ? 'several outputs' : `shape [${featureOut.shape.join(', ')}]`);
+  }
+  const outShape = model.outputs[0].shape;
+  if (outShape.length !== 2 || outShape[1] == null) fail('model', 'an output [batch, outputs]', `shape [${outShape.join(', ')}]`);
+  const outputs = outShape[1] as number;
+  const dim = featureOut.shape[1] as number;
+  const insertion = assertOneOf('insertion', options.insertion ?? 'cell-mean', ['cell-mean', 'kde']);
+  const batchSize = assertInt('batchSize', options.batchSize ?? 512, 1);
+  const data = Array.isArray(options.data) ? options.data : [options.data];
+  if (data.length !== model.inputs.length || data.some((t) => !(t instanceof tf.Tensor))) {
+    fail('data', `${model.inputs.length} tensor(s), one per model input`, options.data);
+  }
+  data.forEach((t, i) => {
+    const want = model.inputs[i].shape;
+    if (t.rank !== want.length || want.some((s, k) => k > 0 && s != null && s !== t.shape[k]) || t.shape[0] === 0) {
+      fail(data.length > 1 ? `data[${i}]` : 'data', `a non-empty tensor of shape [${want.map((s) => s ?? 'n').join(', ')}]`, t);
+    }
+  });
+  const n = data[0].shape[0];
+  if (options.targets != null) assertMatrix('targets', options.targets, { rows: n, cols: outputs });
+  const refine = options.refine;
+  if (refine != null) {
+    assertInt('refine.epochs', refine.epochs, 0);
+    assertOneOf('refine.target', refine.target ?? 'outputs', ['outputs', 'labels', 'soft']);
+    if ((refine.target ?? 'outputs') === 'labels') {
+      const y = refine.labels;
+      if (!(y instanceof tf.Tensor) || y.size !== n) fail('refine.labels', `class ids [${n}]`, y);
+      const v = y.dataSync();
+      for (let i = 0; i < n; i++) if (!Number.isInteger(v[i]) || v[i] < 0 || v[i] >= outputs) fail('refine.labels', `integer class ids in [0, ${outputs})`, `${v[i]} at ${i}`);
+    }
+  }
+  const args: RepresenterSketchArgs = { ...options, outputs } as RepresenterSketchArgs;
+  for (const k of ['headFrom', 'data', 'targets', 'insertion', 'center', 'refine', 'batchSize'] as const) delete (args as unknown as Record<string, unknown>)[k];
+  const sketch = new RepresenterSketch(args);
+
+  const features = tfl.model({ inputs: model.inputs, outputs: featureOut });
+  const x = data.length === 1 ? data[0] : data;
+  const feats = features.predict(x, { batchSize }) as tf.Tensor2D;
+  const targets = options.targets ?? (model.predict(x, { batchSize }) as tf.Tensor2D);
+  const refineLoss: number[] = [];
+  let fill: CellFill;
+  try {
+    sketch.build([null, dim]);
+    if (options.center ?? true) {
+      const mean = tf.mean(feats, 0) as tf.Tensor1D;
+      sketch.setCenter(mean);
+      mean.dispose();
+    }
+    if (insertion === 'cell-mean') {
+      fill = sketch.fitCellMeans(feats, targets);
+    } else {
+      const scaled = tf.div(targets, n) as tf.Tensor2D;
+      fill = sketch.insert(feats, scaled);
+      scaled.dispose();
+    }
+    if (refine != null && refine.epochs > 0) {
+      const input = tfl.input({ shape: [dim] });
+      const head = tfl.model({ inputs: input, outputs: sketch.apply(input) as SymbolicTensor });
+      const mode = refine.target ?? 'outputs';
+      const byLabels = mode === 'labels';
+      const loss = mode !== 'outputs'
+        ? (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.losses.softmaxCrossEntropy(yTrue, yPred)
+        : 'meanSquaredError';
+      head.compile({ optimizer: tf.train.adam(refine.learningRate ?? 0.01), loss });
+      const y = byLabels
+        ? tf.tidy(() => tf.oneHot(tf.cast(tf.reshape(refine.labels as tf.Tensor, [-1]), 'int32') as tf.Tensor1D, outputs))
+        : mode === 'soft'
+          ? tf.softmax(targets)
+          : targets;
+      try {
+        const cb = new tfl.CustomCallback({
+          onEpochEnd: async (epoch, logs) => {
+            const l = Number(logs?.loss);
+            refineLoss.push(l);
+            refine.onEpochEnd?.(epoch, l);
+          },
+        });
+        await head.fit(feats, y, { epochs: refine.epochs, batchSize: refine.batchSize ?? 128, shuffle: true, verbose: 0, callbacks: [cb] });
+      } finally {
+        if (y !== targets) y.dispose();
+        (head.optimizer as tf.Optimizer | undefined)?.dispose();
+      }
+    }
+  } finally {
+    feats.dispose();
+    if (targets !== options.targets) targets.dispose();
+  }
+  const out = sketch.apply(featureOut) as SymbolicTensor;
+  const converted = tfl.model({ inputs: model.inputs, outputs: out });
+  const report = sizing(sketch, headCost(model.layers.slice(idx + 1)));
+  return { model: converted, sketch, features, sizing: report, fill, refineLoss };
+}

@@ -1,0 +1,30 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { runKernel } from '@hashlayers/hashing';
+import { sketchLookupKernel } from '../kernels/sketch_lookup.js';
+import { sketchRowGradKernel } from '../kernels/sketch_row_grad.js';
+import { sketchScatterKernel } from '../kernels/sketch_scatter.js';
+
+let registered = false;
+
+/**
+ * Gradients of sketchLookup: a scatter-add into the counts (the output is
+ * linear in them), a gathered dot product for the row weights, and zero for
+ * the integer codes.
+ */
+export function registerSketchLookupGradient(): void {
+  if (registered) return;
+  registered = true;
+  tf.registerGradient({
+    kernelName: sketchLookupKernel.kernelName,
+    inputsToSave: ['codes', 'counts', 'rowWeights'],
+    gradFunc: (dy, saved) => {
+      const [codes, counts, rowWeights] = saved;
+      const g = dy as tf.Tensor;
+      return {
+        codes: () => tf.zerosLike(codes),
+        counts: () => runKernel(sketchScatterKernel, { dy: g, codes, rowWeights }, { cells: counts.shape[1] as number })[0],
+        rowWeights: () => runKernel(sketchRowGradKernel, { dy: g, codes, counts }, {})[0],
+      };
+    },
+  });
+}

@@ -1,0 +1,353 @@
+import * as tf from '@tensorflow/tfjs';
+import { SimHash, srpKernel } from '@hashlayers/hashing';
+import { describeBackends, expectNoLeak } from '../../../tools/testing/backends';
+import { RepresenterSketch, headCost, representerSketch, sizing, sketchCodes, sketchCost, sketchLookup } from '../src';
+
+/** Deterministic pseudo-random values in [lo, hi). */
+function values(n: number, seed: number, lo = -1, hi = 1): Float32Array {
+  let s = seed >>> 0 || 1;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    out[i] = lo + ((s >>> 0) / 2 ** 32) * (hi - lo);
+  }
+  return out;
+}
+
+/** Independent dense reference of the lookup: Σ_r w_r · onehot(codes[:, r]) · counts[r]. */
+function denseLookup(codes: tf.Tensor2D, counts: tf.Tensor3D, w: tf.Tensor1D): tf.Tensor2D {
+  return tf.tidy(() => {
+    const [rows, cells] = counts.shape;
+    let out: tf.Tensor2D | null = null;
+    for (let r = 0; r < rows; r++) {
+      const col = tf.reshape(tf.slice(codes, [0, r], [-1, 1]), [-1]) as tf.Tensor1D;
+      const onehot = tf.oneHot(col, cells);
+      const cr = tf.reshape(tf.slice(counts, [r, 0, 0], [1, -1, -1]), [cells, -1]) as tf.Tensor2D;
+      const term = tf.mul(tf.matMul(onehot, cr), tf.slice(w, [r], [1]));
+      out = (out == null ? term : tf.add(out, term)) as tf.Tensor2D;
+    }
+    return out as tf.Tensor2D;
+  });
+}
+
+async function roundTrip(model: tf.LayersModel): Promise<tf.LayersModel> {
+  let saved: tf.io.ModelArtifacts | undefined;
+  await model.save(
+    tf.io.withSaveHandler(async (a) => {
+      saved = a;
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }),
+  );
+  return tf.loadLayersModel(tf.io.fromMemory(saved as tf.io.ModelArtifacts));
+}
+
+describeBackends('sketchLookup op', () => {
+  const rows = 5;
+  const cells = 8;
+  const outputs = 3;
+  const batch = 7;
+  const make = () => {
+    const codesV = Int32Array.from(values(batch * rows, 3, 0, cells), Math.floor);
+    return {
+      codes: tf.tensor2d(codesV, [batch, rows], 'int32'),
+      counts: tf.tensor3d(values(rows * cells * outputs, 4), [rows, cells, outputs]),
+      w: tf.tensor1d(values(rows, 5, 0.1, 1)),
+    };
+  };
+
+  it('matches the dense one-hot reference', () => {
+    const { codes, counts, w } = make();
+    const out = expectNoLeak(() => sketchLookup(codes, counts, w), 1);
+    const ref = denseLookup(codes, counts, w);
+    expect(out.shape).toEqual([batch, outputs]);
+    const a = out.dataSync();
+    const b = ref.dataSync();
+    for (let i = 0; i < a.length; i++) expect(a[i]).toBeCloseTo(b[i], 5);
+    tf.dispose([codes, counts, w, out, ref]);
+  });
+
+  it('gradients in counts (scatter-add) and row weights match the dense reference', () => {
+    const { codes, counts, w } = make();
+    const dy = tf.tensor2d(values(batch * outputs, 6), [batch, outputs]);
+    const loss = (f: (c: tf.Tensor3D, ww: tf.Tensor1D) => tf.Tensor2D) => (c: tf.Tensor, ww: tf.Tensor) =>
+      tf.sum(tf.mul(f(c as tf.Tensor3D, ww as tf.Tensor1D), dy)) as tf.Scalar;
+    const before = tf.memory().numTensors;
+    const got = tf.grads(loss((c, ww) => sketchLookup(codes, c, ww)))([counts, w]);
+    expect(tf.memory().numTensors - before).toBe(2);
+    const want = tf.grads(loss((c, ww) => denseLookup(codes, c, ww)))([counts, w]);
+    for (let k = 0; k < 2; k++) {
+      expect(got[k].shape).toEqual(want[k].shape);
+      const a = got[k].dataSync();
+      const b = want[k].dataSync();
+      for (let i = 0; i < a.length; i++) expect(a[i]).toBeCloseTo(b[i], 4);
+    }
+    tf.dispose([codes, counts, w, dy, ...got, ...want]);
+  });
+
+  it('rejects bad codes, counts and weights with clear errors', () => {
+    const { codes, counts, w } = make();
+    const bad = tf.tensor2d(new Int32Array(batch * rows).fill(cells), [batch, rows], 'int32');
+    const before = tf.memory().numTensors;
+    expect(() => sketchLookup(bad, counts, w)).toThrow(/codes: expected bucket ids in \[0, 8\)/);
+    expect(tf.memory().numTensors).toBe(before);
+    const f = tf.cast(codes, 'float32') as tf.Tensor2D;
+    expect(() => sketchLookup(f, counts, w)).toThrow(/codes: expected dtype int32/);
+    const w2 = tf.ones([rows + 1]) as tf.Tensor1D;
+    expect(() => sketchLookup(codes, counts, w2)).toThrow(/rowWeights: expected a float32 tensor \[5\]/);
+    expect(() => sketchLookup(codes, tf.zeros([rows, cells]) as unknown as tf.Tensor3D, w)).toThrow(/counts: expected a float32 tensor \[rows, cells, outputs\]/);
+    tf.dispose([codes, counts, w, bad, f, w2]);
+  });
+});
+
+describeBackends('RepresenterSketch: RACE estimate against the closed form', () => {
+  it('the mean over rows is an unbiased estimate of Σ α_i k(x_i, q), k = (1 − θ/π)^K', () => {
+    // Each row's cell value Y_r = Σ_i α_i·[h_r(x_i) = h_r(q)] lies in an interval of width Σ_i |α_i|,
+    // and rows are independent, so by Hoeffding |mean − E| < t with t = width·sqrt(ln(2/δ)/(2N)),
+    // δ = 1e-6 per comparison, N = rows·seeds. E = Σ α_i k(x_i, q) (srpKernel, the closed form).
+    const dim = 8;
+    const n = 12;
+    const bits = 2;
+    const rows = 4096;
+    const seeds = [11, 12, 13, 14];
+    const N = rows * seeds.length;
+    const xv = values(n * dim, 21);
+    const qv = values(3 * dim, 22);
+    // column 0 positive weights, column 1 mixed signs
+    const av = new Float32Array(n * 2);
+    const pos = values(n, 23, 0.5, 1);
+    const mixed = values(n, 24, -1, 1);
+    for (let i = 0; i < n; i++) {
+      av[2 * i] = pos[i];
+      av[2 * i + 1] = mixed[i];
+    }
+    const x = tf.tensor2d(xv, [n, dim]);
+    const q = tf.tensor2d(qv, [3, dim]);
+    const alpha = tf.tensor2d(av, [n, 2]);
+    const sum = new Float64Array(3 * 2);
+    for (const seed of seeds) {
+      const layer = new RepresenterSketch({ outputs: 2, rows, bits, seed });
+      layer.build([null, dim]);
+      layer.insert(x, alpha);
+      const est = expectNoLeak(() => layer.apply(q) as tf.Tensor2D, 1);
+      est.dataSync().forEach((v, i) => (sum[i] += v / seeds.length));
+      est.dispose();
+      layer.dispose();
+    }
+    const delta = 1e-6;
+    for (let o = 0; o < 2; o++) {
+      let width = 0;
+      for (let i = 0; i < n; i++) width += Math.abs(av[2 * i + o]);
+      const t = width * Math.sqrt(Math.log(2 / delta) / (2 * N));
+      for (let j = 0; j < 3; j++) {
+        const closed = (k: number) => {
+          let s = 0;
+          for (let i = 0; i < n; i++) s += av[2 * i + o] * srpKernel(xv.subarray(i * dim, (i + 1) * dim), qv.subarray(j * dim, (j + 1) * dim), k);
+          return s;
+        };
+        expect(Math.abs(sum[j * 2 + o] - closed(bits))).toBeLessThan(t);
+        // the tolerance discriminates: the kernel of K + 1 bits is rejected (positive weights)
+        if (o === 0) expect(Math.abs(sum[j * 2 + o] - closed(bits + 1))).toBeGreaterThan(t);
+      }
+    }
+    tf.dispose([x, q, alpha]);
+  });
+});
+
+describeBackends('RepresenterSketch layer', () => {
+  const dim = 6;
+
+  it('hashes like the hashing package SimHash with the same seed (x − center)', () => {
+    const layer = new RepresenterSketch({ outputs: 2, rows: 7, bits: 5, seed: 9, projection: 'sparse' });
+    layer.build([null, dim]);
+    const c = tf.tensor1d(values(dim, 2));
+    layer.setCenter(c);
+    const x = tf.tensor2d(values(10 * dim, 3), [10, dim]);
+    const codes = expectNoLeak(() => layer.codes(x), 1);
+    const family = new SimHash({ inputDim: dim, tables: 7, bits: 5, seed: 9, projection: 'sparse' });
+    const xc = tf.sub(x, c) as tf.Tensor2D;
+    const ref = family.hash(xc);
+    expect(Array.from(codes.dataSync())).toEqual(Array.from(ref.dataSync()));
+    family.dispose();
+    tf.dispose([c, x, codes, xc, ref]);
+    layer.dispose();
+  });
+
+  it('fitCellMeans: each cell holds the mean target of its points, empty cells the global mean', () => {
+    const layer = new RepresenterSketch({ outputs: 2, rows: 3, bits: 3, seed: 1 });
+    layer.build([null, dim]);
+    const n = 40;
+    const x = tf.tensor2d(values(n * dim, 7), [n, dim]);
+    const yv = values(n * 2, 8);
+    const y = tf.tensor2d(yv, [n, 2]);
+    const fill = expectNoLeak(() => layer.fitCellMeans(x, y));
+    const codes = layer.codes(x).dataSync();
+    const counts = (layer.counts as NonNullable<typeof layer.counts>).read().dataSync();
+    const gm = [0, 1].map((o) => Array.from({ length: n }, (_, i) => yv[2 * i + o]).reduce((a, b) => a + b, 0) / n);
+    let occupied = 0;
+    for (let r = 0; r < 3; r++) {
+      for (let cell = 0; cell < 8; cell++) {
+        const members = Array.from({ length: n }, (_, i) => i).filter((i) => codes[i * 3 + r] === cell);
+        if (members.length > 0) occupied++;
+        for (let o = 0; o < 2; o++) {
+          const want = members.length > 0 ? members.reduce((a, i) => a + yv[2 * i + o], 0) / members.length : gm[o];
+          expect(counts[(r * 8 + cell) * 2 + o]).toBeCloseTo(want, 5);
+        }
+      }
+    }
+    expect(fill).toEqual({ points: n, occupiedFraction: occupied / 24 });
+    tf.dispose([x, y]);
+    layer.dispose();
+  });
+
+  it('trains its counts and row weights with model.fit and round-trips save → load exactly', async () => {
+    const input = tf.input({ shape: [dim] });
+    const sketch = representerSketch({ outputs: 3, rows: 8, bits: 3, seed: 5, aggregation: 'weighted', projection: 'sparse' });
+    const model = tf.model({ inputs: input, outputs: sketch.apply(input) as tf.SymbolicTensor });
+    const x = tf.tensor2d(values(64 * dim, 31), [64, dim]);
+    const y = tf.tensor2d(values(64 * 3, 32), [64, 3]);
+    const c = tf.tensor1d(values(dim, 33, -0.1, 0.1));
+    sketch.setCenter(c);
+    model.compile({ optimizer: tf.train.adam(0.05), loss: 'meanSquaredError' });
+    const h = await model.fit(x, y, { epochs: 5, batchSize: 16, verbose: 0, shuffle: false });
+    const losses = h.history.loss as number[];
+    expect(losses[4]).toBeLessThan(losses[0]);
+    const rw = (sketch.rowWeights as NonNullable<typeof sketch.rowWeights>).read().dataSync();
+    expect(Array.from(rw).some((v) => Math.abs(v - 1 / 8) > 1e-3)).toBe(true);
+    const loaded = await roundTrip(model);
+    const l2 = loaded.layers[1] as RepresenterSketch;
+    expect(l2).toBeInstanceOf(RepresenterSketch);
+    expect(l2.getConfig()).toEqual(sketch.getConfig());
+    const a = model.predict(x) as tf.Tensor;
+    const b = loaded.predict(x) as tf.Tensor;
+    expect(Array.from(b.dataSync())).toEqual(Array.from(a.dataSync()));
+    tf.dispose([x, y, c, a, b]);
+    model.optimizer.dispose();
+    model.dispose();
+    loaded.dispose();
+  });
+
+  it('rejects bad arguments and bad input, leaving the layer untouched', () => {
+    expect(() => new RepresenterSketch({ outputs: 0 })).toThrow(/outputs: expected an integer in \[1/);
+    expect(() => new RepresenterSketch({ outputs: 2, rows: 0 })).toThrow(/rows: expected an integer in \[1, 4096\], got 0/);
+    expect(() => new RepresenterSketch({ outputs: 2, bits: 21 })).toThrow(/bits: expected an integer in \[1, 20\], got 21/);
+    expect(() => new RepresenterSketch({ outputs: 2, aggregation: 'max' as 'mean' })).toThrow(/aggregation: expected one of 'mean', 'weighted', got 'max'/);
+    expect(() => new RepresenterSketch({ outputs: 2, projection: 'dense' as 'gaussian' })).toThrow(/projection: expected one of 'gaussian', 'sparse'/);
+    expect(() => new RepresenterSketch({ outputs: 1000, rows: 4096, bits: 20 })).toThrow(/at most 2\^28 count cells/);
+    const unbuilt = new RepresenterSketch({ outputs: 2 });
+    expect(() => unbuilt.insert(tf.zeros([1, 3]) as tf.Tensor2D)).toThrow(/a built layer/);
+    const layer = new RepresenterSketch({ outputs: 2, rows: 4, bits: 3 });
+    layer.build([null, dim]);
+    const x = tf.tensor2d(values(5 * dim, 1), [5, dim]);
+    const counts = () => Array.from((layer.counts as NonNullable<typeof layer.counts>).read().dataSync());
+    layer.insert(x);
+    const before = counts();
+    const nTensors = tf.memory().numTensors;
+    expect(() => layer.apply(tf.zeros([5, dim + 1]))).toThrow(/features: expected 6 columns, got shape \[5, 7\]/);
+    expect(() => layer.insert(x, tf.ones([5, 3]) as tf.Tensor2D)).toThrow(/weights: expected 2 columns/);
+    expect(() => layer.insert(x, tf.ones([4, 2]) as tf.Tensor2D)).toThrow(/weights: expected 5 rows/);
+    const nan = tf.tensor2d([1, NaN, 1, 1, 1, 1, 1, 1, 1, 1], [5, 2]);
+    expect(() => layer.insert(x, nan)).toThrow(/weights: expected finite values, got NaN at flat index 1/);
+    expect(() => layer.fitCellMeans(x, nan)).toThrow(/weights: expected finite values/);
+    expect(() => layer.setCenter(tf.zeros([dim + 1]) as tf.Tensor1D)).toThrow(/center: expected a float32 tensor \[6\]/);
+    const nanX = tf.tensor2d(new Float32Array(5 * dim).fill(NaN), [5, dim]);
+    expect(() => layer.insert(nanX)).toThrow(/finite values/);
+    expect(counts()).toEqual(before);
+    tf.dispose([x, nan, nanX]);
+    // the temporary zeros / ones tensors above are the only new tensors
+    expect(tf.memory().numTensors - nTensors).toBeLessThanOrEqual(5);
+    layer.dispose();
+  });
+
+  it('leaks no tensors in apply, insert, fitCellMeans and training gradients', () => {
+    const layer = new RepresenterSketch({ outputs: 3, rows: 4, bits: 4, aggregation: 'weighted' });
+    layer.build([null, dim]);
+    const x = tf.tensor2d(values(9 * dim, 4), [9, dim]);
+    const y = tf.tensor2d(values(9 * 3, 5), [9, 3]);
+    expectNoLeak(() => layer.insert(x, y));
+    expectNoLeak(() => layer.fitCellMeans(x, y));
+    const out = expectNoLeak(() => layer.apply(x) as tf.Tensor, 1);
+    const vars = [layer.counts, layer.rowWeights].map((v) => (v as NonNullable<typeof v>).read() as tf.Variable);
+    const g = expectNoLeak(() => tf.variableGrads(() => tf.sum(layer.apply(x) as tf.Tensor) as tf.Scalar, vars), 3);
+    expect(Object.keys(g.grads)).toHaveLength(2);
+    tf.dispose([x, y, out, g.value, ...Object.values(g.grads)]);
+    layer.dispose();
+  });
+
+  it('sizing: bytes and multiply-adds against a Dense head', () => {
+    const layer = new RepresenterSketch({ outputs: 10, rows: 16, bits: 6 });
+    layer.build([null, 32]);
+    const cost = sketchCost(layer);
+    expect(cost.countsBytes).toBe(16 * 64 * 10 * 4);
+    expect(cost.hashBytes).toBe((32 * 16 * 6 + 32) * 4);
+    expect(cost.multiplyAdds).toBe(32 * 96 + 32 + 16 * 10);
+    const head = tf.sequential({ layers: [tf.layers.dense({ inputShape: [32], units: 256, activation: 'relu' }), tf.layers.dense({ units: 10 })] });
+    const hc = headCost(head.layers);
+    expect(hc.parameters).toBe(32 * 256 + 256 + 256 * 10 + 10);
+    expect(hc.multiplyAdds).toBe(hc.parameters);
+    const rep = sizing(layer, head.layers);
+    expect(rep.storageReduction).toBeCloseTo(hc.bytes / cost.bytes, 10);
+    expect(rep.computeReduction).toBeCloseTo(hc.multiplyAdds / cost.multiplyAdds, 10);
+    head.dispose();
+    layer.dispose();
+  });
+});
+
+describeBackends('RepresenterSketch.fromModel', () => {
+  it('converts the layers after headFrom; KDE insertion stores Σ α_i / n in every row', async () => {
+    const model = tf.sequential({
+      layers: [
+        tf.layers.dense({ inputShape: [5], units: 4, name: 'feat', kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) }),
+        tf.layers.dense({ units: 16, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }) }),
+        tf.layers.dense({ units: 3, kernelInitializer: tf.initializers.glorotUniform({ seed: 3 }) }),
+      ],
+    });
+    const data = tf.tensor2d(values(30 * 5, 9), [30, 5]);
+    const before = tf.memory().numTensors;
+    const r = await RepresenterSketch.fromModel(model, { headFrom: 'feat', data, rows: 64, bits: 3, seed: 4, insertion: 'kde', center: false });
+    expect(r.sketch.getWeights().length).toBe(3);
+    expect(r.model.outputs[0].shape).toEqual([null, 3]);
+    expect(r.sizing.head.layers).toEqual(['Dense', 'Dense']);
+    expect(r.sizing.head.parameters).toBe(4 * 16 + 16 + 16 * 3 + 3);
+    expect(r.refineLoss).toEqual([]);
+    // counts hold Σ_i α_i/n per cell: summed over a row's cells they give Σ_i α_i / n for every row
+    const alpha = model.predict(data) as tf.Tensor;
+    const meanT = tf.mean(alpha, 0);
+    const colMean = meanT.dataSync();
+    meanT.dispose();
+    const counts = r.sketch.counts?.read().dataSync() as Float32Array;
+    for (let row = 0; row < 64; row += 21) {
+      for (let o = 0; o < 3; o++) {
+        let s = 0;
+        for (let c = 0; c < 8; c++) s += counts[(row * 8 + c) * 3 + o];
+        expect(s).toBeCloseTo(colMean[o], 4);
+      }
+    }
+    alpha.dispose();
+    // weights of the sketch: center, projection, counts (data, features, targets freed)
+    expect(tf.memory().numTensors - before).toBe(3);
+    tf.dispose(data);
+    model.dispose();
+  });
+
+  it('rejects bad headFrom, data, targets and labels', async () => {
+    const model = tf.sequential({ layers: [tf.layers.dense({ inputShape: [5], units: 4, name: 'a' }), tf.layers.dense({ units: 3, name: 'b' })] });
+    const data = tf.zeros([10, 5]);
+    const before = tf.memory().numTensors;
+    await expect(RepresenterSketch.fromModel(model, { headFrom: 'nope', data })).rejects.toThrow(/headFrom: expected one of the model's layer names \('a', 'b'\), got 'nope'/);
+    await expect(RepresenterSketch.fromModel(model, { headFrom: 1, data })).rejects.toThrow(/headFrom: expected a layer before the last one/);
+    await expect(RepresenterSketch.fromModel(model, { headFrom: 5, data })).rejects.toThrow(/headFrom: expected an integer in \[0, 1\], got 5/);
+    const wrong = tf.zeros([10, 6]);
+    await expect(RepresenterSketch.fromModel(model, { headFrom: 0, data: wrong })).rejects.toThrow(/data: expected a non-empty tensor of shape \[n, 5\], got a float32 tensor of shape \[10, 6\]/);
+    const t = tf.zeros([9, 3]) as tf.Tensor2D;
+    await expect(RepresenterSketch.fromModel(model, { headFrom: 0, data, targets: t })).rejects.toThrow(/targets: expected 10 rows/);
+    const labels = tf.tensor1d([0, 1, 2, 3, 0, 1, 2, 0, 1, 2], 'int32');
+    await expect(RepresenterSketch.fromModel(model, { headFrom: 0, data, refine: { epochs: 1, target: 'labels', labels } })).rejects.toThrow(/refine.labels: expected integer class ids in \[0, 3\), got 3 at 3/);
+    await expect(RepresenterSketch.fromModel(model, { headFrom: 0, data, bits: 0 })).rejects.toThrow(/bits: expected an integer in \[1, 20\], got 0/);
+    tf.dispose([wrong, t, labels]);
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose(data);
+    model.dispose();
+  });
+});
