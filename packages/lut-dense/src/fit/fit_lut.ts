@@ -1,0 +1,74 @@
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { fail } from '@hashlayers/hashing';
+import { checkActivation } from '../layers/activations.js';
+import { LUTDense } from '../layers/lut_dense.js';
+import { InputGradient } from '../ops/lut_matmul.js';
+import { checkFitOptions, FitLUTOptions } from './solve_lut.js';
+
+export interface FitLUTLayerOptions extends FitLUTOptions {
+  /** Gradient of the new layer with respect to its input (default 'none'). */
+  inputGradient?: InputGradient;
+  /** Keep the dense kernel as a weight of the new layer (default false, true for 'ste'). */
+  keepKernel?: boolean;
+  /** Name of the new layer (default `<dense name>_lut`). */
+  name?: string;
+}
+
+/**
+ * Builds a layer inside its name scope (as Layer.apply does), so its weights
+ * are named '<layer>/<weight>' and model.save / loadLayersModel match them.
+ */
+export function buildInScope(layer: tfl.layers.Layer, inputDim: number): void {
+  const x = tf.zeros([1, inputDim]);
+  const y = layer.apply(x) as tf.Tensor;
+  tf.dispose([x, y]);
+}
+
+/** The kernel, bias and config of a built Dense layer, checked. */
+export function denseParts(dense: tfl.layers.Layer): { kernel: tf.Tensor2D; bias: tf.Tensor1D | null; units: number; activation: ReturnType<typeof checkActivation>; useBias: boolean } {
+  if (dense == null || typeof dense.getClassName !== 'function' || dense.getClassName() !== 'Dense') {
+    fail('dense', 'a tf.layers.dense layer', dense == null ? dense : dense.getClassName?.() ?? typeof dense);
+  }
+  const cfg = dense.getConfig();
+  const activation = checkActivation(cfg.activation ?? 'linear');
+  const weights = dense.getWeights();
+  if (weights.length === 0) fail('dense', 'a built Dense layer', 'an unbuilt layer');
+  const kernel = weights[0] as tf.Tensor2D;
+  if (kernel.rank !== 2) fail('dense', 'a kernel of rank 2', `rank ${kernel.rank}`);
+  const useBias = Boolean(cfg.useBias ?? true);
+  return { kernel, bias: useBias ? (weights[1] as tf.Tensor1D) : null, units: kernel.shape[1], activation, useBias };
+}
+
+/**
+ * Learns a LUTDense layer that replaces the trained `dense` layer, from
+ * `inputs` [N, D] (the activations that reach that layer): one balanced
+ * tree per codebook, the prototypes and the table (see FitLUTOptions).
+ * The new layer is built, not yet applied to a symbolic input.
+ */
+export function fitLUT(dense: tfl.layers.Layer, inputs: tf.Tensor2D, options: FitLUTLayerOptions): LUTDense {
+  const parts = denseParts(dense);
+  const d = parts.kernel.shape[0];
+  checkFitOptions(options, d, parts.activation);
+  if (!(inputs instanceof tf.Tensor) || inputs.rank !== 2 || inputs.shape[1] !== d || inputs.dtype !== 'float32') {
+    fail('inputs', `a float32 tensor [N, ${d}]`, inputs);
+  }
+  const layer = new LUTDense({
+    units: parts.units,
+    codebooks: options.codebooks,
+    activation: parts.activation,
+    useBias: parts.useBias,
+    quantized: options.quantize ?? false,
+    inputGradient: options.inputGradient,
+    keepKernel: options.keepKernel,
+    name: options.name ?? `${dense.name}_lut`,
+  });
+  buildInScope(layer, d);
+  try {
+    layer.fitTables(inputs, { ...options, kernel: parts.kernel, bias: parts.bias });
+  } catch (e) {
+    layer.dispose();
+    throw e;
+  }
+  return layer;
+}

@@ -1,0 +1,138 @@
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { assertInt, fail } from '@hashlayers/hashing';
+import { buildInScope, denseParts, fitLUT, FitLUTLayerOptions } from './fit/fit_lut.js';
+import { FitReport } from './fit/solve_lut.js';
+import { LUTDense } from './layers/lut_dense.js';
+
+type SymbolicTensor = tfl.SymbolicTensor;
+
+export interface ReplaceDenseOptions extends Omit<FitLUTLayerOptions, 'codebooks' | 'name' | 'targetInputs'> {
+  /** The Dense layers to replace, by name or index in model.layers (default: every Dense layer). */
+  layers?: (string | number)[];
+  /** C per replaced layer: one number for all, or one per entry of `layers`. */
+  codebooks: number | number[];
+  /** Model inputs [N, ...] from which each replaced layer's inputs are collected. */
+  data: tf.Tensor;
+  /**
+   * Where a layer's fitting inputs come from: 'current' (default), the network
+   * with the earlier layers already replaced (so each table also absorbs the
+   * error upstream, as in McCarter & Dronen), or 'original'.
+   */
+  collectFrom?: 'current' | 'original';
+  /**
+   * false: do not fit now; the new layers keep the dense kernel and compute
+   * x·W + b ('dense' mode) until a ProgressiveLUTReplacement callback (or
+   * layer.fitTables) fits them. Default true.
+   */
+  fit?: boolean;
+  /** Batch size of the collection passes (default 512). */
+  batchSize?: number;
+}
+
+export interface ReplaceDenseResult {
+  model: tfl.LayersModel;
+  /** The new layers, in the order of `layers`. */
+  replaced: LUTDense[];
+  /** Fit reports (empty when fit is false). */
+  reports: FitReport[];
+}
+
+/** The layers of a chain model (each applied once, to the previous one's output). */
+function chainLayers(model: tfl.LayersModel): tfl.layers.Layer[] {
+  if (model == null || !Array.isArray(model.layers)) fail('model', 'a tf.LayersModel', model);
+  if (model.inputs.length !== 1 || model.outputs.length !== 1) fail('model', 'a model with one input and one output', `${model.inputs.length} inputs, ${model.outputs.length} outputs`);
+  const layers = model.layers.filter((l) => l.getClassName() !== 'InputLayer');
+  let prev: tfl.layers.Layer | null = null;
+  for (const l of layers) {
+    const nodes = l.inboundNodes;
+    const inbound = nodes.length > 0 ? nodes[0].inboundLayers : [];
+    const ok = inbound.length === 1 && (prev == null ? inbound[0].getClassName() === 'InputLayer' : inbound[0] === prev);
+    if (!ok) fail('model', 'a chain of layers (sequential; each layer applied once to the previous output)', `layer '${l.name}'`);
+    prev = l;
+  }
+  return layers;
+}
+
+function predictBatched(m: tfl.LayersModel, data: tf.Tensor, batchSize: number): tf.Tensor2D {
+  const out = m.predict(data, { batchSize }) as tf.Tensor;
+  if (out.rank === 2) return out as tf.Tensor2D;
+  const r = tf.reshape(out, [-1, out.shape[out.rank - 1]]) as tf.Tensor2D;
+  out.dispose();
+  return r;
+}
+
+/**
+ * Returns a new model in which the chosen Dense layers are replaced by
+ * LUTDense layers fitted on the inputs that `data` produces at each of
+ * them. The other layers are shared with `model` (same weight variables):
+ * training the new model also changes them in the original.
+ */
+export function replaceDense(model: tfl.LayersModel, options: ReplaceDenseOptions): ReplaceDenseResult {
+  const layers = chainLayers(model);
+  if (options == null || typeof options !== 'object') fail('options', 'an object with codebooks and data', options);
+  const chosenSpec = options.layers ?? layers.filter((l) => l.getClassName() === 'Dense').map((l) => l.name);
+  if (!Array.isArray(chosenSpec) || chosenSpec.length === 0) fail('layers', 'a non-empty array of Dense layer names or indices', chosenSpec);
+  const chosen = chosenSpec.map((s) => {
+    const l = typeof s === 'number' ? model.layers[s] : layers.find((x) => x.name === s);
+    if (l == null || !layers.includes(l)) fail('layers', `names or indices of layers of the model`, typeof s === 'string' ? `'${s}'` : s);
+    if (l.getClassName() !== 'Dense') fail('layers', 'Dense layers only', `'${l.name}' (${l.getClassName()})`);
+    return l;
+  });
+  if (new Set(chosen).size !== chosen.length) fail('layers', 'distinct layers', chosenSpec);
+  const cbs = Array.isArray(options.codebooks) ? options.codebooks : chosen.map(() => options.codebooks as number);
+  if (cbs.length !== chosen.length) fail('codebooks', `one number, or ${chosen.length} (one per layer)`, options.codebooks);
+  chosen.forEach((l, i) => assertInt('codebooks', cbs[i], 1, denseParts(l).kernel.shape[0]));
+  if (!(options.data instanceof tf.Tensor) || options.data.isDisposed) fail('data', 'a tf.Tensor of model inputs', options.data);
+  const collectFrom = options.collectFrom ?? 'current';
+  const doFit = options.fit ?? true;
+  const batchSize = assertInt('batchSize', options.batchSize ?? 512, 1);
+
+  const input = tfl.input({ shape: model.inputs[0].shape.slice(1) as number[], dtype: model.inputs[0].dtype });
+  let x: SymbolicTensor = input;
+  const replaced: LUTDense[] = [];
+  const reports: FitReport[] = [];
+  try {
+    for (const l of layers) {
+      const at = chosen.indexOf(l);
+      if (at < 0) {
+        x = l.apply(x) as SymbolicTensor;
+        continue;
+      }
+      const parts = denseParts(l);
+      const cb = cbs[at];
+      let lut: LUTDense;
+      if (doFit) {
+        const src = collectFrom === 'current' ? tfl.model({ inputs: input, outputs: x }) : tfl.model({ inputs: model.inputs, outputs: l.input as SymbolicTensor });
+        const xs = predictBatched(src, options.data, batchSize);
+        try {
+          lut = fitLUT(l, xs, { ...options, codebooks: cb, name: `${l.name}_lut` });
+        } finally {
+          xs.dispose();
+        }
+        reports.push(lut.fitReport as FitReport);
+      } else {
+        lut = new LUTDense({
+          units: parts.units,
+          codebooks: cb,
+          activation: parts.activation,
+          useBias: parts.useBias,
+          inputGradient: options.inputGradient,
+          quantized: false,
+          keepKernel: true,
+          mode: 'dense',
+          name: `${l.name}_lut`,
+        });
+        buildInScope(lut, parts.kernel.shape[0]);
+        (lut.kernel as ReturnType<tfl.layers.Layer['addWeight']>).write(parts.kernel);
+        if (parts.bias && lut.bias) lut.bias.write(parts.bias);
+      }
+      replaced[at] = lut;
+      x = lut.apply(x) as SymbolicTensor;
+    }
+  } catch (e) {
+    replaced.forEach((r) => r?.dispose());
+    throw e;
+  }
+  return { model: tfl.model({ inputs: input, outputs: x }), replaced, reports };
+}
