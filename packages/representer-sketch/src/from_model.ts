@@ -127,8 +127,10 @@ export async function sketchFromModel(model: tfl.LayersModel, options: FromModel
   const targets = options.targets ?? (model.predict(x, { batchSize }) as tf.Tensor2D);
   const refineLoss: number[] = [];
   let fill: CellFill;
+  let out: SymbolicTensor;
   try {
-    sketch.build([null, dim]);
+    // built through apply, so its weights are scoped by the layer name (needed by loadLayersModel)
+    out = sketch.apply(featureOut) as SymbolicTensor;
     if (options.center ?? true) {
       const mean = tf.mean(feats, 0) as tf.Tensor1D;
       sketch.setCenter(mean);
@@ -173,7 +175,6 @@ export async function sketchFromModel(model: tfl.LayersModel, options: FromModel
     feats.dispose();
     if (targets !== options.targets) targets.dispose();
   }
-  const out = sketch.apply(featureOut) as SymbolicTensor;
   const converted = tfl.model({ inputs: model.inputs, outputs: out });
   const report = sizing(sketch, headCost(model.layers.slice(idx + 1)));
   return { model: converted, sketch, features, sizing: report, fill, refineLoss };

@@ -327,7 +327,12 @@ describeBackends('RepresenterSketch.fromModel', () => {
     alpha.dispose();
     // weights of the sketch: center, projection, counts (data, features, targets freed)
     expect(tf.memory().numTensors - before).toBe(3);
-    tf.dispose(data);
+    const loaded = await roundTrip(r.model);
+    const a = r.model.predict(data) as tf.Tensor;
+    const b = loaded.predict(data) as tf.Tensor;
+    expect(Array.from(b.dataSync())).toEqual(Array.from(a.dataSync()));
+    tf.dispose([data, a, b]);
+    loaded.dispose();
     model.dispose();
   });
 

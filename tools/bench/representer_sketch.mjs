@@ -1,0 +1,153 @@
+// Benchmark of @hashlayers/representer-sketch: a trained MNIST head replaced by
+// count arrays, over a grid of rows R and bits K, against the head it replaces
+// (same run, same features, medians) on cpu, wasm and tensorflow.
+import { createRequire } from 'node:module';
+import { benchBackends, Progress, readBack, time, tf, useBackend, writeResults, writeScatterSvg } from './harness.mjs';
+
+const require = createRequire(import.meta.url);
+const RS = require('@hashlayers/representer-sketch');
+const { loadMnist } = require('../data/mnist.cjs');
+
+/**
+ * The network whose head is replaced: 784 → 64 ReLU features → 512 ReLU →
+ * 512 ReLU → 10 logits. The head (the three layers after the features) has
+ * 300k parameters and 300k multiply-adds per query: a substantial head, as in
+ * the paper, so that the comparison of bytes and multiply-adds means something.
+ */
+export function mnistNetwork(dim, classes, hidden = 512) {
+  const init = (seed) => tf.initializers.glorotUniform({ seed });
+  return tf.sequential({
+    layers: [
+      tf.layers.dense({ inputShape: [dim], units: 64, activation: 'relu', name: 'features', kernelInitializer: init(1) }),
+      tf.layers.dense({ units: hidden, activation: 'relu', kernelInitializer: init(2) }),
+      tf.layers.dense({ units: hidden, activation: 'relu', kernelInitializer: init(3) }),
+      tf.layers.dense({ units: classes, kernelInitializer: init(4) }),
+    ],
+  });
+}
+
+/**
+ * Re-creates a layer's weights on the current backend. The hashing package's
+ * tensorflow kernel adapter reads inputs with the tfjs-node backend's readSync,
+ * which does not migrate data that lives on another backend (cpu and wasm
+ * migrate on access), so a sketch moved to tensorflow needs fresh weights.
+ */
+function rehome(layer) {
+  const fresh = layer.getWeights().map((w) => tf.tensor(w.dataSync(), w.shape, w.dtype));
+  layer.setWeights(fresh);
+  tf.dispose(fresh);
+}
+
+function accuracy(pred, labels) {
+  let hit = 0;
+  for (let i = 0; i < labels.length; i++) if (pred[i] === labels[i]) hit++;
+  return hit / labels.length;
+}
+
+export async function mnist({ quick }) {
+  const m = loadMnist();
+  const backends = benchBackends();
+  const trainBackend = backends.includes('tensorflow') ? 'tensorflow' : 'wasm';
+  const grid = quick
+    ? [[16, 6], [64, 6]]
+    : [[16, 4], [32, 4], [64, 4], [128, 4], [16, 6], [32, 6], [64, 6], [128, 6], [16, 8], [32, 8], [64, 8]];
+  const epochs = quick ? 2 : 3;
+  const refineEpochs = quick ? 3 : 10;
+  const prog = new Progress('representer-sketch', 1 + grid.length + backends.length * (grid.length + 1));
+
+  await useBackend(trainBackend);
+  const xs = tf.tensor2d(m.train.x, [m.train.n, m.dim]);
+  const yl = tf.tensor1d(m.train.y, 'int32');
+  const ys = tf.oneHot(yl, m.classes);
+  const xt = tf.tensor2d(m.test.x, [m.test.n, m.dim]);
+  const model = mnistNetwork(m.dim, m.classes);
+  model.compile({ optimizer: tf.train.adam(1e-3), loss: (y, z) => tf.losses.softmaxCrossEntropy(y, z) });
+  await model.fit(xs, ys, { epochs, batchSize: 64, verbose: 0 });
+  const predict = (mm) => readBack(() => tf.argMax(mm.predict(xt, { batchSize: 1024 }), 1));
+  const headAcc = accuracy(predict(model), m.test.y);
+  prog.step(`trained on ${trainBackend}: head accuracy ${headAcc.toFixed(4)}`);
+
+  const sketches = [];
+  for (const [rows, bits] of grid) {
+    const base = { headFrom: 'features', data: xs, rows, bits, seed: 7 };
+    const plain = await RS.RepresenterSketch.fromModel(model, base);
+    const accInsert = accuracy(predict(plain.model), m.test.y);
+    plain.sketch.dispose();
+    const t0 = performance.now();
+    const r = await RS.RepresenterSketch.fromModel(model, { ...base, refine: { epochs: refineEpochs, target: 'labels', labels: yl, learningRate: 0.05 } });
+    const buildS = (performance.now() - t0) / 1000;
+    const accRefined = accuracy(predict(r.model), m.test.y);
+    sketches.push({ rows, bits, r, accInsert, accRefined, buildS });
+    prog.step(`R=${rows} K=${bits}: accuracy inserted ${accInsert.toFixed(4)}, refined ${accRefined.toFixed(4)}; bytes ×${r.sizing.storageReduction.toFixed(1)}, multiply-adds ×${r.sizing.computeReduction.toFixed(1)}`);
+  }
+  const headLayers = model.layers.slice(1);
+  const headCost = sketches[0].r.sizing.head;
+  const featT = readBack(() => model.layers[0].apply(xt));
+  tf.dispose([xs, ys, xt]);
+
+  const rowsOut = [];
+  for (const backend of backends) {
+    await useBackend(backend);
+    const f256 = tf.tensor2d(featT.slice(0, 256 * 64), [256, 64]);
+    const f1 = tf.tensor2d(featT.slice(0, 64), [1, 64]);
+    const opts = backend === 'cpu' ? { warmup: 2, reps: 5, minMs: quick ? 50 : 200 } : { warmup: 3, reps: 9, minMs: quick ? 100 : 400 };
+    const head = (f) => headLayers.reduce((h, l) => l.apply(h), f);
+    const head256 = time(() => readBack(() => head(f256)), opts).ms / 256;
+    const head1 = time(() => readBack(() => head(f1)), opts).ms;
+    rowsOut.push({ backend, method: 'replaced head (Dense 64→512→512→10)', rows: '-', bits: '-', bytes: headCost.bytes, storageX: 1, madds: headCost.multiplyAdds, computeX: 1, accInsert: headAcc, accRefined: headAcc, dAcc: 0, ms256: head256, ms1: head1, speed256: 1, speed1: 1 });
+    prog.step(`${backend} head: ${head256.toFixed(4)} ms/query @256, ${head1.toFixed(3)} ms @1`);
+    for (const s of sketches) {
+      const sk = s.r.sketch;
+      rehome(sk);
+      const ms256 = time(() => readBack(() => sk.apply(f256)), opts).ms / 256;
+      const ms1 = time(() => readBack(() => sk.apply(f1)), opts).ms;
+      const z = s.r.sizing;
+      rowsOut.push({
+        backend, method: 'RepresenterSketch', rows: s.rows, bits: s.bits, bytes: z.sketch.bytes, storageX: z.storageReduction,
+        madds: z.sketch.multiplyAdds, computeX: z.computeReduction, accInsert: s.accInsert, accRefined: s.accRefined,
+        dAcc: 100 * (s.accRefined - headAcc), ms256, ms1, speed256: head256 / ms256, speed1: head1 / ms1,
+      });
+      prog.step(`${backend} R=${s.rows} K=${s.bits}: ${ms256.toFixed(4)} ms/query @256 (×${(head256 / ms256).toFixed(2)}), ${ms1.toFixed(3)} ms @1 (×${(head1 / ms1).toFixed(2)})`);
+    }
+    tf.dispose([f256, f1]);
+  }
+
+  const cmd = `flock /tmp/hashlayers-bench.lock node tools/bench/run.mjs representer-sketch${quick ? ' --quick' : ''}`;
+  writeResults('representer-sketch', {
+    title: 'RepresenterSketch: MNIST head replaced by count arrays',
+    command: cmd,
+    notes: [
+      `MNIST (tools/data/mnist.cjs: ${m.train.n} train / ${m.test.n} test digits). Network 784 → 64 ReLU features → 512 ReLU → 512 ReLU → 10, trained ${epochs} epochs (Adam 1e-3, batch 64) on ${trainBackend}. The head after the features (${headCost.parameters} parameters) is replaced by a sketch of R rows × 2^K cells × 10 outputs, filled with the head's logits on the training points (cell means), then refined ${refineEpochs} epochs with model.fit on the training labels (softmax cross-entropy, Adam 0.05).`,
+      'Accuracy (test set) does not depend on the backend (same counts); "inserted" is before refinement. bytes: counts + the stored float32 projection and center (the projection can be regenerated from the seed: counts-only ratios are in the JSON/doc). multiply-adds per query: d·R·K for the projection + d for the center + R·10 additions. ms/query: median over batches of 256 (divided by 256) and of 1, features precomputed, same run.',
+    ],
+    columns: [
+      { key: 'backend', label: 'backend' }, { key: 'method', label: 'head' }, { key: 'rows', label: 'R' }, { key: 'bits', label: 'K' },
+      { key: 'bytes', label: 'bytes' }, { key: 'storageX', label: 'bytes ×less' }, { key: 'madds', label: 'mult-adds' }, { key: 'computeX', label: 'mult-adds ×less' },
+      { key: 'accInsert', label: 'acc inserted' }, { key: 'accRefined', label: 'acc refined' }, { key: 'dAcc', label: 'Δacc (points)' },
+      { key: 'ms256', label: 'ms/query @256' }, { key: 'speed256', label: 'speed-up @256' }, { key: 'ms1', label: 'ms @1' }, { key: 'speed1', label: 'speed-up @1' },
+    ],
+    rows: rowsOut,
+  });
+  const byK = (pick) => [...new Set(sketches.map((s) => s.bits))].map((bits) => ({
+    label: `sketch K=${bits} (R=${sketches.filter((s) => s.bits === bits).map((s) => s.rows).join('/')})`,
+    points: sketches.filter((s) => s.bits === bits).map((s) => ({ x: pick(s), y: s.accRefined, text: `R${s.rows}` })),
+  }));
+  writeScatterSvg('representer-sketch-bytes', {
+    title: 'MNIST accuracy against bytes of the head',
+    xLabel: 'bytes (log scale)', yLabel: 'test accuracy', logX: true,
+    series: [{ label: 'replaced head', points: [{ x: headCost.bytes, y: headAcc, text: 'head' }] }, ...byK((s) => s.r.sizing.sketch.bytes)],
+  });
+  const tb = backends.includes('tensorflow') ? 'tensorflow' : backends[0];
+  const msOf = (s) => rowsOut.find((r) => r.backend === tb && r.rows === s.rows && r.bits === s.bits).ms256;
+  const headMs = rowsOut.find((r) => r.backend === tb && r.rows === '-').ms256;
+  writeScatterSvg('representer-sketch-ms', {
+    title: `MNIST accuracy against ms/query (${tb}, batch 256)`,
+    xLabel: 'ms / query (log scale)', yLabel: 'test accuracy', logX: true,
+    series: [{ label: 'replaced head', points: [{ x: headMs, y: headAcc, text: 'head' }] }, ...byK(msOf)],
+  });
+  for (const s of sketches) s.r.sketch.dispose();
+  model.dispose();
+  yl.dispose();
+}
+
+export const BENCHMARKS = { 'representer-sketch': mnist };
