@@ -7,7 +7,9 @@
 // e) and t ~ N(0, τ²). Its logits are w_j·h = a·v_j·v_y + σ·v_j·n + m_j·t:
 // the nuisance term m_j·t lifts the labels with the largest |m_j| above the
 // correct one, so exact top-logit retrieval (MIPS) and even the full softmax
-// often miss it, while a hash that learns to ignore e retrieves it.
+// often miss it, while a hash that learns to ignore e retrieves it. Finally
+// a random rotation of the feature space (logits unchanged) spreads e over
+// every coordinate, so no hash can ignore it by looking at one coordinate.
 function mulberry32(seed) {
   let a = seed >>> 0;
   return () => {
@@ -22,6 +24,34 @@ function mulberry32(seed) {
 function gaussian(rand) {
   const u = 1 - rand();
   return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rand());
+}
+
+/** A random orthogonal matrix [dim, dim] (Gram–Schmidt on Gaussian columns). */
+function rotation(dim, rand) {
+  const q = [];
+  for (let j = 0; j < dim; j++) {
+    const v = Array.from({ length: dim }, () => gaussian(rand));
+    for (const u of q) {
+      let d = 0;
+      for (let k = 0; k < dim; k++) d += u[k] * v[k];
+      for (let k = 0; k < dim; k++) v[k] -= d * u[k];
+    }
+    const n = Math.hypot(...v);
+    q.push(v.map((x) => x / n));
+  }
+  return q;
+}
+
+function rotate(rows, n, dim, q) {
+  const tmp = new Float64Array(dim);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < dim; j++) {
+      let s = 0;
+      for (let k = 0; k < dim; k++) s += q[j][k] * rows[i * dim + k];
+      tmp[j] = s;
+    }
+    for (let j = 0; j < dim; j++) rows[i * dim + j] = tmp[j];
+  }
 }
 
 /**
@@ -50,9 +80,15 @@ function plantedWOL(opts = {}) {
     norm = Math.sqrt(norm);
     for (let k = 1; k < dim; k++) v[c * dim + k] /= norm;
     m[c] = spread * (2 * rand() - 1);
-    for (let k = 1; k < dim; k++) kernel[k * units + c] = v[c * dim + k];
-    kernel[c] = m[c];
   }
+  const q = rotation(dim, rand);
+  const w = new Float32Array(units * dim);
+  for (let c = 0; c < units; c++) {
+    for (let k = 1; k < dim; k++) w[c * dim + k] = v[c * dim + k];
+    w[c * dim] = m[c];
+  }
+  rotate(w, units, dim, q);
+  for (let c = 0; c < units; c++) for (let k = 0; k < dim; k++) kernel[k * units + c] = w[c * dim + k];
   const split = (n) => {
     const x = new Float32Array(n * dim);
     const y = new Int32Array(n);
@@ -62,6 +98,7 @@ function plantedWOL(opts = {}) {
       x[i * dim] = tau * gaussian(rand);
       for (let k = 1; k < dim; k++) x[i * dim + k] = a * v[c * dim + k] + (sigma / Math.sqrt(dim - 1)) * gaussian(rand);
     }
+    rotate(x, n, dim, q);
     return { x, y, n };
   };
   return { units, dim, kernel, bias: new Float32Array(units), train: split(opts.train ?? 20000), test: split(opts.test ?? 2000) };

@@ -68,6 +68,13 @@ export interface TopK {
   exactRows: number;
 }
 
+export interface LabelRecall {
+  /** Fraction of queries whose correct label is among the retrieved classes. */
+  recall: number;
+  /** Mean retrieved classes per query. */
+  meanCandidates: number;
+}
+
 export interface TrainingStats {
   /** Mean classes in the softmax of a row (labels, retrieved, tail samples). */
   meanSetSize: number;
@@ -209,6 +216,12 @@ export class LSHSoftmax extends tfl.layers.Layer {
     this.updateHead();
   }
 
+  /** The exact head: class ids added to every candidate set (empty without headClasses). */
+  headClassIds(): Int32Array {
+    this.getIndex();
+    return this.head ?? new Int32Array(0);
+  }
+
   /** The `headClasses` classes with the largest bias (recomputed with the tables). */
   protected updateHead(): void {
     if (this.headClasses === 0 || this.bias == null) {
@@ -304,6 +317,38 @@ export class LSHSoftmax extends tfl.layers.Layer {
   /** The classes retrieved for the rows of h (subclasses with their own query hash override this). */
   protected retrieve(h: tf.Tensor2D): Candidates {
     return this.getIndex().search(h, { maxCandidates: this.maxCandidates });
+  }
+
+  /** The retrieved classes of the rows of h (ragged: ids, row offsets, table hits; no head classes, no fallback). */
+  search(h: tf.Tensor2D): Candidates {
+    this.checkFeatures(h);
+    return this.retrieve(h);
+  }
+
+  /**
+   * How often the correct label is a candidate (retrieved or a head class),
+   * and the mean candidate classes per query (retrieved ∪ head, before the
+   * exact fallback): the quantity Label Superior Sampling optimises.
+   */
+  labelRecall(h: tf.Tensor2D, labels: tf.Tensor): LabelRecall {
+    this.checkFeatures(h);
+    const y = this.readLabels(labels, h.shape[0]);
+    const found = this.retrieve(h);
+    const inHead = new Uint8Array(this.units);
+    for (const c of this.headClassIds()) inHead[c] = 1;
+    let hit = 0;
+    let total = 0;
+    for (let i = 0; i < y.length; i++) {
+      let found_i = inHead[y[i]] === 1;
+      let extra = 0;
+      for (let j = found.offsets[i]; j < found.offsets[i + 1]; j++) {
+        if (found.ids[j] === y[i]) found_i = true;
+        if (inHead[found.ids[j]] === 0) extra++;
+      }
+      if (found_i) hit++;
+      total += this.headClassIds().length + extra;
+    }
+    return { recall: hit / Math.max(1, y.length), meanCandidates: total / Math.max(1, y.length) };
   }
 
   /** Candidate sets of the rows of h (labels first when given: training). */

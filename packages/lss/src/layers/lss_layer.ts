@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { Candidates, HashFamily, LearnedHash, RebuildReport, assertInt, fail } from '@hashlayers/hashing';
+import { Candidates, HashFamily, HashIndex, LearnedHash, RebuildReport, assertInt, fail } from '@hashlayers/hashing';
 import { LSHSoftmax, LSHSoftmaxArgs, denseWeights } from '@hashlayers/lsh-softmax';
 
 type LayerVariable = ReturnType<tfl.layers.Layer['addWeight']>;
@@ -17,13 +17,6 @@ export interface LSSArgs extends Omit<LSHSoftmaxArgs, 'hash' | 'window' | 'band'
    * more often at the same candidate budget.
    */
   asymmetric?: boolean;
-}
-
-export interface LabelRecall {
-  /** Fraction of queries whose correct label is among the retrieved classes. */
-  recall: number;
-  /** Mean retrieved classes per query. */
-  meanCandidates: number;
 }
 
 /**
@@ -51,6 +44,7 @@ export class LSSLayer extends LSHSoftmax {
   labelProjection: LayerVariable | null = null;
   private queryHash: LearnedHash | null = null;
   private queryProjectionId: object | null = null;
+  private labelProjectionId: object | null = null;
 
   constructor(args: LSSArgs) {
     // a config saved by getConfig() has no hash/window/band; drop them if a caller passes LSHSoftmax options
@@ -97,6 +91,23 @@ export class LSSLayer extends LSHSoftmax {
     return new LearnedHash({ inputDim: dim + (this.useBias ? 1 : 0), tables: this.tables, bits: this.bits, seed: this.seed, projection });
   }
 
+  override buildIndex(): void {
+    super.buildIndex();
+    this.labelProjectionId = this.labelProjectionWeight().read().dataId;
+  }
+
+  /** The index; re-created from the stored codes when the label projection weight was replaced (setWeights, load). */
+  override getIndex(): HashIndex {
+    const v = this.labelProjectionWeight().read();
+    if (this.index != null && v.dataId !== this.labelProjectionId) {
+      this.index.family.dispose();
+      this.index = null;
+    }
+    const index = super.getIndex();
+    this.labelProjectionId = v.dataId;
+    return index;
+  }
+
   protected override indexOptions(): { foldBias: boolean; transform: 'none' | 'mips' } {
     return { foldBias: this.useBias, transform: 'none' };
   }
@@ -129,29 +140,6 @@ export class LSSLayer extends LSHSoftmax {
     return index.searchCodes(values, h.shape[0], { maxCandidates: this.maxCandidates });
   }
 
-  /** The retrieved classes of the rows of h (ragged: ids, row offsets, table hits). */
-  search(h: tf.Tensor2D): Candidates {
-    this.checkFeatures(h);
-    return this.retrieve(h);
-  }
-
-  /** How often the correct label is retrieved, and how many classes are (the quantity LSS optimises). */
-  labelRecall(h: tf.Tensor2D, labels: tf.Tensor): LabelRecall {
-    this.checkFeatures(h);
-    const y = this.readLabels(labels, h.shape[0]);
-    const found = this.retrieve(h);
-    let hit = 0;
-    for (let i = 0; i < y.length; i++) {
-      for (let j = found.offsets[i]; j < found.offsets[i + 1]; j++) {
-        if (found.ids[j] === y[i]) {
-          hit++;
-          break;
-        }
-      }
-    }
-    return { recall: hit / Math.max(1, y.length), meanCandidates: found.offsets[y.length] / Math.max(1, y.length) };
-  }
-
   /**
    * Re-hashes the labels with the current label projection (after training
    * of the weights or of the hash) and rebuilds the tables when at least
@@ -163,6 +151,7 @@ export class LSSLayer extends LSHSoftmax {
     const report = super.rehash(opts);
     // super.rehash may have replaced nothing; store the projections the families hold now
     this.labelProjectionWeight().write(label.projection);
+    this.labelProjectionId = this.labelProjectionWeight().read().dataId;
     if (this.asymmetric) {
       (this.queryProjection as LayerVariable).write(query.projection);
       this.queryProjectionId = (this.queryProjection as LayerVariable).read().dataId;

@@ -85,7 +85,11 @@ export class LSSHashTrainer {
     const rows: number[] = [];
     const ids: number[] = [];
     const targets: number[] = [];
+    const inHead = new Uint8Array(units);
+    for (const c of this.layer.headClassIds()) inHead[c] = 1;
     for (let i = 0; i < y.length; i++) {
+      // head classes are candidates of every query already: nothing to learn for them
+      if (inHead[y[i]] === 1) continue;
       rows.push(i);
       ids.push(y[i]);
       targets.push(1);
@@ -110,7 +114,7 @@ export class LSSHashTrainer {
         targets.push(0);
       }
     }
-    const nPos = y.length;
+    const nPos = targets.filter((t) => t === 1).length;
     const nNeg = rows.length - nPos;
     const weights = Float32Array.from(targets, (t) => (t === 1 ? 0.5 / nPos : 0.5 / nNeg));
     return { rows: Int32Array.from(rows), ids: Int32Array.from(ids), targets: Float32Array.from(targets), weights };
@@ -122,6 +126,7 @@ export class LSSHashTrainer {
     const { query, label } = this.layer.hashFamilies();
     const index = this.layer.getIndex();
     const p = this.pairs(h, y);
+    if (p.rows.length === 0) return 0;
     const { kernel, bias } = this.layer;
     const L = this.layer.tables;
     const K = this.layer.bits;
