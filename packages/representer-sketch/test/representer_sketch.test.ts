@@ -174,6 +174,23 @@ describeBackends('RepresenterSketch layer', () => {
     layer.dispose();
   });
 
+  it('codes have a zero gradient, so a model with trainable layers before the sketch trains', async () => {
+    const x = tf.tensor2d(values(8 * dim, 41), [8, dim]);
+    const c = tf.zeros([dim]) as tf.Tensor1D;
+    const p = tf.tensor2d(values(dim * 12, 42), [dim, 12]);
+    const counts = tf.tensor3d(values(4 * 8 * 2, 43), [4, 8, 2]);
+    const w = tf.fill([4], 0.25) as tf.Tensor1D;
+    const g = tf.grad((xi: tf.Tensor) => tf.sum(sketchLookup(sketchCodes(xi as tf.Tensor2D, c, p, { rows: 4, bits: 3 }), counts, w)))(x);
+    expect(g.shape).toEqual([8, dim]);
+    expect(Array.from(g.dataSync()).every((v) => v === 0)).toBe(true);
+    const model = tf.sequential({ layers: [tf.layers.dense({ inputShape: [dim], units: 5 }), representerSketch({ outputs: 2, rows: 4, bits: 3 })] });
+    model.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+    const h = await model.fit(x, tf.ones([8, 2]), { epochs: 2, verbose: 0 });
+    expect((h.history.loss as number[])[1]).toBeLessThan((h.history.loss as number[])[0]);
+    tf.dispose([x, c, p, counts, w, g]);
+    model.dispose();
+  });
+
   it('fitCellMeans: each cell holds the mean target of its points, empty cells the global mean', () => {
     const layer = new RepresenterSketch({ outputs: 2, rows: 3, bits: 3, seed: 1 });
     layer.build([null, dim]);

@@ -21,7 +21,8 @@ export function registerSketchLookupGradient(): void {
       const [codes, counts, rowWeights] = saved;
       const g = dy as tf.Tensor;
       return {
-        codes: () => tf.zerosLike(codes),
+        // tfjs requires float32 gradients, also for integer inputs
+        codes: () => tf.zeros(codes.shape, 'float32'),
         counts: () => runKernel(sketchScatterKernel, { dy: g, codes, rowWeights }, { cells: counts.shape[1] as number })[0],
         rowWeights: () => runKernel(sketchRowGradKernel, { dy: g, codes, counts }, {})[0],
       };
