@@ -84,30 +84,38 @@ async function compare(name, title, { kernel, bias, train, test, dim, units, bud
   const bT = tf.tensor1d(bias);
   const dense0 = denseLayer(kT, bT);
   // LSS: one trained hash per budget (the budget caps retrieval, the hash is the same); trained once
-  const lss0 = LSSLayer.fromDense(dense0, { ...lssOpts, maxCandidates: budgets[0] });
   const xr = tf.tensor2d(train.x, [train.n, dim]);
   const yr = tf.tensor1d(train.y, 'int32');
-  const trainer = new LSSHashTrainer(lss0, { seed: 1 });
-  const t0 = performance.now();
-  const fit = trainer.fit(xr, yr, { epochs: hashEpochs });
-  const trainSec = (performance.now() - t0) / 1000;
-  trainer.dispose();
-  const lssWeights = lss0.getWeights().map((w) => ({ shape: w.shape, dtype: w.dtype, values: w.dataSync().slice() }));
-  console.log(`   LSS hash trained on ${trainBackend} in ${trainSec.toFixed(1)} s (${hashEpochs} epochs, loss ${fit.losses.map((l) => l.toFixed(3)).join(' → ')})`);
+  const trained = {};
+  for (const asymmetric of [false, true]) {
+    const lss0 = LSSLayer.fromDense(dense0, { ...lssOpts, asymmetric, maxCandidates: budgets[0] });
+    const trainer = new LSSHashTrainer(lss0, { seed: 1 });
+    const t0 = performance.now();
+    const fit = trainer.fit(xr, yr, { epochs: hashEpochs });
+    const sec = (performance.now() - t0) / 1000;
+    trainer.dispose();
+    trained[asymmetric ? 'asymmetric' : 'shared'] = { fit, sec, weights: lss0.getWeights().map((w) => ({ shape: w.shape, dtype: w.dtype, values: w.dataSync().slice() })) };
+    console.log(`   LSS (${asymmetric ? 'asymmetric' : 'shared'}) hash trained on ${trainBackend} in ${sec.toFixed(1)} s (${hashEpochs} epochs, loss ${fit.losses.map((l) => l.toFixed(3)).join(' → ')})`);
+    lss0.dispose();
+  }
+  const { fit, sec: trainSec } = trained.shared;
   tf.dispose([xr, yr, kT, bT]);
-  lss0.dispose();
 
   const kernelT = new Float32Array(units * dim);
   for (let k = 0; k < dim; k++) for (let c = 0; c < units; c++) kernelT[c * dim + k] = kernel[k * units + c];
   const rows = [];
-  const prog = new Progress(name, backends.length * (1 + 3 * budgets.length) + budgets.length);
+  const prog = new Progress(name, backends.length * (1 + 4 * budgets.length) + budgets.length);
   const nq = Math.min(256, test.n);
+  const lssWith = (dense, B, asymmetric) => {
+    const l = LSSLayer.fromDense(dense, { ...lssOpts, asymmetric, maxCandidates: B });
+    const ws = trained[asymmetric ? 'asymmetric' : 'shared'].weights.map((w) => tf.tensor(w.values, w.shape, w.dtype));
+    l.setWeights(ws);
+    tf.dispose(ws);
+    return l;
+  };
   const methods = (dense) => ({
-    LSS: (B) => {
-      const l = LSSLayer.fromDense(dense, { ...lssOpts, maxCandidates: B });
-      l.setWeights(lssWeights.map((w) => tf.tensor(w.values, w.shape, w.dtype)));
-      return l;
-    },
+    'LSS (shared)': (B) => lssWith(dense, B, false),
+    'LSS (asymmetric)': (B) => lssWith(dense, B, true),
     SimHash: (B) => LSHSoftmax.fromDense(dense, { ...simOpts, maxCandidates: B }),
     WTA: (B) => LSHSoftmax.fromDense(dense, { ...wtaOpts, maxCandidates: B }),
   });
@@ -170,7 +178,7 @@ async function compare(name, title, { kernel, bias, train, test, dim, units, bud
     command: cmd,
     notes: [
       ...notes,
-      `LSS hash: ${hashEpochs} epoch(s) of LSSHashTrainer on ${train.n} training pairs, ${trainSec.toFixed(1)} s on ${trainBackend}; loss ${fit.losses.map((l) => l.toFixed(3)).join(' → ')}.`,
+      `LSS hash: ${hashEpochs} epoch(s) of LSSHashTrainer on ${train.n} training pairs on ${trainBackend}: shared ${trainSec.toFixed(1)} s, loss ${fit.losses.map((l) => l.toFixed(3)).join(' → ')}; asymmetric ${trained.asymmetric.sec.toFixed(1)} s, loss ${trained.asymmetric.fit.losses.map((l) => l.toFixed(3)).join(' → ')}.`,
       'Speed-ups are against dense topk(matMul) on the same backend; for HNSW (native, 2 threads) against the fastest dense backend of this run.',
       'recall = fraction of test queries whose correct label is among the candidates; candidates = mean classes scored per query.',
     ],

@@ -88,7 +88,7 @@ describeBackends('LSSLayer', () => {
 
   it('save → load restores projections, codes and predictions', async () => {
     const input = tf.input({ shape: [dim] });
-    const layer = lss({ units, tables: 4, bits: 4, seed: 2, maxCandidates: 30 });
+    const layer = lss({ units, tables: 4, bits: 4, seed: 2, maxCandidates: 30, asymmetric: true });
     const model = tf.model({ inputs: input, outputs: layer.apply(input) as tf.SymbolicTensor });
     const trainer = new LSSHashTrainer(layer, { seed: 3 });
     const y = tf.tensor1d(Array.from({ length: 9 }, (_, i) => (i * 7) % units), 'int32');

@@ -11,10 +11,11 @@ export interface LSSArgs extends Omit<LSHSoftmaxArgs, 'hash' | 'window' | 'band'
   /** K, sign bits per table (default 8). */
   bits?: number;
   /**
-   * true (default): queries [h; 1] and labels [w; b] have their own learned
-   * projections (an asymmetric hash); false: one projection shared by both.
-   * Measured in docs/lss.md: the asymmetric hash retrieves the correct label
-   * more often at the same candidate budget.
+   * false (default): one learned projection hashes both queries [h; 1] and
+   * labels [w; b]; true: each side has its own (an asymmetric hash). Measured
+   * in docs/lss.md: on SOTU the shared projection retrieved the correct label
+   * more often at the same budget, on the planted problem both reached the
+   * same recall; the shared one also has half the parameters.
    */
   asymmetric?: boolean;
 }
@@ -51,7 +52,7 @@ export class LSSLayer extends LSHSoftmax {
     const { hash: _hash, window: _window, band: _band, ...rest } = args as LSSArgs & Pick<LSHSoftmaxArgs, 'hash' | 'window' | 'band'>;
     super({ ...rest, hash: 'simhash', tables: args.tables ?? 16, bits: args.bits ?? 8 });
     if (args.asymmetric != null && typeof args.asymmetric !== 'boolean') fail('asymmetric', 'a boolean', args.asymmetric);
-    this.asymmetric = args.asymmetric ?? true;
+    this.asymmetric = args.asymmetric ?? false;
   }
 
   /** Input width of the hash: the features plus the folded bias. */
