@@ -17,7 +17,9 @@ export interface ReplaceDenseOptions extends Omit<FitLUTLayerOptions, 'codebooks
   /**
    * Where a layer's fitting inputs come from: 'current' (default), the network
    * with the earlier layers already replaced (so each table also absorbs the
-   * error upstream, as in McCarter & Dronen), or 'original'.
+   * error upstream, as in McCarter & Dronen), or 'original'. With 'current'
+   * and objective 'mse' or 'kl', the targets are the original network's
+   * outputs of the layer (targetInputs from the original network).
    */
   collectFrom?: 'current' | 'original';
   /**
@@ -105,10 +107,13 @@ export function replaceDense(model: tfl.LayersModel, options: ReplaceDenseOption
       if (doFit) {
         const src = collectFrom === 'current' ? tfl.model({ inputs: input, outputs: x }) : tfl.model({ inputs: model.inputs, outputs: l.input as SymbolicTensor });
         const xs = predictBatched(src, options.data, batchSize);
+        // 'mse' / 'kl' behind replaced layers: fit to what the original network computes here
+        const needTarget = collectFrom === 'current' && replaced.some((r) => r != null) && (options.objective === 'mse' || options.objective === 'kl');
+        const orig = needTarget ? predictBatched(tfl.model({ inputs: model.inputs, outputs: l.input as SymbolicTensor }), options.data, batchSize) : undefined;
         try {
-          lut = fitLUT(l, xs, { ...options, codebooks: cb, name: `${l.name}_lut` });
+          lut = fitLUT(l, xs, { ...options, codebooks: cb, name: `${l.name}_lut`, targetInputs: orig });
         } finally {
-          xs.dispose();
+          tf.dispose([xs, ...(orig ? [orig] : [])]);
         }
         reports.push(lut.fitReport as FitReport);
       } else {

@@ -52,7 +52,7 @@ async function roundTrip(model: tf.LayersModel): Promise<tf.LayersModel> {
 describeBackends('LUTDense and fitLUT', () => {
   const d = 32;
   const m = 8;
-  const nTrain = 3000;
+  const nTrain = 2000;
   const nTest = 500;
   let xTrain: tf.Tensor2D;
   let xTest: tf.Tensor2D;
@@ -194,7 +194,7 @@ describeBackends('LUTDense and fitLUT', () => {
       return s / nTest;
     };
     const a = fitLUT(sm, xTrain, { codebooks: 4, objective: 'mse' });
-    const b = fitLUT(sm, xTrain, { codebooks: 4, objective: 'kl', klSteps: 150 });
+    const b = fitLUT(sm, xTrain, { codebooks: 4, objective: 'kl', klSteps: 100 });
     const ka = kl(tf.tidy(() => a.apply(xTest) as tf.Tensor).dataSync());
     const kb = kl(tf.tidy(() => b.apply(xTest) as tf.Tensor).dataSync());
     console.log(`softmax layer, C = 4: KL to the exact probabilities: mse ${ka.toFixed(4)}, kl ${kb.toFixed(4)}`);

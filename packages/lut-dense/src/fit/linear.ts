@@ -17,14 +17,17 @@ export function gram(codes: Int32Array, n: number, c: number, lambda: number): F
   return a;
 }
 
-/** Gᵀ Y for Y [n, m] (float64 [C·16, m]). */
+/** Gᵀ Y for Y [n, m] (float64 [C·16, m]); zero entries of Y are skipped (sparse activations). */
 export function gTimes(codes: Int32Array, n: number, c: number, y: ArrayLike<number>, m: number): Float64Array {
   const out = new Float64Array(c * LEAVES * m);
+  const base = new Int32Array(c);
   for (let i = 0; i < n; i++) {
     const r = i * m;
-    for (let j = 0; j < c; j++) {
-      const o = (j * LEAVES + codes[i * c + j]) * m;
-      for (let q = 0; q < m; q++) out[o + q] += y[r + q];
+    for (let j = 0; j < c; j++) base[j] = (j * LEAVES + codes[i * c + j]) * m;
+    for (let q = 0; q < m; q++) {
+      const v = y[r + q];
+      if (v === 0) continue;
+      for (let j = 0; j < c; j++) out[base[j] + q] += v;
     }
   }
   return out;

@@ -25,8 +25,10 @@ export function contiguousPartition(d: number, c: number): Int32Array[] {
  * Greedy and balanced: each group starts from the unassigned dimension of
  * largest variance and adds, one at a time, the unassigned dimension with
  * the largest mean |correlation| to the group. Correlations are estimated
- * on at most `maxRows` evenly spaced rows; constant dimensions have
- * correlation 0 with everything and are placed last.
+ * on at most `maxRows` evenly spaced rows. Constant dimensions (such as the
+ * border pixels of MNIST) carry no information: only the others are
+ * clustered, in groups of equal size, and the constant ones are dealt out
+ * round-robin, so no codebook is wasted on them.
  */
 export function correlationPartition(x: Float32Array, n: number, d: number, c: number, maxRows = 1024): Int32Array[] {
   assertInt('codebooks', c, 1, d);
@@ -69,8 +71,12 @@ export function correlationPartition(x: Float32Array, n: number, d: number, c: n
   }
   const assigned = new Uint8Array(d);
   const score = new Float64Array(d);
-  const out: Int32Array[] = [];
-  for (const size of groupSizes(d, c)) {
+  // constant columns carry no information: cluster the others, then deal the constant ones out evenly
+  const maxStd = std.reduce((a, b) => Math.max(a, b), 0);
+  const informative = Array.from(std, (v) => v > 1e-6 * maxStd).filter(Boolean).length;
+  const sizes = groupSizes(informative >= c ? informative : d, c);
+  const out: number[][] = [];
+  for (const size of sizes) {
     let seed = -1;
     for (let j = 0; j < d; j++) if (!assigned[j] && (seed < 0 || std[j] > std[seed])) seed = j;
     const group = [seed];
@@ -88,7 +94,13 @@ export function correlationPartition(x: Float32Array, n: number, d: number, c: n
       assigned[best] = 1;
       last = best;
     }
-    out.push(Int32Array.from(group.sort((p, q) => p - q)));
+    out.push(group);
   }
-  return out;
+  let g = 0;
+  for (let j = 0; j < d; j++) {
+    if (assigned[j]) continue;
+    out[g].push(j);
+    g = (g + 1) % c;
+  }
+  return out.map((grp) => Int32Array.from(grp.sort((p, q) => p - q)));
 }

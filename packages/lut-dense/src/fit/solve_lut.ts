@@ -46,7 +46,7 @@ export interface FitReport {
   subspaces: Int32Array[];
   /** [C·16] training rows per leaf. */
   leafCounts: Int32Array;
-  /** Mean squared error of the fitted (float) table output against the target pre-activation output, per element. */
+  /** Mean squared error of the fitted (float) table output against the target pre-activation output, per element (on ≤ 2048 evenly spaced fitting rows). */
   outputMse: number;
   /** 8-bit tables: bound on the quantisation error of each output. */
   quantizationErrorBound?: Float32Array;
@@ -115,7 +115,14 @@ function denseOutput(x: Float32Array, n: number, p: DenseParams): Float64Array {
  * Learns the trees, the prototypes and the table of one layer from inputs
  * x [n, D] (row-major) and the dense parameters it replaces.
  */
-export function solveLUT(x: Float32Array, n: number, p: DenseParams, options: FitLUTOptions, targetX: Float32Array | null): SolvedLUT {
+export function solveLUT(
+  x: Float32Array,
+  n: number,
+  p: DenseParams,
+  options: FitLUTOptions,
+  targetX: Float32Array | null,
+  targetXW: ArrayLike<number> | null = null,
+): SolvedLUT {
   const o = checkFitOptions(options, p.inputDim, p.activation);
   const start = performance.now();
   if (n < 1) fail('inputs', 'at least one row', n);
@@ -129,8 +136,14 @@ export function solveLUT(x: Float32Array, n: number, p: DenseParams, options: Fi
   const counts = leafCounts(trees.codes, n, c);
   const k = c * LEAVES;
   let table: Float64Array;
-  const yTarget = denseOutput(targetX ?? x, n, p);
-  if (p.bias) for (let i = 0; i < n; i++) for (let q = 0; q < m; q++) yTarget[i * m + q] -= p.bias[q];
+  // pre-activation target without the bias: (targetInputs ?? inputs) · W
+  let yTarget: Float64Array;
+  if (targetXW != null) {
+    if (targetXW.length !== n * m) fail('targetXW', `${n * m} values`, targetXW.length);
+    yTarget = Float64Array.from(targetXW);
+  } else {
+    yTarget = denseOutput(targetX ?? x, n, { ...p, bias: null });
+  }
   if (o.objective === 'reconstruct') {
     let protos: Float64Array;
     if (o.refine) {
@@ -155,9 +168,11 @@ export function solveLUT(x: Float32Array, n: number, p: DenseParams, options: Fi
   }
   let tables: Float32Array = Float32Array.from(table);
   if (o.objective === 'kl' && o.klSteps > 0) tables = refineKL(trees.codes, n, c, tables, m, yTarget, p.bias, o.klSteps, o.klLearningRate);
-  // output error of the float table on the fitting rows
+  // output error of the float table on (at most 2048 evenly spaced) fitting rows
   let se = 0;
-  for (let i = 0; i < n; i++) {
+  const rowsForError = Math.min(n, 2048);
+  for (let e = 0; e < rowsForError; e++) {
+    const i = Math.floor((e * n) / rowsForError);
     for (let q = 0; q < m; q++) {
       let s = 0;
       for (let j = 0; j < c; j++) s += tables[(j * LEAVES + trees.codes[i * c + j]) * m + q];
@@ -178,7 +193,7 @@ export function solveLUT(x: Float32Array, n: number, p: DenseParams, options: Fi
       rows: n,
       subspaces,
       leafCounts: counts,
-      outputMse: se / (n * m),
+      outputMse: se / (rowsForError * m),
       quantizationErrorBound: quantized?.errorBound,
       seconds: (performance.now() - start) / 1000,
     },

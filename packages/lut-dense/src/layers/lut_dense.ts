@@ -233,12 +233,21 @@ export class LUTDense extends tfl.layers.Layer {
       units: this.units,
       activation: this.activation,
     };
+    // the target product (targetInputs ?? x)·W on the backend when it has a fast matMul; on the
+    // plain cpu backend the JavaScript product in solveLUT (which skips zero inputs) is faster
+    let xwValues: Float32Array | null = null;
+    if (tf.getBackend() !== 'cpu') {
+      const xw = tf.tidy(() => tf.matMul(options.targetInputs ?? x, kernel as tf.Tensor2D));
+      xwValues = xw.dataSync() as Float32Array;
+      xw.dispose();
+    }
     const solved = solveLUT(
       x.dataSync() as Float32Array,
       x.shape[0],
       params,
       { ...options, codebooks: this.codebooks, quantize: this.quantized },
       options.targetInputs ? (options.targetInputs.dataSync() as Float32Array) : null,
+      xwValues,
     );
     const q = solved.quantized;
     this.setLUT({
