@@ -1,4 +1,5 @@
 import { KernelSpec } from './kernel_spec.js';
+import { onHeap, simdKernels } from './simd/simd_module.js';
 
 /** Validates every candidate id before any arithmetic (kept out of the hot loops). */
 export function checkCandidates(candidates: ArrayLike<number>, width: number, numItems: number): void {
@@ -43,10 +44,15 @@ export const gatherDotKernel: KernelSpec<Record<string, never>> = {
   kernelName: 'HashlayersGatherDot',
   inputNames: ['queries', 'items', 'candidates'],
   outputs: (s) => [{ shape: [s.candidates[0], s.candidates[1]], dtype: 'float32' }],
-  compute({ queries, items, candidates }, [out], shapes) {
+  compute({ queries, items, candidates }, [out], shapes, _attrs, context) {
     const [batch, width] = shapes.candidates;
     const [numItems, dim] = shapes.items;
     checkCandidates(candidates, width, numItems);
+    const simd = simdKernels(context?.wasmMemory);
+    if (simd != null && onHeap(context?.wasmMemory as WebAssembly.Memory, queries, items, candidates, out)) {
+      simd.gather_dot(queries.byteOffset, items.byteOffset, candidates.byteOffset, out.byteOffset, batch, width, dim);
+      return;
+    }
     for (let i = 0; i < batch; i++) {
       const q = i * dim;
       for (let j = 0; j < width; j++) {
@@ -62,11 +68,16 @@ export const gatherWeightedSumKernel: KernelSpec<Record<string, never>> = {
   kernelName: 'HashlayersGatherWeightedSum',
   inputNames: ['weights', 'items', 'candidates'],
   outputs: (s) => [{ shape: [s.candidates[0], s.items[1]], dtype: 'float32' }],
-  compute({ weights, items, candidates }, [out], shapes) {
+  compute({ weights, items, candidates }, [out], shapes, _attrs, context) {
     const [batch, width] = shapes.candidates;
     const [numItems, dim] = shapes.items;
     checkCandidates(candidates, width, numItems);
     out.fill(0);
+    const simd = simdKernels(context?.wasmMemory);
+    if (simd != null && onHeap(context?.wasmMemory as WebAssembly.Memory, weights, items, candidates, out)) {
+      simd.gather_weighted_sum(weights.byteOffset, items.byteOffset, candidates.byteOffset, out.byteOffset, batch, width, dim);
+      return;
+    }
     for (let i = 0; i < batch; i++) {
       for (let j = 0; j < width; j++) {
         const c = candidates[i * width + j];
@@ -90,11 +101,16 @@ export const scatterOuterAddKernel: KernelSpec<ScatterOuterAddAttrs> = {
   kernelName: 'HashlayersScatterOuterAdd',
   inputNames: ['weights', 'queries', 'candidates'],
   outputs: (s, a) => [{ shape: [a.numItems, s.queries[1]], dtype: 'float32' }],
-  compute({ weights, queries, candidates }, [out], shapes, { numItems }) {
+  compute({ weights, queries, candidates }, [out], shapes, { numItems }, context) {
     const [batch, width] = shapes.candidates;
     const dim = shapes.queries[1];
     checkCandidates(candidates, width, numItems);
     out.fill(0);
+    const simd = simdKernels(context?.wasmMemory);
+    if (simd != null && onHeap(context?.wasmMemory as WebAssembly.Memory, weights, queries, candidates, out)) {
+      simd.scatter_outer_add(weights.byteOffset, queries.byteOffset, candidates.byteOffset, out.byteOffset, batch, width, dim);
+      return;
+    }
     for (let i = 0; i < batch; i++) {
       for (let j = 0; j < width; j++) {
         const c = candidates[i * width + j];

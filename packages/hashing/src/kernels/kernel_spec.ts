@@ -13,6 +13,12 @@ export interface OutputSpec {
   dtype: 'float32' | 'int32';
 }
 
+/** What an adapter knows about where the arrays live. */
+export interface KernelContext {
+  /** wasm backend: the heap every input and output array is a view on (for kernels in WebAssembly). */
+  wasmMemory?: WebAssembly.Memory;
+}
+
 export interface KernelSpec<A extends object> {
   kernelName: string;
   /** Names of the tensor inputs, in order. */
@@ -27,6 +33,7 @@ export interface KernelSpec<A extends object> {
     outputs: TypedArray[],
     shapes: Record<string, number[]>,
     attrs: A,
+    context?: KernelContext,
   ): void;
 }
 
@@ -83,6 +90,7 @@ export const cpuAdapter: BackendAdapter = {
 };
 
 interface WasmBackendLike {
+  wasm?: { asm?: { memory?: unknown } };
   makeOutput(shape: number[], dtype: string): TensorInfoLike;
   typedArrayFromHeap(info: TensorInfoLike): TypedArray;
   disposeData(dataId: object): void;
@@ -102,7 +110,8 @@ export const wasmAdapter: BackendAdapter = {
       const arrays: Record<string, TypedArray> = {};
       for (const n of spec.inputNames) arrays[n] = b.typedArrayFromHeap(inputs[n]);
       const outs = outInfos.map((o) => b.typedArrayFromHeap(o));
-      spec.compute(arrays, outs, shapes, attrs);
+      const memory = b.wasm?.asm?.memory;
+      spec.compute(arrays, outs, shapes, attrs, memory instanceof WebAssembly.Memory ? { wasmMemory: memory } : {});
     } catch (e) {
       for (const o of outInfos) b.disposeData(o.dataId);
       throw e;
