@@ -11,7 +11,7 @@ const BENCHMARKS = {
   'lsh-softmax-synthetic': synthetic,
   'lsh-softmax-sotu': sotu,
 };
-for (const file of ['lss.mjs', 'lut_dense.mjs', 'representer_sketch.mjs']) {
+for (const file of ['lss.mjs', 'lut_dense.mjs', 'representer_sketch.mjs', 'wasm_simd.mjs']) {
   const url = new URL(`./${file}`, import.meta.url);
   if (existsSync(url)) Object.assign(BENCHMARKS, (await import(url.href)).BENCHMARKS);
 }

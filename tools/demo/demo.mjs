@@ -1,6 +1,7 @@
 // npm run demo: hashlayers at work on embedded real data (no downloads).
 // Part 1 (@hashlayers/hashing): nearest words of the State of the Union corpus
-// through a HashIndex, against exact search: recall and speed.
+// through a HashIndex, against exact search: recall and speed. Part 2: LSHSoftmax
+// next-word prediction. Parts 3-5: LSS, LUTDense and RepresenterSketch (tools/demo/*.mjs).
 import { createRequire } from 'node:module';
 import { benchBackends, readBack, time, tf, useBackend } from '../bench/harness.mjs';
 
@@ -134,4 +135,15 @@ index.family.dispose();
   console.log('  (at 2,000 classes the exact softmax is cheap; the savings grow with the vocabulary: docs/lsh-softmax.md#measured)');
   tf.dispose([xs, ys, xt]);
 }
-console.log('\nNext: docs/hashing.md, docs/lsh-softmax.md (runnable examples), docs/results/ (benchmarks).');
+
+// Parts 3-5: one function per package, each in its own file.
+const { demoLSS } = await import('./lss.mjs');
+console.log('');
+await demoLSS(step);
+console.log('');
+const { demoLUTDense } = await import('./lut_dense.mjs');
+await demoLUTDense();
+console.log('');
+const { demoRepresenterSketch } = await import('./representer_sketch.mjs');
+await demoRepresenterSketch();
+console.log('\nNext: docs/hashing.md, docs/lsh-softmax.md, docs/lss.md, docs/lut-dense.md, docs/representer-sketch.md (runnable examples), docs/results/ (benchmarks).');
