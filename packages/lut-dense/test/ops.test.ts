@@ -71,7 +71,6 @@ describeBackends('maddnessEncode / lutSum / lutMatMul', () => {
     const t = tf.tensor3d(tv, [c, 16, m]);
     const y = expectNoLeak(() => lutMatMul(x, sd, th, t), 1);
     const yv = y.dataSync();
-    for (let j = 0; j < c; j++) void j;
     for (let i = 0; i < n; i++) {
       const row = xv.slice(i * d, i * d + d);
       for (let q = 0; q < m; q++) {
