@@ -9,7 +9,7 @@ import { RepresenterSketch } from '../src';
  * replaced by a Representer Sketch of R = 64 rows × K = 6 bits. The sketch is
  * filled with the head's logits on the 8000 training points (cell means), then
  * its counts are refined with model.fit on the training labels (softmax
- * cross-entropy, 10 epochs of batch 256). Accuracy on the 1756
+ * cross-entropy, 10 epochs of batch 128, as in the benchmark). Accuracy on the 1756
  * held-out digits. The grid over R and K is in the benchmark:
  * node tools/bench/run.mjs representer-sketch.
  */
@@ -48,7 +48,7 @@ describe('RepresenterSketch on MNIST (held-out digits)', () => {
       rows: 64,
       bits: 6,
       seed: 7,
-      refine: { epochs: 10, batchSize: 256, target: 'labels', labels: yl, learningRate: 0.05 },
+      refine: { epochs: 10, batchSize: 128, target: 'labels', labels: yl, learningRate: 0.05 },
     });
     const sketchAcc = accuracy(r.model);
     const s = r.sizing;
