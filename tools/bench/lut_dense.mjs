@@ -55,25 +55,36 @@ export async function speed({ quick }) {
       luts[c].relErr = err;
       prog.step(`${n}×${d}×${m} C=${c}: fitted in ${luts[c].fitSeconds.toFixed(1)} s, relative error ${err.toFixed(3)}`);
     }
-    const [w, b] = dense.getWeights();
+    // every backend gets its own tensors, made from plain arrays (no cross-backend data moves)
+    const host = (t) => ({ values: t.dataSync().slice(), shape: t.shape, dtype: t.dtype });
+    const [w, b] = dense.getWeights().map(host);
+    const xh = host(x);
+    const lutWeights = Object.fromEntries(cs.map((c) => [c, { config: luts[c].getConfig(), weights: luts[c].getWeights().map(host) }]));
+    const onBackend = (h) => tf.tensor(h.values, h.shape, h.dtype);
     for (const backend of backends) {
       await useBackend(backend);
-      const xb = tf.clone(x);
-      const wb = tf.clone(w);
-      const bb = tf.clone(b);
+      const xb = onBackend(xh);
+      const wb = onBackend(w);
+      const bb = onBackend(b);
       const opts = backend === 'cpu' ? { warmup: 2, reps: 7, minMs: quick ? 100 : 300 } : { warmup: 3, reps: 15, minMs: quick ? 100 : 500 };
       const mm = time(() => readBack(() => tf.matMul(xb, wb)), opts).ms;
       const mmb = time(() => readBack(() => tf.add(tf.matMul(xb, wb), bb)), opts).ms;
       prog.step(`${backend} ${n}×${d}×${m}: matMul ${mm.toFixed(3)} ms, + bias ${mmb.toFixed(3)} ms`);
       rows.push({ backend, shape: `${n}×${d}×${m}`, method: 'dense matMul', C: '-', ms: mm, ratio: 1, relErr: 0 });
       for (const c of cs) {
-        const layer = luts[c];
+        const layer = new L.LUTDense(lutWeights[c].config);
+        readBack(() => layer.apply(tf.zeros([1, d])));
+        const ws = lutWeights[c].weights.map(onBackend);
+        layer.setWeights(ws);
+        tf.dispose(ws);
+        layer.relErr = luts[c].relErr;
         const lut = time(() => readBack(() => layer.apply(xb)), opts).ms;
         const sd = layer.splitDims.read();
         const th = layer.thresholds.read();
         const enc = time(() => readBack(() => L.maddnessEncode(xb, sd, th)), opts).ms;
         rows.push({ backend, shape: `${n}×${d}×${m}`, method: 'LUTDense', C: c, ms: lut, encodeMs: enc, ratio: lut / mm, ratioBias: lut / mmb, relErr: layer.relErr });
         prog.step(`${backend} ${n}×${d}×${m} C=${c}: LUTDense ${lut.toFixed(3)} ms (encode ${enc.toFixed(3)}), ${(lut / mm).toFixed(2)}× matMul`);
+        layer.dispose();
       }
       tf.dispose([xb, wb, bb]);
       write();

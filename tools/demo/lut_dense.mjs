@@ -51,7 +51,7 @@ export async function demoLUTDense() {
   const x = tf.slice(xt, [0, 0], [256, 784]);
   const dense = time(() => readBack(() => tf.add(tf.matMul(x, w), b)), { warmup: 3, reps: 15, minMs: 300 }).ms;
   const look = time(() => readBack(() => lut.apply(x)), { warmup: 3, reps: 15, minMs: 300 }).ms;
-  step(`layer time, batch 256 × 784 → 128: dense ${dense.toFixed(2)} ms, LUTDense ${look.toFixed(2)} ms (${(dense / look).toFixed(2)}× ${dense >= look ? 'faster' : 'slower: see docs/lut-dense.md'}); ${C}·16·128 table entries replace 784·128 weights`);
+  step(`layer time, batch 256 × 784 → 128: dense ${dense.toFixed(2)} ms, LUTDense ${look.toFixed(2)} ms (${dense >= look ? `${(dense / look).toFixed(2)}× faster` : `${(look / dense).toFixed(2)}× slower: see docs/lut-dense.md`}); ${C}·16·128 table entries replace 784·128 weights`);
   tf.dispose([xs, ys, xt, x]);
   lutModel.dispose();
 }

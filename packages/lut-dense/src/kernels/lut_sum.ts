@@ -18,14 +18,19 @@ export const lutSumSpec: KernelSpec<Record<string, never>> = {
     const out = outputs[0];
     const [n, c] = shapes.codes;
     const m = shapes.tables[2];
-    out.fill(0);
+    const base = new Int32Array(c);
     for (let i = 0; i < n; i++) {
-      const o = i * m;
       for (let j = 0; j < c; j++) {
         const code = codes[i * c + j];
         if (code >>> 0 >= LEAVES) throw new Error(`codes: expected integers in [0, ${LEAVES}), got ${code} at row ${i}, codebook ${j}`);
-        const base = (j * LEAVES + code) * m;
-        for (let k = 0; k < m; k++) out[o + k] += t[base + k];
+        base[j] = (j * LEAVES + code) * m;
+      }
+      // one output at a time, accumulated in a register: C reads and one write per output
+      const o = i * m;
+      for (let k = 0; k < m; k++) {
+        let sum = 0;
+        for (let j = 0; j < c; j++) sum += t[base[j] + k];
+        out[o + k] = sum;
       }
     }
   },
