@@ -26,7 +26,7 @@ export function registerGatherDotGradient(): void {
             { weights: g, queries, candidates },
             { numItems: items.shape[0] },
           )[0],
-        candidates: () => tf.zerosLike(candidates),
+        candidates: () => tf.zeros(candidates.shape), // ids have no gradient; tfjs wants float32 gradients
       };
     },
   });

@@ -137,7 +137,9 @@ export const tensorflowAdapter: BackendAdapter = {
     const shapes = shapesOf(inputs, spec.inputNames);
     const arrays: Record<string, TypedArray> = {};
     for (const n of spec.inputNames) {
-      const v = b.readSync(inputs[n].dataId);
+      // the engine reads from whichever backend owns the data (a tensor made on cpu or wasm
+      // before switching is not registered with tfjs-node until something moves it)
+      const v = tf.engine().readSync(inputs[n].dataId) as TypedArray;
       arrays[n] = (inputs[n].dtype === 'int32' && !(v instanceof Int32Array)
         ? Int32Array.from(v as ArrayLike<number>)
         : v) as TypedArray;

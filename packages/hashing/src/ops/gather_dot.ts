@@ -89,7 +89,7 @@ function nativeGrads(dy: tf.Tensor2D, q: tf.Tensor2D, items: tf.Tensor2D, c: tf.
     const dq = tf.sum(tf.mul(rows, tf.expandDims(g, 2)), 1);
     const contrib = tf.reshape(tf.mul(tf.expandDims(g, 2), tf.expandDims(q, 1)), [batch * width, dim]);
     const dItems = tf.unsortedSegmentSum(contrib, flat, items.shape[0]);
-    return [dq, dItems, tf.zerosLike(c)];
+    return [dq, dItems, tf.zeros(c.shape)]; // ids have no gradient; tfjs wants float32 gradients
   });
 }
 
@@ -106,7 +106,7 @@ function nativeGatherDot(queries: tf.Tensor2D, items: tf.Tensor2D, candidates: t
         return [
           runKernel(gatherWeightedSumKernel, { weights: dy, items: sit, candidates: sc }, {})[0],
           runKernel(scatterOuterAddKernel, { weights: dy, queries: sq, candidates: sc }, { numItems: sit.shape[0] })[0],
-          tf.zerosLike(sc),
+          tf.zeros(sc.shape), // ids have no gradient; tfjs wants float32 gradients
         ];
       },
     };
