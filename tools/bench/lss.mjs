@@ -128,7 +128,7 @@ async function compare(name, title, { kernel, bias, train, test, dim, units, bud
     const ytT = tf.tensor1d(yt, 'int32');
     const q256 = tf.slice(xt, [0, 0], [nq, dim]);
     const q1 = tf.slice(xt, [0, 0], [1, dim]);
-    const slow = backend === 'cpu' ? { warmup: 1, reps: 3, minMs: 0 } : { warmup: 2, reps: quick ? 3 : 7, minMs: quick ? 50 : 300 };
+    const slow = backend === 'cpu' ? { warmup: 1, reps: 3, minMs: 0 } : { warmup: 4, reps: quick ? 3 : 9, minMs: quick ? 50 : 500 };
     const denseTop = (q) => tf.topk(tf.add(tf.matMul(q, kb), bb), 5).indices;
     const dAcc = precision(readBack(() => denseTop(xt)), 5, yt);
     const d256 = time(() => readBack(() => denseTop(q256)), slow).ms / nq;
