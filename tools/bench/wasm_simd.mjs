@@ -20,7 +20,7 @@ async function simdAB({ quick }) {
   const wt = tf.transpose(w);
   const opts = { warmup: 2, reps: quick ? 3 : 9, minMs: quick ? 0 : 500 };
   const dense = time(() => readBack(() => tf.topk(tf.add(tf.matMul(h, wt), b), 5).indices), opts).ms / nq;
-  const rows = [{ what: 'dense topk(matMul), ms/query', js: dense, simd: dense, ratio: 1 }];
+  const rows = [{ what: 'dense topk(matMul), ms/query', js: dense, simd: dense, ratio: 1, vsDense: 1 }];
   const settings = [{ tables: 16, window: 8, band: 3 }, { tables: 32, window: 8, band: 4 }];
   const prog = new Progress('wasm-simd', settings.length + 1);
   const layerWith = (opt) => {
