@@ -91,7 +91,7 @@ export async function speed({ quick }) {
     }
     Object.values(luts).forEach((l) => l.dispose());
     tf.dispose([xFit, x]);
-    dense.dispose();
+    // (the Dense layer was only applied eagerly: tfjs-layers refuses to dispose an unused layer; its weights go with the process)
   }
   function write() {
     writeResults('lut-dense-speed', {

@@ -40,20 +40,27 @@ export interface ReplaceDenseResult {
   reports: FitReport[];
 }
 
-/** The layers of a chain model (each applied once, to the previous one's output). */
-function chainLayers(model: tfl.LayersModel): tfl.layers.Layer[] {
+interface ChainLink {
+  layer: tfl.layers.Layer;
+  /** The symbolic input of the layer in this model (a layer shared with other models has several). */
+  input: SymbolicTensor;
+}
+
+/** The layers of a chain model (each applied, in this model, to the previous one's output). */
+function chainLayers(model: tfl.LayersModel): ChainLink[] {
   if (model == null || !Array.isArray(model.layers)) fail('model', 'a tf.LayersModel', model);
   if (model.inputs.length !== 1 || model.outputs.length !== 1) fail('model', 'a model with one input and one output', `${model.inputs.length} inputs, ${model.outputs.length} outputs`);
   const layers = model.layers.filter((l) => l.getClassName() !== 'InputLayer');
-  let prev: tfl.layers.Layer | null = null;
+  const links: ChainLink[] = [];
+  let prevOutput: SymbolicTensor = model.inputs[0];
   for (const l of layers) {
-    const nodes = l.inboundNodes;
-    const inbound = nodes.length > 0 ? nodes[0].inboundLayers : [];
-    const ok = inbound.length === 1 && (prev == null ? inbound[0].getClassName() === 'InputLayer' : inbound[0] === prev);
-    if (!ok) fail('model', 'a chain of layers (sequential; each layer applied once to the previous output)', `layer '${l.name}'`);
-    prev = l;
+    const node = l.inboundNodes.find((nd) => nd.inputTensors.length === 1 && nd.inputTensors[0] === prevOutput);
+    if (node == null) fail('model', 'a chain of layers (sequential; each layer applied once to the previous output)', `layer '${l.name}'`);
+    links.push({ layer: l, input: prevOutput });
+    prevOutput = node.outputTensors[0];
   }
-  return layers;
+  if (prevOutput !== model.outputs[0]) fail('model', 'a chain of layers ending at the model output', `output '${model.outputs[0].name}'`);
+  return links;
 }
 
 function predictBatched(m: tfl.LayersModel, data: tf.Tensor, batchSize: number): tf.Tensor2D {
@@ -71,7 +78,8 @@ function predictBatched(m: tfl.LayersModel, data: tf.Tensor, batchSize: number):
  * training the new model also changes them in the original.
  */
 export function replaceDense(model: tfl.LayersModel, options: ReplaceDenseOptions): ReplaceDenseResult {
-  const layers = chainLayers(model);
+  const links = chainLayers(model);
+  const layers = links.map((k) => k.layer);
   if (options == null || typeof options !== 'object') fail('options', 'an object with codebooks and data', options);
   const chosenSpec = options.layers ?? layers.filter((l) => l.getClassName() === 'Dense').map((l) => l.name);
   if (!Array.isArray(chosenSpec) || chosenSpec.length === 0) fail('layers', 'a non-empty array of Dense layer names or indices', chosenSpec);
@@ -105,11 +113,12 @@ export function replaceDense(model: tfl.LayersModel, options: ReplaceDenseOption
       const cb = cbs[at];
       let lut: LUTDense;
       if (doFit) {
-        const src = collectFrom === 'current' ? tfl.model({ inputs: input, outputs: x }) : tfl.model({ inputs: model.inputs, outputs: l.input as SymbolicTensor });
+        const origInput = links[layers.indexOf(l)].input;
+        const src = collectFrom === 'current' ? tfl.model({ inputs: input, outputs: x }) : tfl.model({ inputs: model.inputs, outputs: origInput });
         const xs = predictBatched(src, options.data, batchSize);
         // 'mse' / 'kl' behind replaced layers: fit to what the original network computes here
         const needTarget = collectFrom === 'current' && replaced.some((r) => r != null) && (options.objective === 'mse' || options.objective === 'kl');
-        const orig = needTarget ? predictBatched(tfl.model({ inputs: model.inputs, outputs: l.input as SymbolicTensor }), options.data, batchSize) : undefined;
+        const orig = needTarget ? predictBatched(tfl.model({ inputs: model.inputs, outputs: origInput }), options.data, batchSize) : undefined;
         try {
           lut = fitLUT(l, xs, { ...options, codebooks: cb, name: `${l.name}_lut`, targetInputs: orig });
         } finally {

@@ -41,6 +41,10 @@ describeBackends('replaceDense and ProgressiveLUTReplacement', () => {
       for (let i = 0; i < p.length; i++) s += Math.abs(p[i] - before[i]);
       return s / p.length;
     };
+    // a model whose layers are shared with another model (here m4's output layer is model's) is still a chain
+    const { model: m4b } = replaceDense(m4, { layers: [3], codebooks: 6, data: x, objective: 'kl', klSteps: 20 });
+    expect(m4b.layers.map((l) => l.getClassName())).toEqual(['InputLayer', 'LUTDense', 'LUTDense', 'LUTDense']);
+    m4b.dispose();
     const e4 = err(values(m4.predict(x)));
     const e20 = err(values(m20.predict(x)));
     expect(e20).toBeLessThan(e4);
