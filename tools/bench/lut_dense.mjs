@@ -160,7 +160,7 @@ export async function mnist({ quick }) {
   const sets = quick ? [['both hidden', [0, 1]]] : [['hidden 1 (784→128)', [0]], ['hidden 2 (128→64)', [1]], ['both hidden', [0, 1]], ['all three', [0, 1, 2]]];
   const tunes = quick ? [['both hidden', 16]] : [4, 8, 16, 32, 64].map((c) => ['both hidden', c]).concat([16, 64].map((c) => ['all three', c]));
   const partitionsFor = (name) => (quick ? ['correlation'] : name === 'both hidden' ? ['contiguous', 'correlation'] : ['contiguous']);
-  const rows = [{ layers: 'none (dense)', C: '-', partition: '-', fit: 'trained', accuracy: denseAcc, gap: 0 }];
+  const rows = [{ layers: 'none (dense)', C: '-', partition: '-', fit: 'trained', accuracy: denseAcc, gap: 0, seconds: '-' }];
   const prog = new Progress('lut-dense mnist', 1 + cs.length * sets.reduce((a, [name]) => a + partitionsFor(name).length, 0) + tunes.length);
   prog.step(`dense ${denseAcc.toFixed(4)} after ${epochs} epochs on ${backend}`);
   const fitOpts = (layers, partition) => ({ partition, objective: layers.includes(2) ? 'kl' : 'reconstruct' });
@@ -181,7 +181,7 @@ export async function mnist({ quick }) {
           model = r.model;
         }
         const acc = accuracy(model);
-        rows.push({ layers: name, C: c, partition, fit: 'fitted, no training', accuracy: acc, gap: acc - denseAcc });
+        rows.push({ layers: name, C: c, partition, fit: 'fitted, no training', accuracy: acc, gap: acc - denseAcc, seconds: '-' });
         prog.step(`${name} ${partition} C=${c}: ${acc.toFixed(4)}`);
         model.dispose();
         m.dispose();
