@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { assertInt, assertMatrix, fail, packSignBits } from '@hashlayers/hashing';
+import { assertInt, assertMatrix, fail, simHash } from '@hashlayers/hashing';
 
 /**
  * SRP bucket ids [batch, rows] of (x − center) through the projection
@@ -24,10 +24,7 @@ export function sketchCodes(
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const xi = args[0] as tf.Tensor;
     (args[1] as tf.GradSaveFunc)([xi]);
-    const value = tf.tidy(() => {
-      const p = tf.matMul(tf.sub(xi, center), projection) as tf.Tensor2D;
-      return packSignBits(p, { tables: rows, bits });
-    });
+    const value = tf.tidy(() => simHash(tf.sub(xi, center) as tf.Tensor2D, projection, { tables: rows, bits }));
     return { value, gradFunc: (_dy: tf.Tensor, saved: tf.Tensor[]) => tf.zerosLike(saved[0]) };
   });
   return f(x) as tf.Tensor2D;
