@@ -23,6 +23,8 @@ export { wtaHash, dwtaHash } from './ops/wta_hash.js';
 export type { WTAParams, DWTAParams } from './ops/wta_hash.js';
 export { gatherDot } from './ops/gather_dot.js';
 export { retrieveCandidates } from './ops/retrieve_candidates.js';
+export { candidateTopK } from './ops/candidate_top_k.js';
+export type { CandidateTopKOptions, CandidateTopKResult } from './ops/candidate_top_k.js';
 export { registerKernelSpec, runKernel, ADAPTERS } from './kernels/kernel_spec.js';
 export type { KernelSpec, KernelContext, BackendAdapter, OutputSpec, TypedArray } from './kernels/kernel_spec.js';
 export { setWasmSimdKernels } from './kernels/simd/simd_module.js';

@@ -1,4 +1,5 @@
 import { registerGatherDotGradient } from './gradients/gather_dot_grad.js';
+import { candidateTopKKernel } from './kernels/candidate_top_k.js';
 import { dwtaHashKernel } from './kernels/dwta_hash.js';
 import { gatherDotKernel, gatherWeightedSumKernel, scatterOuterAddKernel } from './kernels/gather_dot.js';
 import { registerKernelSpec } from './kernels/kernel_spec.js';
@@ -16,6 +17,7 @@ export function registerHashingKernels(): void {
   registerKernelSpec(gatherWeightedSumKernel);
   registerKernelSpec(scatterOuterAddKernel);
   registerKernelSpec(retrieveCandidatesKernel);
+  registerKernelSpec(candidateTopKKernel);
   registerGatherDotGradient();
   // polyfill: lets the gradient of tf.gather (embeddings) run on wasm
   registerKernelSpec(unsortedSegmentSumKernel, ['wasm']);

@@ -15,7 +15,7 @@ export function checkCandidates(candidates: ArrayLike<number>, width: number, nu
 }
 
 /** a[ao .. ao+dim) · b[bo .. bo+dim), four independent accumulators (breaks the add dependency chain). */
-function dot(a: ArrayLike<number>, ao: number, b: ArrayLike<number>, bo: number, dim: number): number {
+export function dot(a: ArrayLike<number>, ao: number, b: ArrayLike<number>, bo: number, dim: number): number {
   let s0 = 0;
   let s1 = 0;
   let s2 = 0;

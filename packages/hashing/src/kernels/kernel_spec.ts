@@ -25,6 +25,19 @@ export interface KernelSpec<A extends object> {
   inputNames: readonly string[];
   outputs(shapes: Record<string, number[]>, attrs: A): OutputSpec[];
   /**
+   * Work buffers the kernel needs beside its outputs (on the wasm backend
+   * they live on the heap, so WebAssembly kernels can use them); passed to
+   * compute after the outputs, freed after the call, contents undefined on entry.
+   */
+  scratch?(shapes: Record<string, number[]>, attrs: A): OutputSpec[];
+  /**
+   * Inputs that are read-only weights, large and reused across calls (e.g. a
+   * layer's kernel in inference): the tensorflow adapter keeps its JavaScript
+   * copy per tensor (tfjs tensors are immutable) instead of copying it out of
+   * TensorFlow on every call. The copy is released with the tensor.
+   */
+  cachedInputs?: readonly string[];
+  /**
    * Fills every element of every output (outputs may hold garbage on entry:
    * the wasm heap is not zeroed). Must not allocate tensors.
    */
@@ -84,10 +97,14 @@ export const cpuAdapter: BackendAdapter = {
     }
     const outSpecs = spec.outputs(shapes, attrs);
     const outs = outSpecs.map(allocate);
-    spec.compute(arrays, outs, shapes, attrs);
+    spec.compute(arrays, [...outs, ...scratchArrays(spec, shapes, attrs)], shapes, attrs);
     return outSpecs.map((o, i) => b.makeTensorInfo(o.shape, o.dtype, outs[i]));
   },
 };
+
+function scratchArrays<A extends object>(spec: KernelSpec<A>, shapes: Record<string, number[]>, attrs: A): TypedArray[] {
+  return spec.scratch == null ? [] : spec.scratch(shapes, attrs).map(allocate);
+}
 
 interface WasmBackendLike {
   wasm?: { asm?: { memory?: unknown } };
@@ -106,15 +123,18 @@ export const wasmAdapter: BackendAdapter = {
     const b = backend as WasmBackendLike;
     const shapes = shapesOf(inputs, spec.inputNames);
     const outInfos = spec.outputs(shapes, attrs).map((o) => b.makeOutput(o.shape, o.dtype));
+    const scratchInfos = (spec.scratch?.(shapes, attrs) ?? []).map((o) => b.makeOutput(o.shape, o.dtype));
     try {
       const arrays: Record<string, TypedArray> = {};
       for (const n of spec.inputNames) arrays[n] = b.typedArrayFromHeap(inputs[n]);
-      const outs = outInfos.map((o) => b.typedArrayFromHeap(o));
+      const outs = [...outInfos, ...scratchInfos].map((o) => b.typedArrayFromHeap(o));
       const memory = b.wasm?.asm?.memory;
       spec.compute(arrays, outs, shapes, attrs, memory instanceof WebAssembly.Memory ? { wasmMemory: memory } : {});
     } catch (e) {
       for (const o of outInfos) b.disposeData(o.dataId);
       throw e;
+    } finally {
+      for (const o of scratchInfos) b.disposeData(o.dataId);
     }
     return outInfos;
   },
@@ -125,6 +145,9 @@ interface NodeBackendLike {
   /** NodeJSKernelBackend has no makeTensorInfo: write() returns a dataId (refCount 1, uploaded lazily). */
   write(values: TypedArray, shape: number[], dtype: string): object;
 }
+
+/** JavaScript copies of cached inputs, per tensor data (dropped when the tensor's dataId is collected). */
+const readCache = new WeakMap<object, TypedArray>();
 
 /**
  * tensorflow (tfjs-node): tensors live in TensorFlow's memory; reading copies
@@ -137,16 +160,22 @@ export const tensorflowAdapter: BackendAdapter = {
     const shapes = shapesOf(inputs, spec.inputNames);
     const arrays: Record<string, TypedArray> = {};
     for (const n of spec.inputNames) {
+      const cached = spec.cachedInputs?.includes(n) ? readCache.get(inputs[n].dataId) : undefined;
+      if (cached != null) {
+        arrays[n] = cached;
+        continue;
+      }
       // the engine reads from whichever backend owns the data (a tensor made on cpu or wasm
       // before switching is not registered with tfjs-node until something moves it)
       const v = tf.engine().readSync(inputs[n].dataId) as TypedArray;
       arrays[n] = (inputs[n].dtype === 'int32' && !(v instanceof Int32Array)
         ? Int32Array.from(v as ArrayLike<number>)
         : v) as TypedArray;
+      if (spec.cachedInputs?.includes(n)) readCache.set(inputs[n].dataId, arrays[n]);
     }
     const outSpecs = spec.outputs(shapes, attrs);
     const outs = outSpecs.map(allocate);
-    spec.compute(arrays, outs, shapes, attrs);
+    spec.compute(arrays, [...outs, ...scratchArrays(spec, shapes, attrs)], shapes, attrs);
     return outSpecs.map((o, i) => ({ dataId: b.write(outs[i], o.shape, o.dtype), shape: o.shape, dtype: o.dtype }));
   },
 };

@@ -45,13 +45,14 @@ function findBucket(keys: Int32Array, lo: number, hi: number, key: number): numb
 let scratchCount = new Int32Array(0);
 let scratchTouched = new Int32Array(0);
 let scratchKeys = new Float64Array(0);
-const ID_SPACE = 1 << 23;
+let scratchKeys32 = new Int32Array(0);
 
 /**
  * The union of the query's buckets over all tables; candidates ordered by
  * hit count (desc), then by item id (asc) so results are deterministic.
- * Sorting packs (tables − hits, id) into one float64 key and uses the native
- * numeric sort of a typed array (no comparator calls).
+ * Sorting packs (tables − hits, id) into one key (tables − hits)·numItems + id
+ * and uses the native numeric sort of a typed array (no comparator calls):
+ * int32 keys when they fit (4x faster than float64 ones here), else float64.
  */
 export function retrieve(codes: Int32Array, batch: number, t: BucketTables, opts: RetrieveOptions): Candidates {
   const { tables, numItems, keyStart, keys, offsets, ids } = t;
@@ -59,7 +60,10 @@ export function retrieve(codes: Int32Array, batch: number, t: BucketTables, opts
     scratchCount = new Int32Array(numItems);
     scratchTouched = new Int32Array(numItems);
     scratchKeys = new Float64Array(numItems);
+    scratchKeys32 = new Int32Array(numItems);
   }
+  const keys32 = tables * numItems <= 0x7fffffff;
+  const sortKeys = keys32 ? scratchKeys32 : scratchKeys;
   const count = scratchCount;
   const touched = scratchTouched;
   let outIds = new Int32Array(Math.max(16, batch * Math.min(opts.maxCandidates, 64)));
@@ -84,10 +88,10 @@ export function retrieve(codes: Int32Array, batch: number, t: BucketTables, opts
     for (let k = 0; k < nTouched; k++) {
       const id = touched[k];
       const h = count[id];
-      if (h >= opts.minTableHits) scratchKeys[nKept++] = (tables - h) * ID_SPACE + id;
+      if (h >= opts.minTableHits) sortKeys[nKept++] = (tables - h) * numItems + id;
       count[id] = 0;
     }
-    const kept = scratchKeys.subarray(0, nKept);
+    const kept = sortKeys.subarray(0, nKept);
     kept.sort();
     const n = Math.min(nKept, opts.maxCandidates);
     if (total + n > outIds.length) {
@@ -100,8 +104,8 @@ export function retrieve(codes: Int32Array, batch: number, t: BucketTables, opts
       outHits = h;
     }
     for (let k = 0; k < n; k++) {
-      const hitsBack = Math.floor(kept[k] / ID_SPACE);
-      outIds[total] = kept[k] - hitsBack * ID_SPACE;
+      const hitsBack = Math.floor(kept[k] / numItems);
+      outIds[total] = kept[k] - hitsBack * numItems;
       outHits[total] = tables - hitsBack;
       total++;
     }

@@ -14,6 +14,7 @@ import {
   WTAHash,
   assertInt,
   assertOneOf,
+  candidateTopK,
   fail,
 } from '@hashlayers/hashing';
 import { buildCandidates, CandidateBatch } from '../candidates.js';
@@ -314,9 +315,17 @@ export class LSHSoftmax extends tfl.layers.Layer {
     });
   }
 
-  /** The classes retrieved for the rows of h (subclasses with their own query hash override this). */
+  /** Bucket ids [batch, tables] of the rows of h in the index's hash family (subclasses with their own query hash override this). */
+  protected queryCodes(h: tf.Tensor2D): tf.Tensor2D {
+    return this.getIndex().hashQueries(h);
+  }
+
+  /** The classes retrieved for the rows of h. */
   protected retrieve(h: tf.Tensor2D): Candidates {
-    return this.getIndex().search(h, { maxCandidates: this.maxCandidates });
+    const codes = this.queryCodes(h);
+    const values = codes.dataSync() as Int32Array;
+    codes.dispose();
+    return this.getIndex().searchCodes(values, h.shape[0], { maxCandidates: this.maxCandidates });
   }
 
   /** The retrieved classes of the rows of h (ragged: ids, row offsets, table hits; no head classes, no fallback). */
@@ -427,27 +436,23 @@ export class LSHSoftmax extends tfl.layers.Layer {
       const r = tf.tidy(() => tf.topk(tf.softmax(this.fullLogits(features)), k));
       return { indices: r.indices as tf.Tensor2D, values: r.values as tf.Tensor2D, candidatesPerQuery: new Int32Array(features.shape[0]).fill(this.units), exactRows: features.shape[0] };
     }
-    const { probs, cb } = this.candidateProbabilities(features);
-    const kk = Math.min(k, cb.width);
-    const top = tf.topk(probs, kk);
-    const pos = top.indices.dataSync();
-    const vals = top.values.dataSync();
-    tf.dispose([probs, top.indices, top.values]);
-    const ids = new Int32Array(cb.batch * k).fill(-1);
-    const values = new Float32Array(cb.batch * k);
-    for (let i = 0; i < cb.batch; i++) {
-      for (let j = 0; j < kk; j++) {
-        const c = cb.ids[i * cb.width + pos[i * kk + j]];
-        ids[i * k + j] = c;
-        values[i * k + j] = c >= 0 ? vals[i * kk + j] : 0;
-      }
-    }
-    return {
-      indices: tf.tensor2d(ids, [cb.batch, k], 'int32'),
-      values: tf.tensor2d(values, [cb.batch, k]),
-      candidatesPerQuery: cb.retrieved,
-      exactRows: cb.exactRows,
-    };
+    // one fused kernel per batch: bucket union, exact candidate logits, top-k and the log-partition
+    const { kernel } = this.requireBuilt();
+    const index = this.getIndex();
+    const r = tf.tidy(() => {
+      const out = candidateTopK(features, this.queryCodes(features), kernel.read() as tf.Tensor2D, (this.bias?.read() ?? null) as tf.Tensor1D | null, index.bucketTables(), {
+        k,
+        maxCandidates: this.maxCandidates,
+        exactBelow: this.exactBelow,
+        head: this.head ?? undefined,
+      });
+      return { indices: out.ids, values: tf.exp(tf.sub(out.scores, tf.expandDims(out.logZ, 1))) as tf.Tensor2D, retrieved: out.retrieved };
+    });
+    const retrieved = r.retrieved.dataSync() as Int32Array;
+    r.retrieved.dispose();
+    let exactRows = 0;
+    for (let i = 0; i < retrieved.length; i++) if (retrieved[i] < this.exactBelow) exactRows++;
+    return { indices: r.indices, values: r.values, candidatesPerQuery: retrieved, exactRows };
   }
 
   /** Turns a trained Dense softmax (or linear) layer into an LSHSoftmax with the same weights. */

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { Candidates, HashFamily, HashIndex, LearnedHash, RebuildReport, assertInt, fail } from '@hashlayers/hashing';
+import { HashFamily, HashIndex, LearnedHash, RebuildReport, assertInt, fail } from '@hashlayers/hashing';
 import { LSHSoftmax, LSHSoftmaxArgs, denseWeights } from '@hashlayers/lsh-softmax';
 
 type LayerVariable = ReturnType<tfl.layers.Layer['addWeight']>;
@@ -133,13 +133,10 @@ export class LSSLayer extends LSHSoftmax {
     return { query: this.queryHash, label };
   }
 
-  protected override retrieve(h: tf.Tensor2D): Candidates {
+  protected override queryCodes(h: tf.Tensor2D): tf.Tensor2D {
     const index = this.getIndex();
     const { query } = this.hashFamilies();
-    const codes = tf.tidy(() => query.hash(index.transformQueries(h)));
-    const values = codes.dataSync() as Int32Array;
-    codes.dispose();
-    return index.searchCodes(values, h.shape[0], { maxCandidates: this.maxCandidates });
+    return tf.tidy(() => query.hash(index.transformQueries(h)));
   }
 
   /**

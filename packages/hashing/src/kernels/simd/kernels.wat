@@ -127,4 +127,24 @@
       (local.set $q (i32.add (local.get $q) (local.get $row)))
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $li))))
+
+  ;; out[dst[p]] = queries[qi[p]] · items[it[p]] for p < n: scores of (query, item) pairs, visited
+  ;; in the caller's order (sorted by item, every item row is read once per batch, in address order)
+  (func (export "pair_dot") (param $q i32) (param $items i32) (param $it i32) (param $qi i32) (param $dst i32)
+    (param $out i32) (param $n i32) (param $dim i32)
+    (local $p i32) (local $row i32)
+    (local.set $row (i32.shl (local.get $dim) (i32.const 2)))
+    (block $b (loop $l
+      (br_if $b (i32.ge_s (local.get $p) (local.get $n)))
+      (f32.store
+        (i32.add (local.get $out) (i32.shl (i32.load (local.get $dst)) (i32.const 2)))
+        (call $dot
+          (i32.add (local.get $q) (i32.mul (i32.load (local.get $qi)) (local.get $row)))
+          (i32.add (local.get $items) (i32.mul (i32.load (local.get $it)) (local.get $row)))
+          (local.get $dim)))
+      (local.set $it (i32.add (local.get $it) (i32.const 4)))
+      (local.set $qi (i32.add (local.get $qi) (i32.const 4)))
+      (local.set $dst (i32.add (local.get $dst) (i32.const 4)))
+      (local.set $p (i32.add (local.get $p) (i32.const 1)))
+      (br $l))))
 )

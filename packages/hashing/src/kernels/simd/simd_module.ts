@@ -5,6 +5,7 @@ export interface SimdKernels {
   gather_dot(queries: number, items: number, candidates: number, out: number, batch: number, width: number, dim: number): void;
   gather_weighted_sum(weights: number, items: number, candidates: number, out: number, batch: number, width: number, dim: number): void;
   scatter_outer_add(weights: number, queries: number, candidates: number, out: number, batch: number, width: number, dim: number): void;
+  pair_dot(queries: number, items: number, itemIds: number, queryIds: number, dst: number, out: number, n: number, dim: number): void;
 }
 
 let compiled: WebAssembly.Module | null | undefined;

@@ -1,0 +1,271 @@
+import { dot } from './gather_dot.js';
+import { KernelSpec } from './kernel_spec.js';
+import { BucketTables } from './retrieve_candidates.js';
+import { onHeap, simdKernels } from './simd/simd_module.js';
+
+export interface CandidateTopKAttrs {
+  index: BucketTables;
+  /** Results per query. */
+  k: number;
+  /** At most this many retrieved items per query: the most table hits, ties to the smaller id (as retrieve()). */
+  maxCandidates: number;
+  /** Keep only items found in at least this many tables. */
+  minTableHits: number;
+  /** Queries with fewer retrieved items are scored against every item (exact fallback). */
+  exactBelow: number;
+  /** Items added to every query's candidate set (e.g. an exact head of frequent classes); may be empty. */
+  head: Int32Array;
+  /** Whether the bias input holds one value per item (otherwise it is ignored). */
+  useBias: boolean;
+}
+
+/** Above this k the top-k is taken by sorting the candidates instead of insertion. */
+const INSERTION_MAX_K = 64;
+
+/** Scratch per thread of control, grown on demand (JavaScript is single-threaded per isolate). */
+let count = new Int32Array(0);
+let touched = new Int32Array(0);
+let tied = new Int32Array(0);
+let flatIds = new Int32Array(0);
+let itemStart = new Int32Array(0);
+let topIds = new Int32Array(0);
+let topScores = new Float64Array(0);
+
+function findBucket(keys: Int32Array, lo: number, hi: number, key: number): number {
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (keys[mid] < key) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * The union of one query's buckets, reduced to at most `maxCandidates` items
+ * (most hits first, ties to the smaller id), written to cand[0..n); returns n.
+ * No comparison sort unless the cut falls inside a group of equal hit counts,
+ * and then only that group is sorted.
+ */
+function selectRetrieved(
+  t: BucketTables,
+  codes: Int32Array,
+  row: number,
+  maxCandidates: number,
+  minTableHits: number,
+  cand: Int32Array,
+): number {
+  const { tables, keyStart, keys, offsets, ids } = t;
+  let n = 0;
+  for (let l = 0; l < tables; l++) {
+    const code = codes[row * tables + l];
+    const hi = keyStart[l + 1];
+    const b = findBucket(keys, keyStart[l], hi, code);
+    if (b >= hi || keys[b] !== code) continue;
+    for (let p = offsets[b]; p < offsets[b + 1]; p++) {
+      const id = ids[p];
+      if (count[id] === 0) touched[n++] = id;
+      count[id]++;
+    }
+  }
+  // histogram of hit counts → the smallest hit count h* that still fits
+  const hist = new Int32Array(tables + 2);
+  for (let j = 0; j < n; j++) hist[count[touched[j]]]++;
+  let kept = 0;
+  let cut = tables + 1;
+  while (cut > minTableHits && kept + hist[cut - 1] <= maxCandidates) kept += hist[--cut];
+  // items with hits ≥ cut all fit; from the group hits = cut − 1 (if ≥ minTableHits) the smallest ids fill up
+  let m = 0;
+  let nTied = 0;
+  const partial = cut - 1 >= minTableHits && kept < maxCandidates;
+  for (let j = 0; j < n; j++) {
+    const id = touched[j];
+    const h = count[id];
+    count[id] = 0;
+    if (h >= cut) cand[m++] = id;
+    else if (partial && h === cut - 1) tied[nTied++] = id;
+  }
+  if (nTied > 0) {
+    const group = tied.subarray(0, nTied).sort();
+    for (let j = 0; j < maxCandidates - kept; j++) cand[m++] = group[j];
+  }
+  return m;
+}
+
+/**
+ * Adds bias, then writes the k best of ids[lo, hi) / scores[lo, hi) (best
+ * first, ties to the smaller id; -1 / -Infinity past the end) and the
+ * log-sum-exp of all of them to row i of the outputs.
+ */
+function finishRow(
+  ids: Int32Array,
+  scores: Float32Array,
+  lo: number,
+  hi: number,
+  bias: ArrayLike<number> | null,
+  k: number,
+  i: number,
+  outIds: Int32Array,
+  outScores: Float32Array,
+  outLogZ: Float32Array,
+): void {
+  let filled = 0;
+  let max = -Infinity;
+  const insertion = k <= INSERTION_MAX_K;
+  for (let j = lo; j < hi; j++) {
+    const c = ids[j];
+    const s = bias != null ? Math.fround(scores[j] + bias[c]) : scores[j];
+    scores[j] = s;
+    if (s > max) max = s;
+    if (!insertion) continue;
+    if (filled === k && (s < topScores[k - 1] || (s === topScores[k - 1] && c > topIds[k - 1]))) continue;
+    let p = filled < k ? filled++ : k - 1;
+    while (p > 0 && (s > topScores[p - 1] || (s === topScores[p - 1] && c < topIds[p - 1]))) {
+      topScores[p] = topScores[p - 1];
+      topIds[p] = topIds[p - 1];
+      p--;
+    }
+    topScores[p] = s;
+    topIds[p] = c;
+  }
+  if (!insertion) {
+    const order = Array.from({ length: hi - lo }, (_, j) => lo + j).sort((a, b) => scores[b] - scores[a] || ids[a] - ids[b]);
+    filled = Math.min(k, order.length);
+    for (let j = 0; j < filled; j++) {
+      topScores[j] = scores[order[j]];
+      topIds[j] = ids[order[j]];
+    }
+  }
+  let sum = 0;
+  for (let j = lo; j < hi; j++) sum += Math.exp(scores[j] - max);
+  outLogZ[i] = hi > lo ? max + Math.log(sum) : -Infinity;
+  for (let j = 0; j < k; j++) {
+    outIds[i * k + j] = j < filled ? topIds[j] : -1;
+    outScores[i * k + j] = j < filled ? topScores[j] : -Infinity;
+  }
+}
+
+/**
+ * Retrieval, exact rescoring and top-k in one kernel (inference): for each
+ * query the union of its buckets (at most maxCandidates, most table hits
+ * first) plus the head items, or every item when fewer than exactBelow were
+ * retrieved; exact scores q · items[c] + bias[c] for those candidates only;
+ * the k best (ties to the smaller id) and the log-sum-exp of all candidate
+ * scores, so softmax probabilities normalised over the candidate set are
+ * exp(score − logZ). Nothing of size [batch, candidates] leaves the kernel.
+ *
+ * The (query, candidate) pairs of the whole batch are scored in item order
+ * (a counting sort by item id): every item row is read from memory once per
+ * batch, in address order, instead of once per query at random addresses,
+ * which is what bounds the speed once candidates are few (the rows do not
+ * fit in cache: 100k × 128 floats is 51 MB).
+ *
+ * Outputs: ids [batch, k] int32 (-1 when a query has fewer candidates),
+ * scores [batch, k], logZ [batch], retrieved [batch] int32 (items retrieved
+ * before the head and the fallback).
+ */
+export const candidateTopKKernel: KernelSpec<CandidateTopKAttrs> = {
+  kernelName: 'HashlayersCandidateTopK',
+  inputNames: ['queries', 'codes', 'items', 'bias'],
+  cachedInputs: ['items', 'bias'],
+  outputs: (s, a) => [
+    { shape: [s.queries[0], a.k], dtype: 'int32' },
+    { shape: [s.queries[0], a.k], dtype: 'float32' },
+    { shape: [s.queries[0]], dtype: 'float32' },
+    { shape: [s.queries[0]], dtype: 'int32' },
+  ],
+  // pairs of the batch sorted by item (item, query, destination), their scores; one exact-fallback row
+  scratch: (s, a) => {
+    const pairs = s.queries[0] * Math.min(s.items[0], a.maxCandidates + a.head.length);
+    const exact = a.exactBelow > 0 ? s.items[0] : 1;
+    return [
+      { shape: [pairs], dtype: 'int32' },
+      { shape: [pairs], dtype: 'int32' },
+      { shape: [pairs], dtype: 'int32' },
+      { shape: [pairs], dtype: 'float32' },
+      { shape: [exact], dtype: 'int32' },
+      { shape: [exact], dtype: 'float32' },
+    ];
+  },
+  compute({ queries, codes, items, bias }, outs, shapes, attrs, context) {
+    const [outIds, outScores, outLogZ, outRetrieved, pairItem, pairQuery, pairDst, scores, exIds, exScores] = outs as [
+      Int32Array, Float32Array, Float32Array, Int32Array, Int32Array, Int32Array, Int32Array, Float32Array, Int32Array, Float32Array,
+    ];
+    const [batch, dim] = shapes.queries;
+    const numItems = shapes.items[0];
+    const { index, k, maxCandidates, minTableHits, exactBelow, head, useBias } = attrs;
+    if (count.length < numItems) {
+      count = new Int32Array(numItems);
+      touched = new Int32Array(numItems);
+      tied = new Int32Array(numItems);
+      itemStart = new Int32Array(numItems + 1);
+    }
+    if (flatIds.length < pairItem.length) flatIds = new Int32Array(pairItem.length);
+    if (topIds.length < k) {
+      topIds = new Int32Array(k);
+      topScores = new Float64Array(k);
+    }
+    const memory = context?.wasmMemory;
+    const simd = simdKernels(memory);
+    const inPlace = simd != null && onHeap(memory as WebAssembly.Memory, queries, items, pairItem, pairQuery, pairDst, scores, exIds, exScores);
+    const b = useBias ? bias : null;
+    // 1. each query's candidates, concatenated (exact-fallback rows get none here)
+    const rowStart = new Int32Array(batch + 1);
+    const exactRow = new Uint8Array(batch);
+    let total = 0;
+    for (let i = 0; i < batch; i++) {
+      const cand = flatIds.subarray(total);
+      let n = selectRetrieved(index, codes as Int32Array, i, maxCandidates, minTableHits, cand);
+      outRetrieved[i] = n;
+      if (n < exactBelow) {
+        exactRow[i] = 1;
+        n = 0;
+      } else if (head.length > 0) {
+        for (let j = 0; j < n; j++) count[cand[j]] = 1;
+        for (let j = 0; j < head.length; j++) if (count[head[j]] === 0) cand[n++] = head[j];
+        for (let j = 0; j < n; j++) count[cand[j]] = 0;
+      }
+      total += n;
+      rowStart[i + 1] = total;
+    }
+    // 2. the pairs in item order (counting sort; a single query keeps its order)
+    if (batch === 1) {
+      for (let p = 0; p < total; p++) {
+        pairItem[p] = flatIds[p];
+        pairQuery[p] = 0;
+        pairDst[p] = p;
+      }
+    } else {
+      itemStart.fill(0, 0, numItems + 1);
+      for (let p = 0; p < total; p++) itemStart[flatIds[p] + 1]++;
+      for (let c = 0; c < numItems; c++) itemStart[c + 1] += itemStart[c];
+      for (let i = 0; i < batch; i++) {
+        for (let p = rowStart[i]; p < rowStart[i + 1]; p++) {
+          const at = itemStart[flatIds[p]]++;
+          pairItem[at] = flatIds[p];
+          pairQuery[at] = i;
+          pairDst[at] = p;
+        }
+      }
+    }
+    // 3. exact scores of every pair
+    if (inPlace) {
+      (simd as NonNullable<typeof simd>).pair_dot(queries.byteOffset, items.byteOffset, pairItem.byteOffset, pairQuery.byteOffset, pairDst.byteOffset, scores.byteOffset, total, dim);
+    } else {
+      for (let p = 0; p < total; p++) scores[pairDst[p]] = dot(queries, pairQuery[p] * dim, items, pairItem[p] * dim, dim);
+    }
+    // 4. top-k and log-partition per query
+    for (let i = 0; i < batch; i++) {
+      if (exactRow[i] === 0) {
+        finishRow(flatIds, scores, rowStart[i], rowStart[i + 1], b, k, i, outIds, outScores, outLogZ);
+        continue;
+      }
+      for (let c = 0; c < numItems; c++) exIds[c] = c;
+      if (inPlace) {
+        (simd as NonNullable<typeof simd>).gather_dot(queries.byteOffset + i * dim * 4, items.byteOffset, exIds.byteOffset, exScores.byteOffset, 1, numItems, dim);
+      } else {
+        for (let c = 0; c < numItems; c++) exScores[c] = dot(queries, i * dim, items, c * dim, dim);
+      }
+      finishRow(exIds, exScores, 0, numItems, b, k, i, outIds, outScores, outLogZ);
+    }
+  },
+};
