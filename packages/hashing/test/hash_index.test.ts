@@ -58,6 +58,13 @@ describeBackends('HashIndex', () => {
     for (const [maxCandidates, minTableHits] of [[1000, 1], [7, 1], [50, 2], [1000, 3]]) {
       const got = index.search(queries, { maxCandidates, minTableHits });
       expect(got).toEqual(bruteForce(index.codes(), qCodes, 6, maxCandidates, minTableHits));
+      // unordered: the same (id, hits) set per query
+      const loose = index.search(queries, { maxCandidates, minTableHits, ordered: false });
+      expect(loose.offsets).toEqual(got.offsets);
+      for (let i = 0; i + 1 < got.offsets.length; i++) {
+        const pairs = (c: Candidates) => Array.from(c.ids.subarray(c.offsets[i], c.offsets[i + 1]), (id, j) => `${id}:${c.hits[c.offsets[i] + j]}`).sort();
+        expect(pairs(loose)).toEqual(pairs(got));
+      }
     }
     const padded = index.searchPadded(queries, { maxCandidates: 9 });
     const ragged = index.search(queries, { maxCandidates: 9 });

@@ -30,6 +30,11 @@ export interface SearchOptions {
   maxCandidates?: number;
   /** Only candidates sharing the query's bucket in at least this many tables (default 1). */
   minTableHits?: number;
+  /**
+   * false: the same candidates per query, in first-found order instead of by
+   * hits then id (faster: no sort unless maxCandidates cuts inside a group of equal hits; default true).
+   */
+  ordered?: boolean;
 }
 
 export interface BuildReport {
@@ -250,6 +255,7 @@ export class HashIndex {
     return {
       maxCandidates: assertInt('maxCandidates', opts.maxCandidates ?? Math.max(1, this.numItems), 1),
       minTableHits: assertInt('minTableHits', opts.minTableHits ?? 1, 1, this.tables),
+      ordered: opts.ordered ?? true,
     };
   }
 

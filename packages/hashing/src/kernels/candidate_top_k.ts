@@ -1,6 +1,6 @@
 import { dot } from './gather_dot.js';
 import { KernelSpec } from './kernel_spec.js';
-import { BucketTables } from './retrieve_candidates.js';
+import { BucketTables, selectRetrieved } from './retrieve_candidates.js';
 import { onHeap, simdKernels } from './simd/simd_module.js';
 
 export interface CandidateTopKAttrs {
@@ -24,72 +24,10 @@ const INSERTION_MAX_K = 64;
 
 /** Scratch per thread of control, grown on demand (JavaScript is single-threaded per isolate). */
 let count = new Int32Array(0);
-let touched = new Int32Array(0);
-let tied = new Int32Array(0);
 let flatIds = new Int32Array(0);
 let itemStart = new Int32Array(0);
 let topIds = new Int32Array(0);
 let topScores = new Float64Array(0);
-
-function findBucket(keys: Int32Array, lo: number, hi: number, key: number): number {
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (keys[mid] < key) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/**
- * The union of one query's buckets, reduced to at most `maxCandidates` items
- * (most hits first, ties to the smaller id), written to cand[0..n); returns n.
- * No comparison sort unless the cut falls inside a group of equal hit counts,
- * and then only that group is sorted.
- */
-function selectRetrieved(
-  t: BucketTables,
-  codes: Int32Array,
-  row: number,
-  maxCandidates: number,
-  minTableHits: number,
-  cand: Int32Array,
-): number {
-  const { tables, keyStart, keys, offsets, ids } = t;
-  let n = 0;
-  for (let l = 0; l < tables; l++) {
-    const code = codes[row * tables + l];
-    const hi = keyStart[l + 1];
-    const b = findBucket(keys, keyStart[l], hi, code);
-    if (b >= hi || keys[b] !== code) continue;
-    for (let p = offsets[b]; p < offsets[b + 1]; p++) {
-      const id = ids[p];
-      if (count[id] === 0) touched[n++] = id;
-      count[id]++;
-    }
-  }
-  // histogram of hit counts → the smallest hit count h* that still fits
-  const hist = new Int32Array(tables + 2);
-  for (let j = 0; j < n; j++) hist[count[touched[j]]]++;
-  let kept = 0;
-  let cut = tables + 1;
-  while (cut > minTableHits && kept + hist[cut - 1] <= maxCandidates) kept += hist[--cut];
-  // items with hits ≥ cut all fit; from the group hits = cut − 1 (if ≥ minTableHits) the smallest ids fill up
-  let m = 0;
-  let nTied = 0;
-  const partial = cut - 1 >= minTableHits && kept < maxCandidates;
-  for (let j = 0; j < n; j++) {
-    const id = touched[j];
-    const h = count[id];
-    count[id] = 0;
-    if (h >= cut) cand[m++] = id;
-    else if (partial && h === cut - 1) tied[nTied++] = id;
-  }
-  if (nTied > 0) {
-    const group = tied.subarray(0, nTied).sort();
-    for (let j = 0; j < maxCandidates - kept; j++) cand[m++] = group[j];
-  }
-  return m;
-}
 
 /**
  * Adds bias, then writes the k best of ids[lo, hi) / scores[lo, hi) (best
@@ -195,8 +133,6 @@ export const candidateTopKKernel: KernelSpec<CandidateTopKAttrs> = {
     const { index, k, maxCandidates, minTableHits, exactBelow, head, useBias } = attrs;
     if (count.length < numItems) {
       count = new Int32Array(numItems);
-      touched = new Int32Array(numItems);
-      tied = new Int32Array(numItems);
       itemStart = new Int32Array(numItems + 1);
     }
     if (flatIds.length < pairItem.length) flatIds = new Int32Array(pairItem.length);

@@ -29,6 +29,12 @@ export interface RetrieveOptions {
   maxCandidates: number;
   /** Keep only candidates found in at least this many tables. */
   minTableHits: number;
+  /**
+   * false: the same candidate set per query, in first-found order (tables in
+   * order, bucket contents by id) instead of by hits then id: no sort unless
+   * maxCandidates cuts inside a group of equal hits (default true).
+   */
+  ordered?: boolean;
 }
 
 function findBucket(keys: Int32Array, lo: number, hi: number, key: number): number {
@@ -42,10 +48,112 @@ function findBucket(keys: Int32Array, lo: number, hi: number, key: number): numb
 }
 
 /** Scratch buffers reused across calls (grown on demand). */
-let scratchCount = new Int32Array(0);
+// hit counters: 16 bits (tables ≤ 4096) keep the per-item array small enough to stay in cache
+let scratchCount = new Uint16Array(0);
 let scratchTouched = new Int32Array(0);
 let scratchKeys = new Float64Array(0);
 let scratchKeys32 = new Int32Array(0);
+let scratchTied = new Int32Array(0);
+
+function growScratch(numItems: number): void {
+  scratchCount = new Uint16Array(numItems);
+  scratchTouched = new Int32Array(numItems);
+  scratchKeys = new Float64Array(numItems);
+  scratchKeys32 = new Int32Array(numItems);
+  scratchTied = new Int32Array(numItems);
+}
+
+/**
+ * Rearranges a[0, n) so that a[0, m) holds its m smallest values (in no
+ * particular order): quickselect, O(n) on average instead of a sort.
+ */
+function smallestFirst(a: Int32Array, n: number, m: number): Int32Array {
+  let lo = 0;
+  let hi = n - 1;
+  while (lo < hi && m > lo && m <= hi) {
+    const pivot = a[(lo + hi) >>> 1];
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i] < pivot) i++;
+      while (a[j] > pivot) j--;
+      if (i <= j) {
+        const x = a[i];
+        a[i] = a[j];
+        a[j] = x;
+        i++;
+        j--;
+      }
+    }
+    // a[lo, j] ≤ pivot ≤ a[i, hi]; continue in the part that holds position m
+    if (m <= j) hi = j;
+    else if (m >= i) lo = i;
+    else break;
+  }
+  return a;
+}
+
+/**
+ * The union of one query's buckets, reduced to at most `maxCandidates` items
+ * (most hits first, ties to the smaller id), written to cand[0..n); returns n.
+ * No sort: when the cut falls inside a group of equal hit counts, a
+ * quickselect finds that group's smallest ids.
+ */
+export function selectRetrieved(
+  t: BucketTables,
+  codes: Int32Array,
+  row: number,
+  maxCandidates: number,
+  minTableHits: number,
+  cand: Int32Array,
+  hitsOut?: Int32Array,
+): number {
+  const { tables, keyStart, keys, offsets, ids, numItems } = t;
+  if (scratchCount.length < numItems) growScratch(numItems);
+  const count = scratchCount;
+  const touched = scratchTouched;
+  const tied = scratchTied;
+  let n = 0;
+  for (let l = 0; l < tables; l++) {
+    const code = codes[row * tables + l];
+    const hi = keyStart[l + 1];
+    const b = findBucket(keys, keyStart[l], hi, code);
+    if (b >= hi || keys[b] !== code) continue;
+    for (let p = offsets[b]; p < offsets[b + 1]; p++) {
+      const id = ids[p];
+      if (count[id] === 0) touched[n++] = id;
+      count[id]++;
+    }
+  }
+  // histogram of hit counts → the smallest hit count h* that still fits
+  const hist = new Int32Array(tables + 2);
+  for (let j = 0; j < n; j++) hist[count[touched[j]]]++;
+  let kept = 0;
+  let cut = tables + 1;
+  while (cut > minTableHits && kept + hist[cut - 1] <= maxCandidates) kept += hist[--cut];
+  // items with hits ≥ cut all fit; from the group hits = cut − 1 (if ≥ minTableHits) the smallest ids fill up
+  let m = 0;
+  let nTied = 0;
+  const partial = cut - 1 >= minTableHits && kept < maxCandidates;
+  for (let j = 0; j < n; j++) {
+    const id = touched[j];
+    const h = count[id];
+    count[id] = 0;
+    if (h >= cut) {
+      if (hitsOut != null) hitsOut[m] = h;
+      cand[m++] = id;
+    } else if (partial && h === cut - 1) tied[nTied++] = id;
+  }
+  if (nTied > 0) {
+    const group = smallestFirst(tied, nTied, maxCandidates - kept);
+    for (let j = 0; j < maxCandidates - kept; j++) {
+      if (hitsOut != null) hitsOut[m] = cut - 1;
+      cand[m++] = group[j];
+    }
+  }
+  return m;
+}
+
 
 /**
  * The union of the query's buckets over all tables; candidates ordered by
@@ -56,12 +164,8 @@ let scratchKeys32 = new Int32Array(0);
  */
 export function retrieve(codes: Int32Array, batch: number, t: BucketTables, opts: RetrieveOptions): Candidates {
   const { tables, numItems, keyStart, keys, offsets, ids } = t;
-  if (scratchCount.length < numItems) {
-    scratchCount = new Int32Array(numItems);
-    scratchTouched = new Int32Array(numItems);
-    scratchKeys = new Float64Array(numItems);
-    scratchKeys32 = new Int32Array(numItems);
-  }
+  if (scratchCount.length < numItems) growScratch(numItems);
+  if (opts.ordered === false) return retrieveUnordered(codes, batch, t, opts);
   const keys32 = tables * numItems <= 0x7fffffff;
   const sortKeys = keys32 ? scratchKeys32 : scratchKeys;
   const count = scratchCount;
@@ -112,6 +216,37 @@ export function retrieve(codes: Int32Array, batch: number, t: BucketTables, opts
     outOffsets[i + 1] = total;
   }
   return { ids: outIds.slice(0, total), offsets: outOffsets, hits: outHits.slice(0, total) };
+}
+
+let rowIds = new Int32Array(0);
+let rowHits = new Int32Array(0);
+
+function retrieveUnordered(codes: Int32Array, batch: number, t: BucketTables, opts: RetrieveOptions): Candidates {
+  if (rowIds.length < t.numItems) {
+    rowIds = new Int32Array(t.numItems);
+    rowHits = new Int32Array(t.numItems);
+  }
+  let ids = new Int32Array(Math.max(16, batch * Math.min(opts.maxCandidates, 64)));
+  let hits = new Int32Array(ids.length);
+  const offsets = new Int32Array(batch + 1);
+  let total = 0;
+  for (let i = 0; i < batch; i++) {
+    const n = selectRetrieved(t, codes, i, opts.maxCandidates, opts.minTableHits, rowIds, rowHits);
+    if (total + n > ids.length) {
+      const grown = Math.max(ids.length * 2, total + n);
+      const a = new Int32Array(grown);
+      a.set(ids.subarray(0, total));
+      ids = a;
+      const h = new Int32Array(grown);
+      h.set(hits.subarray(0, total));
+      hits = h;
+    }
+    ids.set(rowIds.subarray(0, n), total);
+    hits.set(rowHits.subarray(0, n), total);
+    total += n;
+    offsets[i + 1] = total;
+  }
+  return { ids: ids.slice(0, total), offsets, hits: hits.slice(0, total) };
 }
 
 export interface RetrievePaddedAttrs extends RetrieveOptions {
