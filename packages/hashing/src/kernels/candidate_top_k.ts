@@ -1,7 +1,7 @@
 import { dot } from './gather_dot.js';
-import { KernelSpec } from './kernel_spec.js';
+import { KernelContext, KernelSpec, TypedArray } from './kernel_spec.js';
 import { BucketTables, selectRetrieved } from './retrieve_candidates.js';
-import { onHeap, simdKernels } from './simd/simd_module.js';
+import { onHeap, SimdKernels, simdArena, simdKernels } from './simd/simd_module.js';
 
 export interface CandidateTopKAttrs {
   index: BucketTables;
@@ -125,9 +125,7 @@ export const candidateTopKKernel: KernelSpec<CandidateTopKAttrs> = {
     ];
   },
   compute({ queries, codes, items, bias }, outs, shapes, attrs, context) {
-    const [outIds, outScores, outLogZ, outRetrieved, pairItem, pairQuery, pairDst, scores, exIds, exScores] = outs as [
-      Int32Array, Float32Array, Float32Array, Int32Array, Int32Array, Int32Array, Int32Array, Float32Array, Int32Array, Float32Array,
-    ];
+    const [outIds, outScores, outLogZ, outRetrieved] = outs as [Int32Array, Float32Array, Float32Array, Int32Array];
     const [batch, dim] = shapes.queries;
     const numItems = shapes.items[0];
     const { index, k, maxCandidates, minTableHits, exactBelow, head, useBias } = attrs;
@@ -135,14 +133,13 @@ export const candidateTopKKernel: KernelSpec<CandidateTopKAttrs> = {
       count = new Int32Array(numItems);
       itemStart = new Int32Array(numItems + 1);
     }
-    if (flatIds.length < pairItem.length) flatIds = new Int32Array(pairItem.length);
     if (topIds.length < k) {
       topIds = new Int32Array(k);
       topScores = new Float64Array(k);
     }
-    const memory = context?.wasmMemory;
-    const simd = simdKernels(memory);
-    const inPlace = simd != null && onHeap(memory as WebAssembly.Memory, queries, items, pairItem, pairQuery, pairDst, scores, exIds, exScores);
+    const w = workspace(queries as Float32Array, items as Float32Array, outs.slice(4), context);
+    const { pairItem, pairQuery, pairDst, scores, exIds, exScores } = w;
+    if (flatIds.length < pairItem.length) flatIds = new Int32Array(pairItem.length);
     const b = useBias ? bias : null;
     // 1. each query's candidates, concatenated (exact-fallback rows get none here)
     const rowStart = new Int32Array(batch + 1);
@@ -184,8 +181,9 @@ export const candidateTopKKernel: KernelSpec<CandidateTopKAttrs> = {
       }
     }
     // 3. exact scores of every pair
-    if (inPlace) {
-      (simd as NonNullable<typeof simd>).pair_dot(queries.byteOffset, items.byteOffset, pairItem.byteOffset, pairQuery.byteOffset, pairDst.byteOffset, scores.byteOffset, total, dim);
+    const { simd } = w;
+    if (simd != null) {
+      simd.pair_dot(w.queries.byteOffset, w.items.byteOffset, pairItem.byteOffset, pairQuery.byteOffset, pairDst.byteOffset, scores.byteOffset, total, dim);
     } else {
       for (let p = 0; p < total; p++) scores[pairDst[p]] = dot(queries, pairQuery[p] * dim, items, pairItem[p] * dim, dim);
     }
@@ -196,8 +194,8 @@ export const candidateTopKKernel: KernelSpec<CandidateTopKAttrs> = {
         continue;
       }
       for (let c = 0; c < numItems; c++) exIds[c] = c;
-      if (inPlace) {
-        (simd as NonNullable<typeof simd>).gather_dot(queries.byteOffset + i * dim * 4, items.byteOffset, exIds.byteOffset, exScores.byteOffset, 1, numItems, dim);
+      if (simd != null) {
+        simd.gather_dot(w.queries.byteOffset + i * dim * 4, w.items.byteOffset, exIds.byteOffset, exScores.byteOffset, 1, numItems, dim);
       } else {
         for (let c = 0; c < numItems; c++) exScores[c] = dot(queries, i * dim, items, c * dim, dim);
       }
@@ -205,3 +203,57 @@ export const candidateTopKKernel: KernelSpec<CandidateTopKAttrs> = {
     }
   },
 };
+
+interface Workspace {
+  /** The SIMD kernels when queries, items and the buffers below are on one WebAssembly memory. */
+  simd: SimdKernels | null;
+  queries: Float32Array;
+  items: Float32Array;
+  pairItem: Int32Array;
+  pairQuery: Int32Array;
+  pairDst: Int32Array;
+  scores: Float32Array;
+  exIds: Int32Array;
+  exScores: Float32Array;
+}
+
+/** Which items array was copied to the private SIMD memory last (they stay there while the same array comes back). */
+const copiedItems = new WeakMap<Float32Array, number>();
+let itemsGeneration = 0;
+
+/**
+ * Where the kernel works: on the wasm backend, its heap (the scratch
+ * outputs); elsewhere the private SIMD memory, with the items copied in once
+ * per items array (the tfjs-node adapter and the cpu backend hand the same
+ * array back for the same tensor) and the queries per call; else plain
+ * JavaScript arrays.
+ */
+function workspace(queries: Float32Array, items: Float32Array, scratch: TypedArray[], context: KernelContext | undefined): Workspace {
+  const [pairItem, pairQuery, pairDst, scores, exIds, exScores] = scratch as [Int32Array, Int32Array, Int32Array, Float32Array, Int32Array, Float32Array];
+  const heap = context?.wasmMemory;
+  if (heap != null) {
+    const simd = simdKernels(heap);
+    const ok = simd != null && onHeap(heap, queries, items, pairItem, pairQuery, pairDst, scores, exIds, exScores);
+    return { simd: ok ? simd : null, queries, items, pairItem, pairQuery, pairDst, scores, exIds, exScores };
+  }
+  const sizes = [items.length, queries.length, pairItem.length, pairQuery.length, pairDst.length, scores.length, exIds.length, exScores.length];
+  const offsets: number[] = [];
+  let bytes = 0;
+  for (const n of sizes) {
+    offsets.push(bytes);
+    bytes += Math.ceil((n * 4) / 16) * 16;
+  }
+  const arena = simdArena(bytes);
+  if (arena == null) return { simd: null, queries, items, pairItem, pairQuery, pairDst, scores, exIds, exScores };
+  const buf = arena.memory.buffer;
+  const f32 = (i: number) => new Float32Array(buf, offsets[i], sizes[i]);
+  const i32 = (i: number) => new Int32Array(buf, offsets[i], sizes[i]);
+  const arenaItemsView = f32(0);
+  if (copiedItems.get(items) !== itemsGeneration || arena.fresh) {
+    arenaItemsView.set(items);
+    copiedItems.set(items, ++itemsGeneration);
+  }
+  const q = f32(1);
+  q.set(queries);
+  return { simd: arena.kernels, queries: q, items: arenaItemsView, pairItem: i32(2), pairQuery: i32(3), pairDst: i32(4), scores: f32(5), exIds: i32(6), exScores: f32(7) };
+}

@@ -102,8 +102,20 @@ export const cpuAdapter: BackendAdapter = {
   },
 };
 
+/** JavaScript scratch buffers per kernel, reused across calls (kernels run synchronously, one at a time). */
+const scratchPool = new Map<string, TypedArray[]>();
+
 function scratchArrays<A extends object>(spec: KernelSpec<A>, shapes: Record<string, number[]>, attrs: A): TypedArray[] {
-  return spec.scratch == null ? [] : spec.scratch(shapes, attrs).map(allocate);
+  if (spec.scratch == null) return [];
+  const pool = scratchPool.get(spec.kernelName) ?? [];
+  scratchPool.set(spec.kernelName, pool);
+  return spec.scratch(shapes, attrs).map((o, i) => {
+    const size = o.shape.reduce((a, b) => a * b, 1);
+    const have = pool[i];
+    const fits = have != null && have.length >= size && (have instanceof Int32Array) === (o.dtype === 'int32');
+    if (!fits) pool[i] = allocate({ shape: [Math.max(size, Math.ceil((have?.length ?? 0) * 1.5))], dtype: o.dtype });
+    return pool[i].subarray(0, size) as TypedArray;
+  });
 }
 
 interface WasmBackendLike {

@@ -19,8 +19,9 @@ export function candidateLogits(
   return tf.tidy(() => {
     let z = gatherDot(h, kernel, candidates);
     if (bias != null) {
-      const ones = tf.ones([h.shape[0], 1]) as tf.Tensor2D;
-      z = tf.add(z, gatherDot(ones, tf.reshape(bias, [-1, 1]) as tf.Tensor2D, candidates));
+      // a plain gather (its gradient is a [units] segment sum); padding gets 0
+      const b = tf.gather(bias, tf.maximum(candidates, tf.scalar(0, 'int32')));
+      z = tf.add(z, tf.where(tf.greaterEqual(candidates, 0), b, tf.zerosLike(b)));
     }
     return (logWeights != null ? tf.add(z, logWeights) : z) as tf.Tensor2D;
   });
