@@ -19,6 +19,7 @@ import {
 } from '@hashlayers/hashing';
 import { buildCandidates, CandidateBatch } from '../candidates.js';
 import { candidateLogits, candidateSoftmaxLoss } from '../ops/candidate_softmax.js';
+import { setSparseRows } from '../optimizers/fused_adam.js';
 
 export type InitializerName = 'glorotUniform' | 'glorotNormal' | 'heNormal' | 'zeros' | 'randomNormal';
 type LayerVariable = ReturnType<tfl.layers.Layer['addWeight']>;
@@ -81,6 +82,22 @@ export interface TrainingStats {
   meanSetSize: number;
   meanRetrieved: number;
   exactRows: number;
+}
+
+/** The distinct class ids of a padded candidate matrix (−1 is padding), ascending. */
+function uniqueIds(ids: Int32Array, units: number): Int32Array {
+  const seen = new Uint8Array(units);
+  let n = 0;
+  for (let p = 0; p < ids.length; p++) {
+    const c = ids[p];
+    if (c >= 0 && seen[c] === 0) {
+      seen[c] = 1;
+      n++;
+    }
+  }
+  const out = new Int32Array(n);
+  for (let c = 0, j = 0; c < units; c++) if (seen[c] === 1) out[j++] = c;
+  return out;
 }
 
 function makeInitializer(name: InitializerName, seed: number | undefined): Initializer {
@@ -386,6 +403,10 @@ export class LSHSoftmax extends tfl.layers.Layer {
       retrieved += cb.retrieved[i];
     }
     this.lastTrainingStats = { meanSetSize: total / batch, meanRetrieved: retrieved / batch, exactRows: cb.exactRows };
+    // the only rows of kernel and bias this step's gradient touches: a lazy FusedAdamOptimizer updates just these
+    const rows = uniqueIds(cb.ids, this.units);
+    setSparseRows(kernel.read() as tf.Variable, rows);
+    if (this.bias != null) setSparseRows(this.bias.read() as tf.Variable, rows);
     return tf.tidy(() => {
       const cand = tf.tensor2d(cb.ids, [batch, cb.width], 'int32');
       const lw = tf.tensor2d(cb.logWeights, [batch, cb.width]);
