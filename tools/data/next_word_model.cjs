@@ -2,7 +2,8 @@
 // previous `context` word ids → embedding → Dense relu → LSHSoftmax (training pair from trainingModel).
 'use strict';
 
-function nextWordModel(tf, L, { vocab, context, embDim = 24, hidden = 64, layer: layerArgs = {}, lr = 0.005, seed = 1 }) {
+/** optimizer: 'adam' (tf.train.adam) or 'lazyAdam' (FusedAdam with lazy row updates of the output layer). */
+function nextWordModel(tf, L, { vocab, context, embDim = 24, hidden = 64, layer: layerArgs = {}, lr = 0.005, seed = 1, optimizer = 'adam' }) {
   const input = tf.input({ shape: [context], dtype: 'int32' });
   const emb = tf.layers
     .embedding({ inputDim: vocab + 1, outputDim: embDim, embeddingsInitializer: tf.initializers.randomUniform({ minval: -0.05, maxval: 0.05, seed }) })
@@ -12,7 +13,8 @@ function nextWordModel(tf, L, { vocab, context, embDim = 24, hidden = 64, layer:
     .apply(tf.layers.flatten().apply(emb));
   const layer = L.lshSoftmax({ units: vocab, seed: seed + 2, ...layerArgs });
   const { train, infer } = L.trainingModel(input, h, layer);
-  train.compile({ optimizer: tf.train.adam(lr), loss: L.lshSoftmaxLoss });
+  const opt = optimizer === 'lazyAdam' ? L.fusedAdam(lr, 0.9, 0.999, undefined, { lazy: true }) : tf.train.adam(lr);
+  train.compile({ optimizer: opt, loss: L.lshSoftmaxLoss });
   return { train, infer, layer };
 }
 
