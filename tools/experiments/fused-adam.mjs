@@ -1,5 +1,6 @@
 // One optimizer update of an LSHSoftmax-sized head, kernel [100000, 128] + bias [100000]:
-// tf.train.adam against FusedAdamOptimizer (dense, and lazy with 30k / 60k registered rows).
+// tf.train.adam against FusedAdamOptimizer (dense, and lazy with 30k / 45k / 60k registered rows),
+// with the SIMD kernels (default) and with the JavaScript loops (setWasmSimdKernels(false)).
 //   npm run build -w @hashlayers/lsh-softmax   (the script loads the built package)
 //   node tools/experiments/fused-adam.mjs [wasm,tensorflow] [units]
 // Each timed call ends by reading row 0 of each variable through a tfjs op (gather), so the
@@ -11,6 +12,7 @@ import { median, readBack, tf, useBackend, benchBackends } from '../bench/harnes
 
 const require = createRequire(import.meta.url);
 const L = require('@hashlayers/lsh-softmax');
+const { setWasmSimdKernels } = require('@hashlayers/hashing');
 const asked = (process.argv[2] ?? 'wasm,tensorflow').split(',');
 const units = Number(process.argv[3] ?? 100000);
 const d = 128;
@@ -41,6 +43,7 @@ function randomRows(k, seed) {
 }
 
 const rows30 = randomRows(30000, 1);
+const rows45 = randomRows(45000, 5);
 const rows60 = randomRows(60000, 2);
 const results = [];
 const available = benchBackends();
@@ -53,7 +56,8 @@ for (const backend of asked) {
   const gW = tf.randomNormal([units, d], 0, 1e-2, 'float32', 3);
   const gB = tf.randomNormal([units], 0, 1e-2, 'float32', 4);
   const row0 = tf.tensor1d([0], 'int32');
-  const run = (label, makeOpt, rows) => {
+  const run = (label, makeOpt, rows, simd = true) => {
+    const previous = setWasmSimdKernels(simd);
     const W = tf.tidy(() => tf.variable(tf.randomNormal([units, d], 0, 0.1, 'float32', 1), true, `W_${label}_${backend}`));
     const B = tf.tidy(() => tf.variable(tf.zeros([units]), true, `B_${label}_${backend}`));
     const opt = makeOpt();
@@ -68,14 +72,20 @@ for (const backend of asked) {
     };
     const t = timeMedian(step);
     results.push({ backend, label, ...t });
-    console.log(`${backend.padEnd(10)} ${label.padEnd(22)} median ${t.ms.toFixed(1)} ms (min ${t.min.toFixed(1)}, max ${t.max.toFixed(1)})`);
+    console.log(`${backend.padEnd(10)} ${label.padEnd(26)} median ${t.ms.toFixed(1)} ms (min ${t.min.toFixed(1)}, max ${t.max.toFixed(1)})`);
     opt.dispose();
     tf.dispose([W, B]);
+    setWasmSimdKernels(previous);
   };
   run('tf.train.adam', () => tf.train.adam(1e-3));
-  run('FusedAdam dense', () => new L.FusedAdamOptimizer(1e-3));
-  run('FusedAdam lazy 30k', () => new L.FusedAdamOptimizer(1e-3, 0.9, 0.999, null, { lazy: true }), rows30);
-  run('FusedAdam lazy 60k', () => new L.FusedAdamOptimizer(1e-3, 0.9, 0.999, null, { lazy: true }), rows60);
+  const lazy = () => new L.FusedAdamOptimizer(1e-3, 0.9, 0.999, null, { lazy: true });
+  for (const simd of [true, false]) {
+    const tag = simd ? 'SIMD' : 'JS';
+    run(`FusedAdam dense ${tag}`, () => new L.FusedAdamOptimizer(1e-3), null, simd);
+    run(`FusedAdam lazy 30k ${tag}`, lazy, rows30, simd);
+    run(`FusedAdam lazy 45k ${tag}`, lazy, rows45, simd);
+    run(`FusedAdam lazy 60k ${tag}`, lazy, rows60, simd);
+  }
   // where the dense time goes: reading the gradient, and creating + assigning + materialising the new values
   const W = tf.variable(tf.zeros([units, d]), true, `W_parts_${backend}`);
   const buf = new Float32Array(units * d);

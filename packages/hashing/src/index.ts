@@ -28,6 +28,8 @@ export type { CandidateTopKOptions, CandidateTopKResult } from './ops/candidate_
 export { registerKernelSpec, runKernel, ADAPTERS } from './kernels/kernel_spec.js';
 export type { KernelSpec, KernelContext, BackendAdapter, OutputSpec, TypedArray } from './kernels/kernel_spec.js';
 export { setWasmSimdKernels } from './kernels/simd/simd_module.js';
+export { createSimdMemory, simdKernels } from './kernels/simd/simd_module.js';
+export type { SimdKernels } from './kernels/simd/simd_module.js';
 export { SeededRandom, deriveSeed } from './util/rng.js';
 export { assertMatrix, assertInt, assertOneOf, assertFiniteTensor, fail } from './util/validate.js';
 export { registerHashingKernels } from './register.js';

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { describeBackends } from '../../../tools/testing/backends';
+import { setWasmSimdKernels } from '@hashlayers/hashing';
 import { FusedAdamOptimizer, fusedAdam, setSparseRows, takeSparseRows } from '../src';
 
 let uid = 0;
@@ -48,9 +49,68 @@ class LazyAdamRef {
   }
 }
 
-describeBackends('FusedAdamOptimizer', () => {
-  const shapes = [[300, 7], [13], [2, 3, 4], []];
+/** Where the optimizer keeps the state of its first variable: 'heap' (wasm), 'arena' (private SIMD memory) or 'js'. */
+function stateKind(opt: FusedAdamOptimizer): string {
+  const slots = (opt as unknown as { slots: Array<{ store: { kind: string } | null }> }).slots;
+  return slots[0].store?.kind ?? 'js';
+}
+
+describeBackends('FusedAdamOptimizer', (backend) => {
+  // every test with the SIMD kernels (adam_dense / adam_rows: float32 arithmetic) and with the JavaScript loops (float64)
+  for (const simd of [true, false]) describe(simd ? 'SIMD kernels' : 'JavaScript loops', () => {
+  let previous = true;
+  beforeAll(() => {
+    previous = setWasmSimdKernels(simd);
+  });
+  afterAll(() => {
+    setWasmSimdKernels(previous);
+  });
+  const shapes = [[300, 7], [13], [2, 3, 4], [], [0, 3]];
   const lr = 0.05;
+
+  it('keeps its state where the loop runs (wasm heap, private SIMD memory, or JS)', () => {
+    const w = randVar([8, 5], 90);
+    for (const lazy of [false, true]) {
+      const opt = new FusedAdamOptimizer(lr, 0.9, 0.999, null, { lazy });
+      const g = randGrad([8, 5], 91);
+      setSparseRows(w, Int32Array.of(1, 3));
+      opt.applyGradients({ [w.name]: g });
+      expect(stateKind(opt)).toBe(simd ? (backend === 'wasm' ? 'heap' : 'arena') : 'js');
+      g.dispose();
+      opt.dispose();
+    }
+    w.dispose();
+  });
+
+  it('switching SIMD on and off between steps moves the state and continues as tf.train.adam / LazyAdam', () => {
+    const a = randVar([40, 6], 95);
+    const b = tf.variable(a, true, `adam_${uid++}`);
+    const w = randVar([40, 6], 96);
+    const ref = new LazyAdamRef(values(w), 6, lr, 0.9, 0.999, tf.backend().epsilon());
+    const fused = fusedAdam(lr);
+    const lazy = fusedAdam(lr, 0.9, 0.999, null, { lazy: true });
+    const adam = tf.train.adam(lr);
+    try {
+      for (let s = 0; s < 6; s++) {
+        setWasmSimdKernels(s % 3 === 1 ? !simd : simd);
+        const g = randGrad([40, 6], 200 + s);
+        const rows = s % 2 === 0 ? [s, 39, 7] : Array.from({ length: 20 }, (_, i) => 2 * i);
+        fused.applyGradients({ [a.name]: g });
+        adam.applyGradients([{ name: b.name, tensor: g }]);
+        setSparseRows(w, Int32Array.from(rows));
+        lazy.applyGradients({ [w.name]: g });
+        ref.step(g.dataSync(), rows);
+        g.dispose();
+        expect(stateKind(lazy)).toBe(s % 3 === 1 === simd ? 'js' : backend === 'wasm' ? 'heap' : 'arena');
+      }
+    } finally {
+      setWasmSimdKernels(simd);
+    }
+    expect(maxRel(values(a), values(b), lr)).toBeLessThan(1e-6);
+    expect(maxRel(values(w), ref.x, 1)).toBeLessThan(2e-6);
+    [fused, lazy, adam].forEach((o) => o.dispose());
+    tf.dispose([a, b, w]);
+  });
 
   it('dense: 5 steps equal tf.train.adam (values and m, v) to float32 rounding', async () => {
     const ours = shapes.map((s, i) => randVar(s, 10 + i));
@@ -144,6 +204,8 @@ describeBackends('FusedAdamOptimizer', () => {
       [3, 7, 7, 49, 0, 3],
       [7, 10, 11],
       [49, 48, 1, 2, 3, 4, 5],
+      Array.from({ length: 30 }, (_, i) => (i * 7) % 50), // 60% of the rows: whole gradient read, whole values written
+      [8],
     ];
     let mBefore: Float32Array = new Float32Array(0);
     for (let s = 0; s < rowSets.length; s++) {
@@ -335,5 +397,6 @@ describeBackends('FusedAdamOptimizer', () => {
     model.dispose();
     loaded.dispose();
     tf.dispose([x, y]);
+  });
   });
 });

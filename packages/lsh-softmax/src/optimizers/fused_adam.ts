@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { fail } from '@hashlayers/hashing';
+import { createSimdMemory, fail, simdKernels, SimdKernels } from '@hashlayers/hashing';
 
 /**
  * FusedAdamOptimizer: tf.train.adam's update computed in one JavaScript pass
@@ -61,15 +61,112 @@ export function takeSparseRows(name: string): Int32Array | null {
 
 // ---------------------------------------------------------------------------
 
-/** Per-variable optimizer state, all in JS. */
+/**
+ * WebAssembly memory holding optimizer state for the SIMD kernels: the wasm
+ * backend's heap (state allocated with its malloc), or a memory private to
+ * one optimizer (cpu, tensorflow). Offsets are bytes; an allocation may grow
+ * the memory and detach older views, so views are taken after allocating.
+ */
+interface Store {
+  readonly kind: 'heap' | 'arena';
+  readonly memory: WebAssembly.Memory;
+  /** The kernels bound to `memory`, or null while SIMD is switched off. */
+  kernels(): SimdKernels | null;
+  /** `bytes` bytes (16-byte multiples on the arena), or -1 when the allocation failed. */
+  alloc(bytes: number): number;
+  free(offset: number): void;
+}
+
+/** One optimizer's private memory: a bump allocator (state is only ever freed all at once), transient scratch above it. */
+class ArenaStore implements Store {
+  readonly kind = 'arena';
+  private top = 0;
+  constructor(
+    readonly memory: WebAssembly.Memory,
+    private readonly bound: SimdKernels,
+  ) {}
+  kernels(): SimdKernels | null {
+    return simdKernels(this.memory) != null ? this.bound : null;
+  }
+  private reserve(end: number): void {
+    const have = this.memory.buffer.byteLength;
+    if (have < end) this.memory.grow(Math.ceil((end - have) / 65536));
+  }
+  alloc(bytes: number): number {
+    const off = this.top;
+    this.reserve(off + align16(bytes));
+    this.top = off + align16(bytes);
+    return off;
+  }
+  free(): void {}
+  /** Offsets of regions of the given byte sizes above the state, valid until the next alloc. */
+  scratch(...bytes: number[]): number[] {
+    let end = this.top;
+    const offs = bytes.map((b) => {
+      const off = end;
+      end += align16(b);
+      return off;
+    });
+    this.reserve(end);
+    return offs;
+  }
+}
+
+function align16(bytes: number): number {
+  return Math.ceil(bytes / 16) * 16;
+}
+
+interface WasmModuleLike {
+  asm?: { memory?: unknown };
+  _malloc?(bytes: number): number;
+  _free?(ptr: number): void;
+}
+
+const heapStores = new WeakMap<object, Store | null>();
+
+/** The wasm backend's heap as a Store (null when its memory or allocator is not reachable, or without SIMD). */
+function heapStoreOf(backend: HeapBackend): Store | null {
+  let store = heapStores.get(backend);
+  if (store === undefined) {
+    const wasm = (backend as unknown as { wasm?: WasmModuleLike }).wasm;
+    const memory = wasm?.asm?.memory;
+    store = null;
+    if (wasm != null && memory instanceof WebAssembly.Memory && typeof wasm._malloc === 'function' && typeof wasm._free === 'function') {
+      const { _malloc: malloc, _free: free } = wasm as Required<WasmModuleLike>;
+      store = {
+        kind: 'heap',
+        memory,
+        kernels: () => simdKernels(memory),
+        alloc: (bytes) => {
+          const p = malloc.call(wasm, Math.max(bytes, 4)) >>> 0;
+          return p === 0 ? -1 : p;
+        },
+        free: (p) => free.call(wasm, p),
+      };
+    }
+    heapStores.set(backend, store);
+  }
+  return store != null && store.kernels() != null ? store : null;
+}
+
+/** Per-variable optimizer state: m and v in JS, or on a Store for the SIMD kernels. */
 interface Slot {
   /** Name of the variable this state belongs to. */
   name: string;
   shape: number[];
   size: number;
-  m: Float32Array;
-  v: Float32Array;
-  /** The variable's values, valid while variable.dataId === mirrorDataId. */
+  /** m and v as JS arrays (store null), else at byte offsets mOff, vOff on store. */
+  m: Float32Array | null;
+  v: Float32Array | null;
+  store: Store | null;
+  mOff: number;
+  vOff: number;
+  /**
+   * Arena store only: the variable's values at xOff, valid while
+   * variable.dataId === mirrorDataId (no tensor ever refers to it: private).
+   */
+  xOff: number;
+  /** JS state: the variable's values, valid while variable.dataId === mirrorDataId. */
   mirror: Float32Array | null;
   mirrorDataId: object | null;
   /**
@@ -98,7 +195,9 @@ interface StepConstants {
   omb1: number;
   b2: number;
   omb2: number;
-  /** 1 / (1 − β1ᵗ), 1 / (1 − β2ᵗ) */
+  /** 1 − β1ᵗ, 1 − β2ᵗ (float32) and their reciprocals */
+  c1: number;
+  c2: number;
   ic1: number;
   ic2: number;
   eps: number;
@@ -167,6 +266,23 @@ function adamRows(
  */
 const SCATTER_COPIES = new Set(['tensorflow', 'wasm']);
 
+/**
+ * Lazy steps on the private memory: below this fraction of the rows the
+ * gradient rows are gathered on the backend, at or above it the whole
+ * gradient is read. tfjs-node, [100000, 128], gather + dataSync of the rows
+ * vs dataSync of the whole gradient: 10 vs 75 ms at 10% of the rows, 53 vs
+ * 75 at 45%, 55 vs 75 at 60%, 135 vs 69 at 90%.
+ */
+const GATHER_MAX_FRACTION = 0.7;
+/**
+ * Below this fraction the updated rows go back by tensorScatterUpdate (on
+ * backends in SCATTER_COPIES), at or above it as a copy of the whole mirror.
+ * tfjs-node, [100000, 128] + bias, whole lazy step (tools/experiments/fused-adam.mjs,
+ * busy machine): scatter 172 / 209 / 251 ms vs whole copy 193 / 215 / 235 ms
+ * at 30k / 45k / 60k rows. Both are dominated by the new 51 MB tensor.
+ */
+const SCATTER_MAX_FRACTION = 0.5;
+
 type TensorInfoMap = WeakMap<object, { backend?: unknown }>;
 
 /** The parts of tfjs-backend-wasm used to work on its heap directly. */
@@ -201,8 +317,9 @@ function checkNumber(arg: string, v: unknown, lo: number, hi: number, hiOpen: bo
 }
 
 /**
- * Validates rows against [0, nRows) and returns them without duplicates
- * (the input itself when it has none). Changes nothing on error.
+ * Validates rows against [0, nRows) and returns them without duplicates, in
+ * ascending order (so that the gather, the update loop and the scatter walk
+ * memory forwards). Changes nothing on error.
  */
 function uniqueRows(name: string, rows: Int32Array, nRows: number): Int32Array {
   for (let j = 0; j < rows.length; j++) {
@@ -212,16 +329,14 @@ function uniqueRows(name: string, rows: Int32Array, nRows: number): Int32Array {
     }
   }
   const seen = new Uint8Array(nRows);
-  const out = new Int32Array(rows.length);
   let n = 0;
   for (let j = 0; j < rows.length; j++) {
-    const r = rows[j];
-    if (seen[r] === 0) {
-      seen[r] = 1;
-      out[n++] = r;
-    }
+    n += 1 - seen[rows[j]];
+    seen[rows[j]] = 1;
   }
-  return n === rows.length ? rows : out.subarray(0, n);
+  const out = new Int32Array(n);
+  for (let r = 0, i = 0; i < n; r++) if (seen[r] !== 0) out[i++] = r;
+  return out;
 }
 
 /**
@@ -261,6 +376,8 @@ export class FusedAdamOptimizer extends tf.Optimizer {
   private slots: Slot[] = [];
   private slotByName = new Map<string, Slot>();
   private exported: tf.Tensor[] = [];
+  /** Private SIMD memory for state on backends without a wasm heap (cpu, tensorflow); created on first use. */
+  private arena: ArenaStore | null = null;
 
   constructor(learningRate: number, beta1 = 0.9, beta2 = 0.999, epsilon: number | null = null, opts: FusedAdamOptions = {}) {
     super();
@@ -310,6 +427,8 @@ export class FusedAdamOptimizer extends tf.Optimizer {
       b2: f32(this.beta2),
       omb2: f32(1 - this.beta2),
       // 1 − β1ᵗ, 1 − β2ᵗ rounded to float32 as tf.train.adam computes them
+      c1: f32(1 - this.accBeta1),
+      c2: f32(1 - this.accBeta2),
       ic1: 1 / f32(1 - this.accBeta1),
       ic2: 1 / f32(1 - this.accBeta2),
       eps: f32(this.epsilon),
@@ -356,6 +475,10 @@ export class FusedAdamOptimizer extends tf.Optimizer {
       size: m.length,
       m,
       v,
+      store: null,
+      mOff: -1,
+      vOff: -1,
+      xOff: -1,
       mirror: null,
       mirrorDataId: null,
       mirrorPrivate: false,
@@ -364,11 +487,79 @@ export class FusedAdamOptimizer extends tf.Optimizer {
     };
   }
 
+  /** m and v of the slot: its JS arrays, or views on its store (valid until the store's next allocation). */
+  private static moments(slot: Slot): [Float32Array, Float32Array] {
+    if (slot.store == null) return [slot.m as Float32Array, slot.v as Float32Array];
+    const buf = slot.store.memory.buffer;
+    return [new Float32Array(buf, slot.mOff, slot.size), new Float32Array(buf, slot.vOff, slot.size)];
+  }
+
+  /**
+   * Moves the slot's m and v to `store` (null: JS arrays), e.g. on the first
+   * step, after setWeights, or when SIMD was switched on or off. Falls back
+   * to JS arrays when the store cannot allocate.
+   */
+  private place(slot: Slot, store: Store | null): void {
+    if (slot.store === store) return;
+    const bytes = slot.size * 4;
+    let offs: number[] | null = null;
+    if (store != null) {
+      offs = [store.alloc(bytes), store.alloc(bytes)];
+      if (store.kind === 'arena') offs.push(store.alloc(bytes));
+      if (offs.some((o) => o < 0)) {
+        for (const o of offs) if (o >= 0) store.free(o);
+        offs = null;
+        if (slot.store == null) return;
+        store = null;
+      }
+    }
+    const [m, v] = FusedAdamOptimizer.moments(slot); // views taken after the allocations
+    const old = slot.store;
+    const [oldM, oldV] = [slot.mOff, slot.vOff];
+    if (store == null || offs == null) {
+      slot.m = m.slice();
+      slot.v = v.slice();
+      slot.mOff = slot.vOff = slot.xOff = -1;
+    } else {
+      new Float32Array(store.memory.buffer, offs[0], slot.size).set(m);
+      new Float32Array(store.memory.buffer, offs[1], slot.size).set(v);
+      slot.m = slot.v = null;
+      [slot.mOff, slot.vOff] = offs;
+      slot.xOff = offs[2] ?? -1;
+    }
+    slot.store = store;
+    if (old != null) {
+      old.free(oldM);
+      old.free(oldV);
+    }
+    slot.mirror = slot.rowsBuf = null;
+    slot.mirrorDataId = null;
+    slot.mirrorPrivate = false;
+  }
+
+  /** This optimizer's private SIMD memory (created on first use), or null without SIMD / when switched off. */
+  private arenaStore(): ArenaStore | null {
+    if (this.arena == null) {
+      const created = createSimdMemory(65536);
+      if (created == null) return null;
+      this.arena = new ArenaStore(created.memory, created.kernels);
+    }
+    return this.arena.kernels() != null ? this.arena : null;
+  }
+
   private update(slot: Slot, variable: tf.Variable, grad: tf.Tensor, rows: Int32Array | null, k: StepConstants): void {
     if (rows != null && rows.length === 0) return;
     const heap = heapBackendOf(variable);
     if (heap != null && heap === heapBackendOf(grad)) {
+      this.place(slot, heapStoreOf(heap));
       this.heapUpdate(slot, variable, grad, rows, heap, k);
+      return;
+    }
+    const arena = this.arenaStore();
+    this.place(slot, arena);
+    if (slot.store === arena && arena != null) {
+      if (rows == null) this.arenaDense(slot, arena, variable, grad, k);
+      else this.arenaLazy(slot, arena, variable, grad, rows, k);
       return;
     }
     if (rows == null) this.denseUpdate(slot, variable, grad, k);
@@ -378,31 +569,122 @@ export class FusedAdamOptimizer extends tf.Optimizer {
   /**
    * wasm: read the variable and the gradient in place in the heap and write
    * the new values straight into a new heap tensor, then assign it: no copy
-   * between JS and the heap, and no JS mirror. (Updating the variable's own
-   * data in place would be cheaper still, but tfjs-backend-wasm caches
-   * XNNPACK operators with packed weights per tensor id, so a matMul would
-   * keep using the old weights.)
+   * between JS and the heap, and no JS mirror; with SIMD, m and v live on the
+   * heap too and the loop is the adam_dense / adam_rows kernel. (Updating the
+   * variable's own data in place would be cheaper still, but
+   * tfjs-backend-wasm caches XNNPACK operators with packed weights per tensor
+   * id, so a matMul would keep using the old weights.)
    */
   private heapUpdate(slot: Slot, variable: tf.Variable, grad: tf.Tensor, rows: Int32Array | null, heap: HeapBackend, k: StepConstants): void {
-    slot.mirror = slot.rowsBuf = null;
-    slot.mirrorDataId = null;
-    slot.mirrorPrivate = false;
     const next = tf.engine().makeTensorFromTensorInfo(heap.makeOutput(slot.shape, 'float32'), heap as unknown as tf.KernelBackend);
+    const store = slot.store;
+    let rowsPtr = -1;
     try {
-      // views after the allocation (it may grow the heap and detach older views)
+      // every allocation first: it may grow the heap and detach older views
+      if (store != null && rows != null) {
+        rowsPtr = store.alloc(rows.length * 4);
+        if (rowsPtr < 0) throw new Error('FusedAdamOptimizer: out of wasm memory');
+      }
       const out = heapView(heap, next);
       const x = heapView(heap, variable);
       const g = heapView(heap, grad);
-      const { m, v } = slot;
-      if (rows == null) {
-        adamDense(x, out, g, m, v, k);
+      const simd = store?.kernels() ?? null;
+      if (store != null && simd != null) {
+        const c = [k.b1, k.omb1, k.b2, k.omb2, k.c1, k.c2, k.eps, k.nlr] as const;
+        if (rows == null) {
+          simd.adam_dense(x.byteOffset, g.byteOffset, slot.mOff, slot.vOff, out.byteOffset, slot.size, ...c);
+        } else {
+          out.set(x);
+          new Int32Array(store.memory.buffer, rowsPtr, rows.length).set(rows);
+          simd.adam_rows(out.byteOffset, g.byteOffset, slot.mOff, slot.vOff, rowsPtr, rows.length, slot.size / variable.shape[0], 0, -1, ...c);
+        }
       } else {
-        out.set(x);
-        adamRows(out, g, m, v, rows, slot.size / variable.shape[0], false, null, k);
+        const [m, v] = FusedAdamOptimizer.moments(slot);
+        if (rows == null) {
+          adamDense(x, out, g, m, v, k);
+        } else {
+          out.set(x);
+          adamRows(out, g, m, v, rows, slot.size / variable.shape[0], false, null, k);
+        }
       }
       variable.assign(next);
     } finally {
+      if (rowsPtr >= 0) store?.free(rowsPtr);
       next.dispose();
+    }
+  }
+
+  /** Arena: reloads the mirror at xOff unless it holds the variable's current values. */
+  private static syncMirror(slot: Slot, arena: ArenaStore, variable: tf.Variable): void {
+    if (slot.mirrorDataId === variable.dataId) return;
+    new Float32Array(arena.memory.buffer, slot.xOff, slot.size).set(variable.dataSync() as Float32Array);
+    slot.mirrorDataId = variable.dataId;
+  }
+
+  /**
+   * cpu, tensorflow with SIMD: m, v and the mirror live on the private
+   * memory; the gradient is copied in, adam_dense updates the mirror in
+   * place, and a copy of it becomes the new value (backends keep the arrays
+   * they are given, and the mirror is written again next step).
+   */
+  private arenaDense(slot: Slot, arena: ArenaStore, variable: tf.Variable, grad: tf.Tensor, k: StepConstants): void {
+    const n = slot.size;
+    const gv = grad.dataSync() as Float32Array;
+    const [gOff] = arena.scratch(n * 4);
+    FusedAdamOptimizer.syncMirror(slot, arena, variable);
+    const buf = arena.memory.buffer;
+    new Float32Array(buf, gOff, n).set(gv);
+    (arena.kernels() as SimdKernels).adam_dense(slot.xOff, gOff, slot.mOff, slot.vOff, slot.xOff, n, k.b1, k.omb1, k.b2, k.omb2, k.c1, k.c2, k.eps, k.nlr);
+    const t = tf.tensor(new Float32Array(buf, slot.xOff, n).slice(), slot.shape, 'float32');
+    variable.assign(t);
+    t.dispose();
+    slot.mirrorDataId = variable.dataId;
+  }
+
+  /**
+   * cpu, tensorflow with SIMD, rows only: the gradient's rows (gathered on
+   * the backend, or the whole gradient when most rows are touched) are
+   * copied in, adam_rows updates the mirror's rows in place, and the
+   * variable gets either the updated rows by tensorScatterUpdate or, when
+   * that is slower (many rows; cpu, whose scatter writes in place), a copy
+   * of the whole mirror.
+   */
+  private arenaLazy(slot: Slot, arena: ArenaStore, variable: tf.Variable, grad: tf.Tensor, rows: Int32Array, k: StepConstants): void {
+    const nRows = variable.shape[0];
+    const cols = slot.size / nRows;
+    const n = rows.length;
+    const fraction = n / nRows;
+    const compact = fraction < GATHER_MAX_FRACTION;
+    const scatter = SCATTER_COPIES.has(tf.getBackend()) && fraction < SCATTER_MAX_FRACTION;
+    const gathered = compact ? tf.tidy(() => tf.gather(grad, tf.tensor1d(rows, 'int32'))) : null;
+    let updates: tf.Tensor | null = null;
+    try {
+      const gv = (gathered ?? grad).dataSync() as Float32Array;
+      const [gOff, rOff, cOff] = arena.scratch(gv.length * 4, n * 4, scatter ? n * cols * 4 : 0);
+      FusedAdamOptimizer.syncMirror(slot, arena, variable);
+      const buf = arena.memory.buffer;
+      new Float32Array(buf, gOff, gv.length).set(gv);
+      new Int32Array(buf, rOff, n).set(rows);
+      (arena.kernels() as SimdKernels).adam_rows(
+        slot.xOff, gOff, slot.mOff, slot.vOff, rOff, n, cols, compact ? 1 : 0, scatter ? cOff : -1,
+        k.b1, k.omb1, k.b2, k.omb2, k.c1, k.c2, k.eps, k.nlr,
+      );
+      let next: tf.Tensor;
+      if (scatter) {
+        const rowsBuf = this.rowsBuffer(slot, n * cols);
+        rowsBuf.set(new Float32Array(buf, cOff, n * cols));
+        updates = tf.tensor(rowsBuf, [n, ...variable.shape.slice(1)], 'float32');
+        const u = updates;
+        next = tf.tidy(() => tf.tensorScatterUpdate(variable, tf.tensor2d(rows, [n, 1], 'int32'), u));
+      } else {
+        next = tf.tensor(new Float32Array(buf, slot.xOff, slot.size).slice(), slot.shape, 'float32');
+      }
+      variable.assign(next);
+      next.dispose();
+      slot.mirrorDataId = variable.dataId;
+    } finally {
+      // `updates` is read only by the scatter (which copies it): once disposed, rowsBuf is free again
+      tf.dispose([gathered, updates].filter((t): t is tf.Tensor => t != null));
     }
   }
 
@@ -423,11 +705,13 @@ export class FusedAdamOptimizer extends tf.Optimizer {
     return heap != null ? heapView(heap, grad) : (grad.dataSync() as Float32Array);
   }
 
+  /** Without SIMD: the JavaScript loop over a JS mirror. */
   private denseUpdate(slot: Slot, variable: tf.Variable, grad: tf.Tensor, k: StepConstants): void {
     const src = this.mirrorOf(slot, variable);
     const out = slot.mirrorPrivate ? src : new Float32Array(slot.size);
     const g = FusedAdamOptimizer.gradientValues(grad);
-    adamDense(src, out, g, slot.m, slot.v, k);
+    const [m, v] = FusedAdamOptimizer.moments(slot);
+    adamDense(src, out, g, m, v, k);
     // wasm copies the values into its heap; cpu and tensorflow keep `out`
     const copied = tf.getBackend() === 'wasm';
     const t = tf.tensor(out, slot.shape, 'float32');
@@ -439,10 +723,10 @@ export class FusedAdamOptimizer extends tf.Optimizer {
   }
 
   /**
-   * Rows only: update the rows of a private mirror in place and write them to
-   * the variable with tensorScatterUpdate (the backend copies the variable),
-   * so neither the whole gradient nor the whole variable crosses between JS
-   * and the backend.
+   * Without SIMD, rows only: update the rows of a private mirror in place and
+   * write them to the variable with tensorScatterUpdate (the backend copies
+   * the variable), so neither the whole gradient nor the whole variable
+   * crosses between JS and the backend.
    */
   private lazyUpdate(slot: Slot, variable: tf.Variable, grad: tf.Tensor, rows: Int32Array, k: StepConstants): void {
     const cols = slot.size / variable.shape[0];
@@ -460,7 +744,8 @@ export class FusedAdamOptimizer extends tf.Optimizer {
       const scatter = SCATTER_COPIES.has(tf.getBackend());
       const buf = scatter ? this.rowsBuffer(slot, rows.length * cols) : null;
       const g = gathered != null ? (gathered.dataSync() as Float32Array) : heapView(heap as HeapBackend, grad);
-      adamRows(x, g, slot.m, slot.v, rows, cols, gathered != null, buf, k);
+      const [m, v] = FusedAdamOptimizer.moments(slot);
+      adamRows(x, g, m, v, rows, cols, gathered != null, buf, k);
       let next: tf.Tensor;
       if (buf != null) {
         updates = tf.tensor(buf, [rows.length, ...variable.shape.slice(1)], 'float32');
@@ -493,21 +778,34 @@ export class FusedAdamOptimizer extends tf.Optimizer {
     this.exported = [];
   }
 
-  override dispose(): void {
-    this.disposeExported();
+  /** Frees the state of every slot (heap allocations; the private memory is dropped). */
+  private releaseSlots(): void {
+    for (const s of this.slots) {
+      if (s.store != null && s.store.kind === 'heap') {
+        s.store.free(s.mOff);
+        s.store.free(s.vOff);
+      }
+      s.store = null;
+    }
     this.slots = [];
     this.slotByName.clear();
+    this.arena = null;
+  }
+
+  override dispose(): void {
+    this.disposeExported();
+    this.releaseSlots();
     super.dispose();
   }
 
   /** [iter, m of each variable, v of each variable], named like tf.train.adam's. */
   override async getWeights(): Promise<NamedTensor[]> {
     this.disposeExported();
-    // cpu and tensorflow keep a reference to the array: give them a copy
-    const copy = (a: Float32Array) => (tf.getBackend() === 'wasm' ? a : a.slice());
+    // cpu and tensorflow keep a reference to the array, and state on a wasm memory moves: give them a copy
+    const copy = (s: Slot, a: Float32Array) => (tf.getBackend() === 'wasm' && s.store == null ? a : a.slice());
     const out: NamedTensor[] = [await this.saveIterations()];
-    for (const s of this.slots) out.push({ name: `${s.name}/m`, tensor: tf.tensor(copy(s.m), s.shape, 'float32') });
-    for (const s of this.slots) out.push({ name: `${s.name}/v`, tensor: tf.tensor(copy(s.v), s.shape, 'float32') });
+    for (const s of this.slots) out.push({ name: `${s.name}/m`, tensor: tf.tensor(copy(s, FusedAdamOptimizer.moments(s)[0]), s.shape, 'float32') });
+    for (const s of this.slots) out.push({ name: `${s.name}/v`, tensor: tf.tensor(copy(s, FusedAdamOptimizer.moments(s)[1]), s.shape, 'float32') });
     this.exported = out.map((w) => w.tensor);
     return out;
   }
@@ -537,6 +835,7 @@ export class FusedAdamOptimizer extends tf.Optimizer {
       slots.push(slot);
     }
     this.disposeExported();
+    this.releaseSlots();
     this.slots = slots;
     this.slotByName = new Map(slots.map((s) => [s.name, s]));
     this.iterations_ = iterations;

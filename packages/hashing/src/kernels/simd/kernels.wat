@@ -147,4 +147,99 @@
       (local.set $dst (i32.add (local.get $dst) (i32.const 4)))
       (local.set $p (i32.add (local.get $p) (i32.const 1)))
       (br $l))))
+
+  ;; Adam (tf.train.adam's formula and float32 operation order) over n floats:
+  ;;   m ← m·β1 + g·(1 − β1);  v ← v·β2 + g²·(1 − β2)
+  ;;   out ← ((m / c1) / (√(v / c2) + ε)) · nlr + x     (c1 = 1 − β1ᵗ, c2 = 1 − β2ᵗ, nlr = −lr)
+  ;; also stored at copy when copy ≠ -1; out may be x. Used by the optimizer kernels below.
+  (func $adam_span (param $x i32) (param $g i32) (param $m i32) (param $v i32) (param $out i32) (param $copy i32) (param $n i32)
+    (param $b1 f32) (param $omb1 f32) (param $b2 f32) (param $omb2 f32) (param $c1 f32) (param $c2 f32) (param $eps f32) (param $nlr f32)
+    (local $i i32) (local $n4 i32) (local $o i32)
+    (local $vb1 v128) (local $vomb1 v128) (local $vb2 v128) (local $vomb2 v128) (local $vc1 v128) (local $vc2 v128) (local $veps v128) (local $vnlr v128)
+    (local $gv v128) (local $mv v128) (local $vv v128) (local $xv v128)
+    (local $gs f32) (local $ms f32) (local $vs f32) (local $xs f32)
+    (local.set $vb1 (f32x4.splat (local.get $b1)))
+    (local.set $vomb1 (f32x4.splat (local.get $omb1)))
+    (local.set $vb2 (f32x4.splat (local.get $b2)))
+    (local.set $vomb2 (f32x4.splat (local.get $omb2)))
+    (local.set $vc1 (f32x4.splat (local.get $c1)))
+    (local.set $vc2 (f32x4.splat (local.get $c2)))
+    (local.set $veps (f32x4.splat (local.get $eps)))
+    (local.set $vnlr (f32x4.splat (local.get $nlr)))
+    (local.set $n4 (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2)))
+    (block $b4 (loop $l4
+      (br_if $b4 (i32.ge_u (local.get $o) (local.get $n4)))
+      (local.set $gv (v128.load align=4 (i32.add (local.get $g) (local.get $o))))
+      (local.set $mv (f32x4.add
+        (f32x4.mul (v128.load align=4 (i32.add (local.get $m) (local.get $o))) (local.get $vb1))
+        (f32x4.mul (local.get $gv) (local.get $vomb1))))
+      (local.set $vv (f32x4.add
+        (f32x4.mul (v128.load align=4 (i32.add (local.get $v) (local.get $o))) (local.get $vb2))
+        (f32x4.mul (f32x4.mul (local.get $gv) (local.get $gv)) (local.get $vomb2))))
+      (v128.store align=4 (i32.add (local.get $m) (local.get $o)) (local.get $mv))
+      (v128.store align=4 (i32.add (local.get $v) (local.get $o)) (local.get $vv))
+      (local.set $xv (f32x4.add
+        (f32x4.mul
+          (f32x4.div (f32x4.div (local.get $mv) (local.get $vc1))
+            (f32x4.add (f32x4.sqrt (f32x4.div (local.get $vv) (local.get $vc2))) (local.get $veps)))
+          (local.get $vnlr))
+        (v128.load align=4 (i32.add (local.get $x) (local.get $o)))))
+      (v128.store align=4 (i32.add (local.get $out) (local.get $o)) (local.get $xv))
+      (if (i32.ne (local.get $copy) (i32.const -1))
+        (then (v128.store align=4 (i32.add (local.get $copy) (local.get $o)) (local.get $xv))))
+      (local.set $o (i32.add (local.get $o) (i32.const 16)))
+      (br $l4)))
+    (local.set $i (i32.shl (local.get $n) (i32.const 2)))
+    (block $b1 (loop $l1
+      (br_if $b1 (i32.ge_u (local.get $o) (local.get $i)))
+      (local.set $gs (f32.load (i32.add (local.get $g) (local.get $o))))
+      (local.set $ms (f32.add
+        (f32.mul (f32.load (i32.add (local.get $m) (local.get $o))) (local.get $b1))
+        (f32.mul (local.get $gs) (local.get $omb1))))
+      (local.set $vs (f32.add
+        (f32.mul (f32.load (i32.add (local.get $v) (local.get $o))) (local.get $b2))
+        (f32.mul (f32.mul (local.get $gs) (local.get $gs)) (local.get $omb2))))
+      (f32.store (i32.add (local.get $m) (local.get $o)) (local.get $ms))
+      (f32.store (i32.add (local.get $v) (local.get $o)) (local.get $vs))
+      (local.set $xs (f32.add
+        (f32.mul
+          (f32.div (f32.div (local.get $ms) (local.get $c1))
+            (f32.add (f32.sqrt (f32.div (local.get $vs) (local.get $c2))) (local.get $eps)))
+          (local.get $nlr))
+        (f32.load (i32.add (local.get $x) (local.get $o)))))
+      (f32.store (i32.add (local.get $out) (local.get $o)) (local.get $xs))
+      (if (i32.ne (local.get $copy) (i32.const -1))
+        (then (f32.store (i32.add (local.get $copy) (local.get $o)) (local.get $xs))))
+      (local.set $o (i32.add (local.get $o) (i32.const 4)))
+      (br $l1))))
+
+  ;; Adam over all n floats of x (gradient g, moments m and v updated in place), new values to out (may be x)
+  (func (export "adam_dense") (param $x i32) (param $g i32) (param $m i32) (param $v i32) (param $out i32) (param $n i32)
+    (param $b1 f32) (param $omb1 f32) (param $b2 f32) (param $omb2 f32) (param $c1 f32) (param $c2 f32) (param $eps f32) (param $nlr f32)
+    (call $adam_span (local.get $x) (local.get $g) (local.get $m) (local.get $v) (local.get $out) (i32.const -1) (local.get $n)
+      (local.get $b1) (local.get $omb1) (local.get $b2) (local.get $omb2) (local.get $c1) (local.get $c2) (local.get $eps) (local.get $nlr)))
+
+  ;; Adam over rows rows[0..nRows) (int32 ids, validated and distinct) of x, m, v (row length cols), x updated in
+  ;; place; gradient row j at g + j·cols when compact ≠ 0 (gathered rows), else row rows[j] of g; when copy ≠ -1
+  ;; the new row j is also written at copy + j·cols (the rows for a scatter)
+  (func (export "adam_rows") (param $x i32) (param $g i32) (param $m i32) (param $v i32) (param $rows i32) (param $nRows i32)
+    (param $cols i32) (param $compact i32) (param $copy i32)
+    (param $b1 f32) (param $omb1 f32) (param $b2 f32) (param $omb2 f32) (param $c1 f32) (param $c2 f32) (param $eps f32) (param $nlr f32)
+    (local $j i32) (local $off i32) (local $rowBytes i32) (local $jOff i32)
+    (local.set $rowBytes (i32.shl (local.get $cols) (i32.const 2)))
+    (block $b (loop $l
+      (br_if $b (i32.ge_s (local.get $j) (local.get $nRows)))
+      (local.set $off (i32.mul (i32.load (i32.add (local.get $rows) (i32.shl (local.get $j) (i32.const 2)))) (local.get $rowBytes)))
+      (local.set $jOff (i32.mul (local.get $j) (local.get $rowBytes)))
+      (call $adam_span
+        (i32.add (local.get $x) (local.get $off))
+        (i32.add (local.get $g) (select (local.get $jOff) (local.get $off) (local.get $compact)))
+        (i32.add (local.get $m) (local.get $off))
+        (i32.add (local.get $v) (local.get $off))
+        (i32.add (local.get $x) (local.get $off))
+        (select (i32.add (local.get $copy) (local.get $jOff)) (i32.const -1) (i32.ne (local.get $copy) (i32.const -1)))
+        (local.get $cols)
+        (local.get $b1) (local.get $omb1) (local.get $b2) (local.get $omb2) (local.get $c1) (local.get $c2) (local.get $eps) (local.get $nlr))
+      (local.set $j (i32.add (local.get $j) (i32.const 1)))
+      (br $l))))
 )

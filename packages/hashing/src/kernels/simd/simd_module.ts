@@ -6,6 +6,22 @@ export interface SimdKernels {
   gather_weighted_sum(weights: number, items: number, candidates: number, out: number, batch: number, width: number, dim: number): void;
   scatter_outer_add(weights: number, queries: number, candidates: number, out: number, batch: number, width: number, dim: number): void;
   pair_dot(queries: number, items: number, itemIds: number, queryIds: number, dst: number, out: number, n: number, dim: number): void;
+  /**
+   * Adam over n floats (tf.train.adam's float32 formula): m, v updated in place, new values to out (may be x).
+   * c1 = 1 − β1ᵗ, c2 = 1 − β2ᵗ, nlr = −learning rate.
+   */
+  adam_dense(
+    x: number, g: number, m: number, v: number, out: number, n: number,
+    b1: number, omb1: number, b2: number, omb2: number, c1: number, c2: number, eps: number, nlr: number,
+  ): void;
+  /**
+   * Adam over the rows rows[0..nRows) (int32, distinct, in range) of x, m, v (row length cols), x in place;
+   * gradient row j at g + j·cols when compact is 1, else row rows[j] of g; copy ≠ -1 also receives the new row j at copy + j·cols.
+   */
+  adam_rows(
+    x: number, g: number, m: number, v: number, rows: number, nRows: number, cols: number, compact: number, copy: number,
+    b1: number, omb1: number, b2: number, omb2: number, c1: number, c2: number, eps: number, nlr: number,
+  ): void;
 }
 
 let compiled: WebAssembly.Module | null | undefined;
@@ -69,6 +85,21 @@ export function simdArena(bytes: number): { memory: WebAssembly.Memory; kernels:
     arena.memory.grow(pages - arena.memory.buffer.byteLength / 65536);
   }
   return arena;
+}
+
+/**
+ * The SIMD kernels on a new WebAssembly memory of at least `bytes` bytes,
+ * owned by the caller alone (unlike simdArena, which candidateTopK lays out
+ * anew on every call): for state that must persist between calls, such as an
+ * optimizer's moments. Grow it with memory.grow (contents kept, older views
+ * detached); dropping every reference frees it. Null without WebAssembly SIMD
+ * or when switched off.
+ */
+export function createSimdMemory(bytes: number): { memory: WebAssembly.Memory; kernels: SimdKernels } | null {
+  if (!enabled) return null;
+  const memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil(bytes / 65536)) });
+  const kernels = simdKernels(memory);
+  return kernels == null ? null : { memory, kernels };
 }
 
 /** True when every array is a view on `memory` (so its byteOffset is a heap pointer). */
