@@ -2,8 +2,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { createSimdMemory, fail, simdKernels, SimdKernels } from '@hashlayers/hashing';
 
 /**
- * FusedAdamOptimizer: tf.train.adam's update computed in one JavaScript pass
- * per variable over Float32Arrays (the moments m and v live in JS), plus an
+ * FusedAdamOptimizer: tf.train.adam's update computed in one pass per
+ * variable (WebAssembly SIMD loops from @hashlayers/hashing, or JavaScript
+ * loops without SIMD; the moments m and v live outside tfjs), plus an
  * optional row-sparse "lazy" update (TF-Addons LazyAdam) for variables whose
  * touched rows were registered with setSparseRows() during the step's
  * forward pass.
@@ -340,17 +341,19 @@ function uniqueRows(name: string, rows: Int32Array, nRows: number): Int32Array {
 }
 
 /**
- * Adam with the update of each variable fused into one JavaScript loop, and
- * an optional row-sparse (lazy) mode. Drop-in for tf.train.adam in
+ * Adam with the update of each variable fused into one loop (WebAssembly
+ * SIMD, or JavaScript), and an optional row-sparse (lazy) mode. Drop-in for tf.train.adam in
  * model.compile / model.fit / optimizer.minimize.
  *
  * Numerics: the dense update is tf.train.adam's formula with the same float32
  * handling of β1ᵗ, β2ᵗ (accumulated by float32 multiplication), so results
  * agree with tf.train.adam to float32 rounding.
  *
- * State: m and v of each variable as JS Float32Arrays. Per step and
- * variable the gradient is read once and one loop updates m, v and the
- * values, which are then assigned as a new tensor:
+ * State: m and v of each variable on the wasm heap (wasm backend), in a
+ * private WebAssembly memory per optimizer (cpu, tensorflow), or as JS
+ * Float32Arrays without SIMD. Per step and variable the gradient is read once
+ * and one loop updates m, v and the values, which are then assigned as a new
+ * tensor:
  * - wasm: the loop reads the variable and the gradient in place in the wasm
  *   heap and writes into a new heap tensor (no JS copies at all);
  * - other backends: the loop reads a JS mirror of the variable's values and
