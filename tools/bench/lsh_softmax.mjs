@@ -152,7 +152,7 @@ export async function synthetic({ quick }) {
     command: cmd,
     notes: [
       'One step = forward, loss, gradients and the optimizer update of kernel and bias (batch 256, lr 1e-3). LSH: WTA L=16 window=8 band=3, ≤ 256 retrieved classes + 64 uniform tail samples per row.',
-      '`full softmax steps/s` uses the same optimizer (FusedAdam for the lazy row); `speedup vs fastest full` divides by the faster of the two full-softmax runs (tf.train.adam, FusedAdam) on that backend. FusedAdam computes the update of tf.train.adam in one JavaScript pass per variable; lazy FusedAdam moves only the rows in the step\'s candidate sets (TF-Addons LazyAdam semantics: untouched rows keep their moments).',
+      '`full softmax steps/s` uses the same optimizer (FusedAdam for the lazy row); `speedup vs fastest full` divides by the faster of the two full-softmax runs (tf.train.adam, FusedAdam) on that backend. FusedAdam computes the update of tf.train.adam in one WebAssembly SIMD pass per variable; lazy FusedAdam moves only the rows in the step\'s candidate sets (TF-Addons LazyAdam semantics: untouched rows keep their moments).',
     ],
     columns: [
       { key: 'backend', label: 'backend' }, { key: 'units', label: 'units' }, { key: 'optimizer', label: 'optimizer' },
