@@ -6,7 +6,7 @@ const require = createRequire(import.meta.url);
 const L = require('@hashlayers/lsh-softmax');
 const { nextWordData } = require('../data/sotu.cjs');
 const { nextWordModel } = require('../data/next_word_model.cjs');
-const { mulberry32 } = require('../data/rng.cjs');
+const { shuffledRows } = require('../data/rng.cjs');
 
 function precision(pred, k, width, labels) {
   let p1 = 0;
@@ -184,14 +184,9 @@ export async function sotu({ quick }) {
   const ctx = 3;
   const data = nextWordData({ vocabSize: vocab, context: ctx, maxTrain: quick ? 50000 : 100000, maxTest: 10000 });
   // fit's own shuffle draws from Math.random: the rows are shuffled once with a seed instead (repeatable runs)
-  const rand = mulberry32(7);
-  const order = Array.from({ length: data.train.n }, (_, i) => i);
-  for (let i = order.length - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    [order[i], order[j]] = [order[j], order[i]];
-  }
-  const xs = tf.tensor2d(Int32Array.from({ length: data.train.n * ctx }, (_, p) => data.train.x[order[Math.floor(p / ctx)] * ctx + (p % ctx)]), [data.train.n, ctx], 'int32');
-  const ys = tf.tensor1d(Int32Array.from(order, (i) => data.train.y[i]), 'int32');
+  const shuffled = shuffledRows(data.train, ctx, 7);
+  const xs = tf.tensor2d(shuffled.x, [data.train.n, ctx], 'int32');
+  const ys = tf.tensor1d(shuffled.y, 'int32');
   const xt = tf.tensor2d(data.test.x, [data.test.n, ctx], 'int32');
   const epochs = quick ? 1 : 2;
   const rows = [];

@@ -18,4 +18,25 @@ function gaussian(rand) {
   return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rand());
 }
 
-module.exports = { mulberry32, gaussian };
+/** A seeded permutation of 0..n-1 (Fisher–Yates with mulberry32). */
+function shuffledOrder(n, seed) {
+  const rand = mulberry32(seed);
+  const order = Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  return order;
+}
+
+/** Rows of a next-word dataset split ({x, y, n}, x flat with `context` ids per row) in a seeded order. */
+function shuffledRows(split, context, seed) {
+  const order = shuffledOrder(split.n, seed);
+  return {
+    x: Int32Array.from({ length: split.n * context }, (_, p) => split.x[order[Math.floor(p / context)] * context + (p % context)]),
+    y: Int32Array.from(order, (i) => split.y[i]),
+    n: split.n,
+  };
+}
+
+module.exports = { mulberry32, gaussian, shuffledOrder, shuffledRows };

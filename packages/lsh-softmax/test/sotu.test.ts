@@ -4,7 +4,7 @@ import { nextWordData } from '../../../tools/data/sotu.cjs';
 import * as L from '../src';
 import { predictTopK, RehashCallback } from '../src';
 import { nextWordModel } from '../../../tools/data/next_word_model.cjs';
-import { mulberry32 } from '../../../tools/data/rng.cjs';
+import { shuffledRows } from '../../../tools/data/rng.cjs';
 
 /**
  * Real data, small and fast: next-word prediction on the State of the Union
@@ -19,14 +19,9 @@ describe('LSHSoftmax on SOTU next-word prediction (held-out speeches)', () => {
     const vocab = 2000;
     const ctx = 3;
     const data = nextWordData({ vocabSize: vocab, context: ctx, maxTrain: 40000, maxTest: 5000 });
-    const rand = mulberry32(7);
-    const order = Array.from({ length: data.train.n }, (_, i) => i);
-    for (let i = order.length - 1; i > 0; i--) {
-      const j = Math.floor(rand() * (i + 1));
-      [order[i], order[j]] = [order[j], order[i]];
-    }
-    const xs = tf.tensor2d(Int32Array.from({ length: data.train.n * ctx }, (_, p) => data.train.x[order[Math.floor(p / ctx)] * ctx + (p % ctx)]), [data.train.n, ctx], 'int32');
-    const ys = tf.tensor1d(Int32Array.from(order, (i) => data.train.y[i]), 'int32');
+    const shuffled = shuffledRows(data.train, ctx, 7);
+    const xs = tf.tensor2d(shuffled.x, [data.train.n, ctx], 'int32');
+    const ys = tf.tensor1d(shuffled.y, 'int32');
     const xt = tf.tensor2d(data.test.x, [data.test.n, ctx], 'int32');
     const yt = data.test.y;
     const run = async (mode: 'lsh' | 'full') => {

@@ -198,15 +198,7 @@ export function retrieve(codes: Int32Array, batch: number, t: BucketTables, opts
     const kept = sortKeys.subarray(0, nKept);
     kept.sort();
     const n = Math.min(nKept, opts.maxCandidates);
-    if (total + n > outIds.length) {
-      const grown = Math.max(outIds.length * 2, total + n);
-      const a = new Int32Array(grown);
-      a.set(outIds.subarray(0, total));
-      outIds = a;
-      const h = new Int32Array(grown);
-      h.set(outHits.subarray(0, total));
-      outHits = h;
-    }
+    if (total + n > outIds.length) [outIds, outHits] = grown(outIds, outHits, total, total + n);
     for (let k = 0; k < n; k++) {
       const hitsBack = Math.floor(kept[k] / numItems);
       outIds[total] = kept[k] - hitsBack * numItems;
@@ -216,6 +208,16 @@ export function retrieve(codes: Int32Array, batch: number, t: BucketTables, opts
     outOffsets[i + 1] = total;
   }
   return { ids: outIds.slice(0, total), offsets: outOffsets, hits: outHits.slice(0, total) };
+}
+
+/** Output arrays (ids, hits) with room for at least `need` entries, the first `used` kept. */
+function grown(ids: Int32Array<ArrayBuffer>, hits: Int32Array<ArrayBuffer>, used: number, need: number): [Int32Array<ArrayBuffer>, Int32Array<ArrayBuffer>] {
+  const size = Math.max(ids.length * 2, need);
+  const a = new Int32Array(size);
+  a.set(ids.subarray(0, used));
+  const h = new Int32Array(size);
+  h.set(hits.subarray(0, used));
+  return [a, h];
 }
 
 let rowIds = new Int32Array(0);
@@ -232,15 +234,7 @@ function retrieveUnordered(codes: Int32Array, batch: number, t: BucketTables, op
   let total = 0;
   for (let i = 0; i < batch; i++) {
     const n = selectRetrieved(t, codes, i, opts.maxCandidates, opts.minTableHits, rowIds, rowHits);
-    if (total + n > ids.length) {
-      const grown = Math.max(ids.length * 2, total + n);
-      const a = new Int32Array(grown);
-      a.set(ids.subarray(0, total));
-      ids = a;
-      const h = new Int32Array(grown);
-      h.set(hits.subarray(0, total));
-      hits = h;
-    }
+    if (total + n > ids.length) [ids, hits] = grown(ids, hits, total, total + n);
     ids.set(rowIds.subarray(0, n), total);
     hits.set(rowHits.subarray(0, n), total);
     total += n;
