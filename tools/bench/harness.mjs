@@ -99,6 +99,7 @@ export function machine() {
 }
 
 function fmt(v) {
+  if (v == null) return '–';
   if (typeof v !== 'number') return String(v);
   if (Number.isInteger(v)) return String(v);
   const a = Math.abs(v);
