@@ -155,59 +155,51 @@ export function selectRetrieved(
 }
 
 
+let rowIds = new Int32Array(0);
+let rowHits = new Int32Array(0);
+
 /**
- * The union of the query's buckets over all tables; candidates ordered by
- * hit count (desc), then by item id (asc) so results are deterministic.
- * Sorting packs (tables − hits, id) into one key (tables − hits)·numItems + id
- * and uses the native numeric sort of a typed array (no comparator calls):
- * int32 keys when they fit (4x faster than float64 ones here), else float64.
+ * The union of the query's buckets over all tables, at most maxCandidates
+ * per query (selectRetrieved); with `ordered` (default) the candidates are
+ * ordered by hit count (desc), then by item id (asc) so results are
+ * deterministic. Sorting packs (tables − hits, id) into one key
+ * (tables − hits)·numItems + id and uses the native numeric sort of a typed
+ * array (no comparator calls): int32 keys when they fit (4x faster than
+ * float64 ones here), else float64. Unordered, each query's candidates keep
+ * their first-found order.
  */
 export function retrieve(codes: Int32Array, batch: number, t: BucketTables, opts: RetrieveOptions): Candidates {
-  const { tables, numItems, keyStart, keys, offsets, ids } = t;
+  const { tables, numItems } = t;
   if (scratchCount.length < numItems) growScratch(numItems);
-  if (opts.ordered === false) return retrieveUnordered(codes, batch, t, opts);
-  const keys32 = tables * numItems <= 0x7fffffff;
-  const sortKeys = keys32 ? scratchKeys32 : scratchKeys;
-  const count = scratchCount;
-  const touched = scratchTouched;
-  let outIds = new Int32Array(Math.max(16, batch * Math.min(opts.maxCandidates, 64)));
-  let outHits = new Int32Array(outIds.length);
-  let total = 0;
-  const outOffsets = new Int32Array(batch + 1);
-  for (let i = 0; i < batch; i++) {
-    let nTouched = 0;
-    for (let l = 0; l < tables; l++) {
-      const code = codes[i * tables + l];
-      const lo = keyStart[l];
-      const hi = keyStart[l + 1];
-      const b = findBucket(keys, lo, hi, code);
-      if (b >= hi || keys[b] !== code) continue;
-      for (let p = offsets[b]; p < offsets[b + 1]; p++) {
-        const id = ids[p];
-        if (count[id] === 0) touched[nTouched++] = id;
-        count[id]++;
-      }
-    }
-    let nKept = 0;
-    for (let k = 0; k < nTouched; k++) {
-      const id = touched[k];
-      const h = count[id];
-      if (h >= opts.minTableHits) sortKeys[nKept++] = (tables - h) * numItems + id;
-      count[id] = 0;
-    }
-    const kept = sortKeys.subarray(0, nKept);
-    kept.sort();
-    const n = Math.min(nKept, opts.maxCandidates);
-    if (total + n > outIds.length) [outIds, outHits] = grown(outIds, outHits, total, total + n);
-    for (let k = 0; k < n; k++) {
-      const hitsBack = Math.floor(kept[k] / numItems);
-      outIds[total] = kept[k] - hitsBack * numItems;
-      outHits[total] = tables - hitsBack;
-      total++;
-    }
-    outOffsets[i + 1] = total;
+  if (rowIds.length < numItems) {
+    rowIds = new Int32Array(numItems);
+    rowHits = new Int32Array(numItems);
   }
-  return { ids: outIds.slice(0, total), offsets: outOffsets, hits: outHits.slice(0, total) };
+  const ordered = opts.ordered !== false;
+  const sortKeys = tables * numItems <= 0x7fffffff ? scratchKeys32 : scratchKeys;
+  let ids = new Int32Array(Math.max(16, batch * Math.min(opts.maxCandidates, 64)));
+  let hits = new Int32Array(ids.length);
+  const offsets = new Int32Array(batch + 1);
+  let total = 0;
+  for (let i = 0; i < batch; i++) {
+    const n = selectRetrieved(t, codes, i, opts.maxCandidates, opts.minTableHits, rowIds, rowHits);
+    if (total + n > ids.length) [ids, hits] = grown(ids, hits, total, total + n);
+    if (ordered) {
+      for (let k = 0; k < n; k++) sortKeys[k] = (tables - rowHits[k]) * numItems + rowIds[k];
+      const kept = sortKeys.subarray(0, n).sort();
+      for (let k = 0; k < n; k++) {
+        const hitsBack = Math.floor(kept[k] / numItems);
+        ids[total + k] = kept[k] - hitsBack * numItems;
+        hits[total + k] = tables - hitsBack;
+      }
+    } else {
+      ids.set(rowIds.subarray(0, n), total);
+      hits.set(rowHits.subarray(0, n), total);
+    }
+    total += n;
+    offsets[i + 1] = total;
+  }
+  return { ids: ids.slice(0, total), offsets, hits: hits.slice(0, total) };
 }
 
 /** Output arrays (ids, hits) with room for at least `need` entries, the first `used` kept. */
@@ -218,29 +210,6 @@ function grown(ids: Int32Array<ArrayBuffer>, hits: Int32Array<ArrayBuffer>, used
   const h = new Int32Array(size);
   h.set(hits.subarray(0, used));
   return [a, h];
-}
-
-let rowIds = new Int32Array(0);
-let rowHits = new Int32Array(0);
-
-function retrieveUnordered(codes: Int32Array, batch: number, t: BucketTables, opts: RetrieveOptions): Candidates {
-  if (rowIds.length < t.numItems) {
-    rowIds = new Int32Array(t.numItems);
-    rowHits = new Int32Array(t.numItems);
-  }
-  let ids = new Int32Array(Math.max(16, batch * Math.min(opts.maxCandidates, 64)));
-  let hits = new Int32Array(ids.length);
-  const offsets = new Int32Array(batch + 1);
-  let total = 0;
-  for (let i = 0; i < batch; i++) {
-    const n = selectRetrieved(t, codes, i, opts.maxCandidates, opts.minTableHits, rowIds, rowHits);
-    if (total + n > ids.length) [ids, hits] = grown(ids, hits, total, total + n);
-    ids.set(rowIds.subarray(0, n), total);
-    hits.set(rowHits.subarray(0, n), total);
-    total += n;
-    offsets[i + 1] = total;
-  }
-  return { ids: ids.slice(0, total), offsets, hits: hits.slice(0, total) };
 }
 
 export interface RetrievePaddedAttrs extends RetrieveOptions {

@@ -84,19 +84,12 @@ export interface TrainingStats {
   exactRows: number;
 }
 
-/** The distinct class ids of a padded candidate matrix (−1 is padding), ascending. */
-function uniqueIds(ids: Int32Array, units: number): Int32Array {
-  const seen = new Uint8Array(units);
+/** The class ids of a padded candidate matrix without the padding (−1); duplicates stay. */
+function candidateRows(ids: Int32Array): Int32Array {
   let n = 0;
-  for (let p = 0; p < ids.length; p++) {
-    const c = ids[p];
-    if (c >= 0 && seen[c] === 0) {
-      seen[c] = 1;
-      n++;
-    }
-  }
+  for (let p = 0; p < ids.length; p++) if (ids[p] >= 0) n++;
   const out = new Int32Array(n);
-  for (let c = 0, j = 0; c < units; c++) if (seen[c] === 1) out[j++] = c;
+  for (let p = 0, j = 0; p < ids.length; p++) if (ids[p] >= 0) out[j++] = ids[p];
   return out;
 }
 
@@ -404,7 +397,8 @@ export class LSHSoftmax extends tfl.layers.Layer {
     }
     this.lastTrainingStats = { meanSetSize: total / batch, meanRetrieved: retrieved / batch, exactRows: cb.exactRows };
     // the only rows of kernel and bias this step's gradient touches: a lazy FusedAdamOptimizer updates just these
-    const rows = uniqueIds(cb.ids, this.units);
+    // (it validates them and drops duplicates once, when it applies the step)
+    const rows = candidateRows(cb.ids);
     setSparseRows(kernel.read() as tf.Variable, rows);
     if (this.bias != null) setSparseRows(this.bias.read() as tf.Variable, rows);
     return tf.tidy(() => {
