@@ -11,6 +11,7 @@ module.exports = (dir) => ({
   moduleNameMapper: {
     '^(\\.{1,2}/.*)\\.js$': '$1',
     '^@hashlayers/([a-z-]+)$': `${dir}/../$1/src/index.ts`,
+    '^@hashlayers/([a-z-]+)/internal$': `${dir}/../$1/src/internal.ts`,
   },
   testTimeout: 120000,
 });

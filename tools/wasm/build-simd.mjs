@@ -1,4 +1,4 @@
-// Assembles packages/hashing/src/kernels/simd/kernels.wat (WebAssembly text, SIMD) with wabt
+// Assembles packages/core/src/simd/kernels.wat (WebAssembly text, SIMD) with wabt
 // and writes the bytes, base64, into simd_bytes.ts next to it (committed, so building the
 // packages needs no wabt). `--check` fails when the committed bytes are stale.
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 
 const require = createRequire(import.meta.url);
 const root = resolve(new URL('../..', import.meta.url).pathname);
-const dir = join(root, 'packages/hashing/src/kernels/simd');
+const dir = join(root, 'packages/core/src/simd');
 const wabt = await require('wabt')();
 const source = readFileSync(join(dir, 'kernels.wat'), 'utf8');
 const mod = wabt.parseWat('kernels.wat', source, { simd: true });

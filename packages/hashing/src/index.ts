@@ -1,4 +1,6 @@
 /** @hashlayers/hashing: seeded hash families, the bucket index, RACE sketches and custom ops. */
+import './register.js';
+
 export type { HashFamily, HashFamilyConfig } from './families/hash_family.js';
 export { SimHash } from './families/simhash.js';
 export type { SimHashOptions } from './families/simhash.js';
@@ -16,7 +18,7 @@ export type {
   Candidates,
 } from './index/hash_index.js';
 export type { BucketTables } from './kernels/retrieve_candidates.js';
-export { RaceSketch, srpKernel } from './sketch/race_sketch.js';
+export { RaceSketch } from './sketch/race_sketch.js';
 export type { RaceSketchOptions, RaceQueryOptions } from './sketch/race_sketch.js';
 export { simHash, packSignBits } from './ops/sim_hash.js';
 export { wtaHash, dwtaHash } from './ops/wta_hash.js';
@@ -25,11 +27,3 @@ export { gatherDot } from './ops/gather_dot.js';
 export { retrieveCandidates } from './ops/retrieve_candidates.js';
 export { candidateTopK } from './ops/candidate_top_k.js';
 export type { CandidateTopKOptions, CandidateTopKResult } from './ops/candidate_top_k.js';
-export { registerKernelSpec, runKernel, ADAPTERS } from './kernels/kernel_spec.js';
-export type { KernelSpec, KernelContext, BackendAdapter, OutputSpec, TypedArray } from './kernels/kernel_spec.js';
-export { setWasmSimdKernels } from './kernels/simd/simd_module.js';
-export { createSimdMemory, simdKernels } from './kernels/simd/simd_module.js';
-export type { SimdKernels } from './kernels/simd/simd_module.js';
-export { SeededRandom, deriveSeed } from './util/rng.js';
-export { assertMatrix, assertInt, assertOneOf, assertFiniteTensor, fail } from './util/validate.js';
-export { registerHashingKernels } from './register.js';

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describeBackends, expectNoLeak } from '../../../tools/testing/backends';
-import { candidateTopK, HashIndex, setWasmSimdKernels, WTAHash } from '../src';
-import { SeededRandom } from '../src/util/rng';
+import { candidateTopK, HashIndex, WTAHash } from '../src';
+import { SeededRandom, setWasmSimdKernels } from '@hashlayers/core/internal';
 import { codesOf, randn, rows } from './helpers';
 
 interface Reference {

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { testBackends } from '../../../tools/testing/backends';
 import { DWTAHash, HashIndex, LearnedHash, SimHash, WTAHash, gatherDot } from '../src';
-import { SeededRandom } from '../src/util/rng';
+import { SeededRandom } from '@hashlayers/core/internal';
 import { randn } from './helpers';
 
 /** The same seed and inputs give the same codes, candidates and (within float tolerance) scores on every backend. */

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describeBackends, expectNoLeak } from '../../../tools/testing/backends';
 import { gatherDot } from '../src';
-import { SeededRandom } from '../src/util/rng';
+import { SeededRandom } from '@hashlayers/core/internal';
 import { randn } from './helpers';
 
 describeBackends('gatherDot', () => {

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describeBackends, expectNoLeak } from '../../../tools/testing/backends';
 import { cooccurrenceVectors } from '../../../tools/data/sotu.cjs';
 import { Candidates, HashIndex, SimHash, WTAHash } from '../src';
-import { SeededRandom } from '../src/util/rng';
+import { SeededRandom } from '@hashlayers/core/internal';
 import { codesOf, randn, rows } from './helpers';
 
 /** Brute force over the stored codes: the definition of search(). */

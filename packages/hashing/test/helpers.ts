@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { SeededRandom } from '../src/util/rng';
+import { SeededRandom } from '@hashlayers/core/internal';
 
 export function randn(rng: SeededRandom, n: number): Float32Array {
   const a = new Float32Array(n);

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describeBackends, expectNoLeak } from '../../../tools/testing/backends';
-import { RaceSketch, srpKernel } from '../src';
-import { SeededRandom } from '../src/util/rng';
+import { RaceSketch } from '../src';
+import { srpKernel } from '@hashlayers/hashing/internal';
+import { SeededRandom } from '@hashlayers/core/internal';
 import { randn, rows } from './helpers';
 
 describeBackends('RaceSketch', () => {

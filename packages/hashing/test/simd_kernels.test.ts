@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { testBackends } from '../../../tools/testing/backends';
-import { gatherDot, setWasmSimdKernels } from '../src';
-import { simdKernels } from '../src/kernels/simd/simd_module';
+import { gatherDot } from '../src';
+import { setWasmSimdKernels, simdKernels } from '@hashlayers/core/internal';
 
 /**
  * The wasm backend runs the candidate kernels in WebAssembly SIMD on its own

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describeBackends, expectNoLeak } from '../../../tools/testing/backends';
 import { SimHash, hashFamilyFromConfig, packSignBits, simHash } from '../src';
-import { SeededRandom } from '../src/util/rng';
+import { SeededRandom } from '@hashlayers/core/internal';
 import { codesOf, pairAtAngle, rows } from './helpers';
 
 describeBackends('SimHash', () => {

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describeBackends, expectNoLeak } from '../../../tools/testing/backends';
 import { DWTAHash, WTAHash, hashFamilyFromConfig, wtaHash } from '../src';
-import { SeededRandom } from '../src/util/rng';
+import { SeededRandom } from '@hashlayers/core/internal';
 import { codesOf, randn, rows } from './helpers';
 
 /** WTA from its definition (Yagnik et al.): argmax of the permuted window, first on ties. */

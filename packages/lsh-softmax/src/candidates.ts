@@ -1,4 +1,5 @@
-import { Candidates, SeededRandom } from '@hashlayers/hashing';
+import { Candidates } from '@hashlayers/hashing';
+import { SeededRandom } from '@hashlayers/core/internal';
 
 /** A padded candidate matrix and the log-weights of the sampled-softmax estimate. */
 export interface CandidateBatch {

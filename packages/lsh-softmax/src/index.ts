@@ -7,5 +7,3 @@ export { convertDenseSoftmax, featureModel, predictTopK, trainingModel } from '.
 export { buildCandidates, PAD } from './candidates.js';
 export type { CandidateBatch, CandidateOptions } from './candidates.js';
 export { candidateLogits, candidateSoftmaxLoss } from './ops/candidate_softmax.js';
-export { FusedAdamOptimizer, fusedAdam, setSparseRows, takeSparseRows } from './optimizers/fused_adam.js';
-export type { FusedAdamOptions } from './optimizers/fused_adam.js';

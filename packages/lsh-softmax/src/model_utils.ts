@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { fail } from '@hashlayers/hashing';
+import { fail } from '@hashlayers/core/internal';
 import { LSHSoftmax, LSHSoftmaxArgs, TopK } from './layers/lsh_softmax.js';
 
 type SymbolicTensor = tfl.SymbolicTensor;

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { describeBackends, expectNoLeak } from '../../../tools/testing/backends';
-import { SeededRandom } from '@hashlayers/hashing';
+import { SeededRandom } from '@hashlayers/core/internal';
 import { contiguousPartition, correlationPartition, fitLUT, LUTDense, lutDense } from '../src';
 
 function denseLayer(d: number, m: number, activation: 'linear' | 'relu' | 'softmax' = 'linear', seed = 1): tf.layers.Layer {

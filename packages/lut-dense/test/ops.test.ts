@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { describeBackends, expectNoLeak } from '../../../tools/testing/backends';
-import { SeededRandom } from '@hashlayers/hashing';
+import { SeededRandom } from '@hashlayers/core/internal';
 import { lutMatMul, lutSum, lutSumTableGrad, maddnessEncode } from '../src';
 
 /** Reference traversal, written independently of the kernel: explicit recursion over a node tree. */

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { assertInt, assertMatrix, assertOneOf, fail } from '@hashlayers/hashing';
+import { assertInt, assertMatrix, assertOneOf, fail } from '@hashlayers/core/internal';
 import { CellFill, RepresenterSketch, RepresenterSketchArgs } from './layers/representer_sketch.js';
 import { SizingReport, headCost, sizing } from './sizing.js';
 

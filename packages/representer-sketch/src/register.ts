@@ -1,4 +1,4 @@
-import { registerKernelSpec } from '@hashlayers/hashing';
+import { registerKernelSpec } from '@hashlayers/core/internal';
 import { registerSketchLookupGradient } from './gradients/sketch_lookup_grad.js';
 import { sketchLookupKernel } from './kernels/sketch_lookup.js';
 import { sketchRowGradKernel } from './kernels/sketch_row_grad.js';

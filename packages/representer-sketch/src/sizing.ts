@@ -1,5 +1,5 @@
 import * as tfl from '@tensorflow/tfjs-layers';
-import { fail } from '@hashlayers/hashing';
+import { fail } from '@hashlayers/core/internal';
 import { RepresenterSketch } from './layers/representer_sketch.js';
 
 export interface SketchCost {

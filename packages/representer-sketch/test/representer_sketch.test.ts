@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { SimHash, srpKernel } from '@hashlayers/hashing';
+import { SimHash } from '@hashlayers/hashing';
+import { srpKernel } from '@hashlayers/hashing/internal';
 import { describeBackends, expectNoLeak } from '../../../tools/testing/backends';
 import { RepresenterSketch, headCost, representerSketch, sizing, sketchCodes, sketchCost, sketchLookup } from '../src';
 

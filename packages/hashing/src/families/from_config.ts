@@ -2,7 +2,7 @@ import { HashFamily, HashFamilyConfig } from './hash_family.js';
 import { LearnedHash } from './learned.js';
 import { SimHash } from './simhash.js';
 import { DWTAHash, WTAHash } from './wta.js';
-import { fail } from '../util/validate.js';
+import { fail } from '@hashlayers/core/internal';
 
 /** Rebuilds a hash family from getConfig() output (LearnedHash gets its seeded initial projection). */
 export function hashFamilyFromConfig(config: HashFamilyConfig): HashFamily {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { packSignBits } from '../ops/sim_hash.js';
-import { assertInt, assertMatrix, fail } from '../util/validate.js';
+import { assertInt, assertMatrix, fail } from '@hashlayers/core/internal';
 import { HashFamily, HashFamilyConfig } from './hash_family.js';
 import { drawProjection } from './simhash.js';
 

@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { simHash } from '../ops/sim_hash.js';
-import { SeededRandom } from '../util/rng.js';
-import { assertInt, assertOneOf, fail } from '../util/validate.js';
+import { assertInt, assertOneOf, fail, SeededRandom } from '@hashlayers/core/internal';
 import { HashFamily, HashFamilyConfig } from './hash_family.js';
 
 export interface SimHashOptions {

@@ -1,8 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { codeBits } from '../kernels/wta_hash.js';
 import { dwtaHash, wtaHash } from '../ops/wta_hash.js';
-import { deriveSeed, SeededRandom } from '../util/rng.js';
-import { assertInt, fail } from '../util/validate.js';
+import { assertInt, deriveSeed, fail, SeededRandom } from '@hashlayers/core/internal';
 import { HashFamily, HashFamilyConfig } from './hash_family.js';
 
 export interface WTAHashOptions {

@@ -6,7 +6,7 @@ import {
   retrieve,
 } from '../kernels/retrieve_candidates.js';
 import { retrieveCandidates } from '../ops/retrieve_candidates.js';
-import { assertFiniteTensor, assertInt, assertMatrix, assertOneOf, fail } from '../util/validate.js';
+import { assertFiniteTensor, assertInt, assertMatrix, assertOneOf, fail } from '@hashlayers/core/internal';
 
 export type { Candidates } from '../kernels/retrieve_candidates.js';
 

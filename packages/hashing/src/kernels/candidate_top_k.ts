@@ -1,7 +1,6 @@
 import { dot } from './gather_dot.js';
-import { KernelContext, KernelSpec, TypedArray } from './kernel_spec.js';
+import { KernelContext, KernelSpec, onHeap, simdArena, simdKernels, SimdKernels, TypedArray } from '@hashlayers/core/internal';
 import { BucketTables, selectRetrieved } from './retrieve_candidates.js';
-import { onHeap, SimdKernels, simdArena, simdKernels } from './simd/simd_module.js';
 
 export interface CandidateTopKAttrs {
   index: BucketTables;

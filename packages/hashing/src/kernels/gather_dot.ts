@@ -1,5 +1,4 @@
-import { KernelSpec } from './kernel_spec.js';
-import { onHeap, simdKernels } from './simd/simd_module.js';
+import { KernelSpec, onHeap, simdKernels } from '@hashlayers/core/internal';
 
 /** Validates every candidate id before any arithmetic (kept out of the hot loops). */
 export function checkCandidates(candidates: ArrayLike<number>, width: number, numItems: number): void {

@@ -1,4 +1,4 @@
-import { KernelSpec } from './kernel_spec.js';
+import { KernelSpec } from '@hashlayers/core/internal';
 
 /**
  * The bucket index in CSR form, one block per table: the sorted distinct

@@ -1,4 +1,4 @@
-import { KernelSpec } from './kernel_spec.js';
+import { KernelSpec } from '@hashlayers/core/internal';
 
 export interface UnsortedSegmentSumAttrs {
   numSegments: number;

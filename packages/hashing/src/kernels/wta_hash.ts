@@ -1,5 +1,4 @@
-import { assertFiniteArray } from '../util/validate.js';
-import { KernelSpec } from './kernel_spec.js';
+import { assertFiniteArray, KernelSpec } from '@hashlayers/core/internal';
 
 export interface WTAHashAttrs {
   tables: number;

@@ -1,8 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { CandidateTopKAttrs, candidateTopKKernel } from '../kernels/candidate_top_k.js';
-import { runKernel } from '../kernels/kernel_spec.js';
+import { assertInt, assertMatrix, fail, runKernel } from '@hashlayers/core/internal';
 import { BucketTables } from '../kernels/retrieve_candidates.js';
-import { assertInt, assertMatrix, fail } from '../util/validate.js';
 
 export interface CandidateTopKOptions {
   /** Results per query. */

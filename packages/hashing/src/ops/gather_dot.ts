@@ -1,13 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { registerGatherDotGradient } from '../gradients/gather_dot_grad.js';
 import {
   checkCandidates,
   gatherDotKernel,
   gatherWeightedSumKernel,
   scatterOuterAddKernel,
 } from '../kernels/gather_dot.js';
-import { runKernel } from '../kernels/kernel_spec.js';
-import { assertMatrix, assertOneOf } from '../util/validate.js';
+import { assertMatrix, assertOneOf, runKernel } from '@hashlayers/core/internal';
 
 /** Rows gathered per chunk of the native path (bounds the [rows, dim] temporary to ~16 MB). */
 const CHUNK_FLOATS = 1 << 22;
@@ -42,7 +40,6 @@ export function gatherDot(
   assertMatrix('queries', queries, { cols: items.shape[1] });
   assertMatrix('candidates', candidates, { dtype: 'int32', rows: queries.shape[0], allowEmpty: true });
   const path = assertOneOf('path', opts.path ?? 'auto', ['auto', 'kernel', 'native']);
-  registerGatherDotGradient();
   const native = path === 'native' || (path === 'auto' && tf.getBackend() === 'tensorflow');
   if (!native) return runKernel(gatherDotKernel, { queries, items, candidates }, {})[0] as tf.Tensor2D;
   checkCandidates(candidates.dataSync(), candidates.shape[1], items.shape[0]);

@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { runKernel } from '../kernels/kernel_spec.js';
+import { assertInt, assertMatrix, runKernel } from '@hashlayers/core/internal';
 import { BucketTables, retrieveCandidatesKernel } from '../kernels/retrieve_candidates.js';
-import { assertInt, assertMatrix } from '../util/validate.js';
 
 /**
  * Candidate retrieval as an op: query codes [batch, tables] → item ids

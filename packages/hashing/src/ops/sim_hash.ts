@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { packSignBitsKernel } from '../kernels/pack_sign_bits.js';
-import { runKernel } from '../kernels/kernel_spec.js';
-import { assertInt, assertMatrix } from '../util/validate.js';
+import { assertInt, assertMatrix, runKernel } from '@hashlayers/core/internal';
 
 /**
  * Signed random projections: bucket ids [batch, tables] from the signs of

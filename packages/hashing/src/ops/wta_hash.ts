@@ -1,8 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { dwtaHashKernel } from '../kernels/dwta_hash.js';
-import { runKernel } from '../kernels/kernel_spec.js';
+import { assertInt, assertMatrix, fail, runKernel } from '@hashlayers/core/internal';
 import { codeBits, wtaHashKernel } from '../kernels/wta_hash.js';
-import { assertInt, assertMatrix, fail } from '../util/validate.js';
 
 export interface WTAParams {
   tables: number;

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { SimHash } from '../families/simhash.js';
-import { assertFiniteTensor, assertInt, assertMatrix, assertOneOf, fail } from '../util/validate.js';
+import { assertFiniteTensor, assertInt, assertMatrix, assertOneOf, fail } from '@hashlayers/core/internal';
 
 export interface RaceSketchOptions {
   inputDim: number;

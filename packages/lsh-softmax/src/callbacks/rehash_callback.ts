@@ -1,5 +1,6 @@
 import * as tfl from '@tensorflow/tfjs-layers';
-import { RebuildReport, assertInt, fail } from '@hashlayers/hashing';
+import { RebuildReport } from '@hashlayers/hashing';
+import { assertInt, fail } from '@hashlayers/core/internal';
 import { LSHSoftmax } from '../layers/lsh_softmax.js';
 
 export interface RehashCallbackArgs {

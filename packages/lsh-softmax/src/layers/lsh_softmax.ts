@@ -3,23 +3,11 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import type { DisposeResult, LayerArgs } from '@tensorflow/tfjs-layers/dist/engine/topology';
 import type { Initializer } from '@tensorflow/tfjs-layers/dist/initializers';
 import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types';
-import {
-  Candidates,
-  DWTAHash,
-  HashFamily,
-  HashIndex,
-  RebuildReport,
-  SeededRandom,
-  SimHash,
-  WTAHash,
-  assertInt,
-  assertOneOf,
-  candidateTopK,
-  fail,
-} from '@hashlayers/hashing';
+import { Candidates, DWTAHash, HashFamily, HashIndex, RebuildReport, SimHash, WTAHash, candidateTopK } from '@hashlayers/hashing';
+import { SeededRandom, assertInt, assertOneOf, fail } from '@hashlayers/core/internal';
 import { buildCandidates, CandidateBatch } from '../candidates.js';
 import { candidateLogits, candidateSoftmaxLoss } from '../ops/candidate_softmax.js';
-import { setSparseRows } from '../optimizers/fused_adam.js';
+import type { RowSparseSource } from '@hashlayers/core';
 
 export type InitializerName = 'glorotUniform' | 'glorotNormal' | 'heNormal' | 'zeros' | 'randomNormal';
 type LayerVariable = ReturnType<tfl.layers.Layer['addWeight']>;
@@ -128,7 +116,7 @@ function makeInitializer(name: InitializerName, seed: number | undefined): Initi
  * classes are a non-trainable int32 weight, so `model.save` /
  * `tf.loadLayersModel` restore the index exactly.
  */
-export class LSHSoftmax extends tfl.layers.Layer {
+export class LSHSoftmax extends tfl.layers.Layer implements RowSparseSource {
   static className = 'LSHSoftmax';
   readonly units: number;
   readonly hash: 'wta' | 'dwta' | 'simhash';
@@ -155,6 +143,8 @@ export class LSHSoftmax extends tfl.layers.Layer {
   private head: Int32Array | null = null;
   private codesDataId: object | null = null;
   private rng: SeededRandom;
+  /** Rows of kernel and bias the last training step touched, per variable, until the optimizer clears them. */
+  private touched = new Map<tf.Variable, Int32Array>();
 
   constructor(args: LSHSoftmaxArgs) {
     super(args);
@@ -399,14 +389,29 @@ export class LSHSoftmax extends tfl.layers.Layer {
     // the only rows of kernel and bias this step's gradient touches: a lazy FusedAdamOptimizer updates just these
     // (it validates them and drops duplicates once, when it applies the step)
     const rows = candidateRows(cb.ids);
-    setSparseRows(kernel.read() as tf.Variable, rows);
-    if (this.bias != null) setSparseRows(this.bias.read() as tf.Variable, rows);
+    this.touched.clear();
+    this.touched.set(kernel.read() as tf.Variable, rows);
+    if (this.bias != null) this.touched.set(this.bias.read() as tf.Variable, rows);
     return tf.tidy(() => {
       const cand = tf.tensor2d(cb.ids, [batch, cb.width], 'int32');
       const lw = tf.tensor2d(cb.logWeights, [batch, cb.width]);
       const z = candidateLogits(h, kernel.read() as tf.Tensor2D, (this.bias?.read() ?? null) as tf.Tensor1D | null, cand, lw);
       return candidateSoftmaxLoss(z);
     });
+  }
+
+  /**
+   * RowSparseSource: the rows of the kernel (or bias) the last training step's
+   * loss read (candidates and labels), for a lazy FusedAdamOptimizer given this
+   * layer as a row source; null for other variables or before a step.
+   */
+  touchedRows(variable: tf.Variable): Int32Array | null {
+    return this.touched.get(variable) ?? null;
+  }
+
+  /** RowSparseSource: the optimizer applied the step to `variable`. */
+  clearTouchedRows(variable: tf.Variable): void {
+    this.touched.delete(variable);
   }
 
   /** Candidate probabilities [batch, width] and the padded candidate ids. */

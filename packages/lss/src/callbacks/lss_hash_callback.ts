@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { SeededRandom, assertInt, fail } from '@hashlayers/hashing';
+import { SeededRandom, assertInt, fail } from '@hashlayers/core/internal';
 import { featureModel } from '@hashlayers/lsh-softmax';
 import { LSSLayer } from '../layers/lss_layer.js';
 import { LSSHashTrainer, LSSHashTrainerArgs } from '../train/hash_trainer.js';

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { HashFamily, HashIndex, LearnedHash, RebuildReport, assertInt, fail } from '@hashlayers/hashing';
+import { HashFamily, HashIndex, LearnedHash, RebuildReport } from '@hashlayers/hashing';
+import { assertInt, fail } from '@hashlayers/core/internal';
 import { LSHSoftmax, LSHSoftmaxArgs, denseWeights } from '@hashlayers/lsh-softmax';
 
 type LayerVariable = ReturnType<tfl.layers.Layer['addWeight']>;

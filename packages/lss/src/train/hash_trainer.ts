@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { RebuildReport, SeededRandom, assertInt, fail } from '@hashlayers/hashing';
+import { RebuildReport } from '@hashlayers/hashing';
+import { SeededRandom, assertInt, fail } from '@hashlayers/core/internal';
 import { LSSLayer } from '../layers/lss_layer.js';
 
 export interface LSSHashTrainerArgs {

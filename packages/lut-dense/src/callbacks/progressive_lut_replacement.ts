@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { assertInt, fail } from '@hashlayers/hashing';
+import { assertInt, fail } from '@hashlayers/core/internal';
 import { FitLUTOptions, FitReport } from '../fit/solve_lut.js';
 import { LUTDense } from '../layers/lut_dense.js';
 

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { fail } from '@hashlayers/hashing';
+import { fail } from '@hashlayers/core/internal';
 import { checkActivation } from '../layers/activations.js';
 import { LUTDense } from '../layers/lut_dense.js';
 import { InputGradient } from '../ops/lut_matmul.js';

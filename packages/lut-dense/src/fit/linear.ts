@@ -1,4 +1,4 @@
-import { fail } from '@hashlayers/hashing';
+import { fail } from '@hashlayers/core/internal';
 import { LEAVES } from '../kernels/maddness_encode.js';
 
 /** GᵀG + λI for the one-hot leaf matrix G [n, C·16] (float64, row-major K×K). */

@@ -1,4 +1,4 @@
-import { assertInt, fail } from '@hashlayers/hashing';
+import { assertInt, fail } from '@hashlayers/core/internal';
 
 export type Partition = 'contiguous' | 'correlation';
 

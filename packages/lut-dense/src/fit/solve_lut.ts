@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import { assertInt, assertOneOf, fail } from '@hashlayers/hashing';
+import { assertInt, assertOneOf, fail } from '@hashlayers/core/internal';
 import { LEAVES } from '../kernels/maddness_encode.js';
 import { ActivationName } from '../layers/activations.js';
 import { choleskySolve, gTimes, gram, matmul } from './linear.js';

@@ -1,4 +1,4 @@
-import type { KernelSpec, TypedArray } from '@hashlayers/hashing';
+import type { KernelSpec, TypedArray } from '@hashlayers/core/internal';
 import { LEAVES } from './maddness_encode.js';
 
 /**

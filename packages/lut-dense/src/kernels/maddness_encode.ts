@@ -1,4 +1,4 @@
-import type { KernelSpec, TypedArray } from '@hashlayers/hashing';
+import type { KernelSpec, TypedArray } from '@hashlayers/core/internal';
 
 /** Depth of every MADDNESS tree: 4 levels of splits, 16 leaves. */
 export const TREE_DEPTH = 4;

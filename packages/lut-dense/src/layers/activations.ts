@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { assertOneOf } from '@hashlayers/hashing';
+import { assertOneOf } from '@hashlayers/core/internal';
 
 export const ACTIVATIONS = [
   'linear', 'relu', 'relu6', 'elu', 'selu', 'sigmoid', 'hardSigmoid', 'tanh', 'softmax', 'softplus', 'softsign', 'swish',

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { DisposeResult, LayerArgs } from '@tensorflow/tfjs-layers/dist/engine/topology';
 import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types';
-import { assertInt, assertOneOf, fail, SeededRandom } from '@hashlayers/hashing';
+import { assertInt, assertOneOf, fail, SeededRandom } from '@hashlayers/core/internal';
 import { LEAVES, NODES, TREE_DEPTH } from '../kernels/maddness_encode.js';
 import { maddnessEncodeUnchecked } from '../ops/maddness_encode.js';
 import { InputGradient, lutMatMulUnchecked } from '../ops/lut_matmul.js';

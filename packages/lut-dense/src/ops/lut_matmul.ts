@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { assertMatrix, fail } from '@hashlayers/hashing';
+import { assertMatrix, fail } from '@hashlayers/core/internal';
 import { maddnessEncodeUnchecked } from './maddness_encode.js';
 import { lutSumTableGrad, lutSumUnchecked } from './lut_sum.js';
 import { assertTables, assertTrees } from './validate.js';

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { assertMatrix, fail, registerKernelSpec, runKernel } from '@hashlayers/hashing';
+import { assertMatrix, fail, registerKernelSpec, runKernel } from '@hashlayers/core/internal';
 import { lutSumSpec } from '../kernels/lut_sum.js';
 import { maddnessEncodeSpec } from '../kernels/maddness_encode.js';
 import { lutSumTableGradSpec } from '../kernels/lut_sum_table_grad.js';

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { assertMatrix, runKernel } from '@hashlayers/hashing';
+import { assertMatrix, runKernel } from '@hashlayers/core/internal';
 import { maddnessEncodeSpec } from '../kernels/maddness_encode.js';
 import { assertTrees } from './validate.js';
 import { registerLutKernels } from './lut_sum.js';

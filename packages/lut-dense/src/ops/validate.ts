@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { fail } from '@hashlayers/hashing';
+import { fail } from '@hashlayers/core/internal';
 import { LEAVES, NODES, TREE_DEPTH } from '../kernels/maddness_encode.js';
 
 export function assertTensor(arg: string, x: unknown, rank: number, dtype: tf.DataType): tf.Tensor {

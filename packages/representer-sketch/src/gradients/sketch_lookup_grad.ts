@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { runKernel } from '@hashlayers/hashing';
+import { runKernel } from '@hashlayers/core/internal';
 import { sketchLookupKernel } from '../kernels/sketch_lookup.js';
 import { sketchRowGradKernel } from '../kernels/sketch_row_grad.js';
 import { sketchScatterKernel } from '../kernels/sketch_scatter.js';

@@ -1,4 +1,4 @@
-import type { KernelSpec } from '@hashlayers/hashing';
+import type { KernelSpec } from '@hashlayers/core/internal';
 
 /** Attributes shared by the count-array kernels (none: sizes come from the shapes). */
 export type SketchLookupAttrs = Record<string, never>;

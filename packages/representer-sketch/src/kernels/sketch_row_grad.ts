@@ -1,4 +1,4 @@
-import type { KernelSpec } from '@hashlayers/hashing';
+import type { KernelSpec } from '@hashlayers/core/internal';
 import type { SketchLookupAttrs } from './sketch_lookup.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { KernelSpec } from '@hashlayers/hashing';
+import type { KernelSpec } from '@hashlayers/core/internal';
 
 export interface SketchScatterAttrs {
   /** cells per row (2^bits): the counts gradient is [rows, cells, outputs]. */

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { assertInt, assertMatrix, fail, simHash } from '@hashlayers/hashing';
+import { simHash } from '@hashlayers/hashing';
+import { assertInt, assertMatrix, fail } from '@hashlayers/core/internal';
 
 /**
  * SRP bucket ids [batch, rows] of (x − center) through the projection

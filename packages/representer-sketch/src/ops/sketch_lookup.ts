@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { assertMatrix, fail, runKernel } from '@hashlayers/hashing';
+import { assertMatrix, fail, runKernel } from '@hashlayers/core/internal';
 import { sketchLookupKernel } from '../kernels/sketch_lookup.js';
 import '../register.js';
 

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { describeBackends } from '../../../tools/testing/backends';
-import { setWasmSimdKernels } from '@hashlayers/hashing';
+import { setWasmSimdKernels } from '@hashlayers/core/internal';
 import { FusedAdamOptimizer, fusedAdam, setSparseRows, takeSparseRows } from '../src';
 
 let uid = 0;

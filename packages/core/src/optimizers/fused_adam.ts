@@ -1,13 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { createSimdMemory, fail, simdKernels, SimdKernels } from '@hashlayers/hashing';
+import { createSimdMemory, simdKernels, SimdKernels } from '../simd/simd_module.js';
+import { fail } from '../util/validate.js';
+import { isRowSparseSource, RowSparseSource } from './sparse_rows.js';
 
 /**
  * FusedAdamOptimizer: tf.train.adam's update computed in one pass per
- * variable (WebAssembly SIMD loops from @hashlayers/hashing, or JavaScript
+ * variable (WebAssembly SIMD loops of this package's engine, or JavaScript
  * loops without SIMD; the moments m and v live outside tfjs), plus an
  * optional row-sparse "lazy" update (TF-Addons LazyAdam) for variables whose
- * touched rows were registered with setSparseRows() during the step's
- * forward pass.
+ * touched rows a RowSparseSource (e.g. an LSHSoftmax layer) reports for the step.
  *
  * Why: for a [100000, 128] output kernel, tf.train.adam runs a dozen
  * elementwise ops over 12.8M floats per step; here the gradient is read once
@@ -22,45 +23,16 @@ export interface NamedTensor {
 
 export interface FusedAdamOptions {
   /**
-   * Row-sparse updates (TF-Addons LazyAdam semantics) for variables whose rows
-   * were registered with setSparseRows() for the step: only those rows of the
+   * Row-sparse updates (TF-Addons LazyAdam semantics) for variables whose
+   * touched rows a row source reports for the step: only those rows of the
    * variable, m and v change; the gradient outside them is ignored. Variables
-   * without registered rows get the dense update. Default false.
+   * no source reports get the dense update. Default false.
    */
   lazy?: boolean;
+  /** The layers (or other RowSparseSources) that report which rows each step touched (lazy mode). */
+  rowSources?: RowSparseSource[];
 }
 
-// ---------------------------------------------------------------------------
-// Sparse-row registry: the layer registers, during its training forward pass,
-// the rows (class ids) its loss touches; the optimizer takes and clears them.
-
-const sparseRows = new Map<string, Int32Array>();
-
-/**
- * Registers the rows (indices along axis 0) of `variable` touched by the
- * current training step, for a lazy FusedAdamOptimizer. `null` clears the
- * entry. Rows are copied; duplicates are allowed (applied once).
- */
-export function setSparseRows(variable: { name: string }, rows: Int32Array | null): void {
-  if (variable == null || typeof variable.name !== 'string') fail('setSparseRows variable', 'an object with a string name (a tf.Variable)', variable);
-  if (rows == null) {
-    sparseRows.delete(variable.name);
-    return;
-  }
-  const tag = Object.prototype.toString.call(rows);
-  if (tag !== '[object Int32Array]') fail('setSparseRows rows', 'an Int32Array or null', tag);
-  sparseRows.set(variable.name, rows.slice());
-}
-
-/** Returns and clears the rows registered for the variable named `name` (null when none). */
-export function takeSparseRows(name: string): Int32Array | null {
-  const rows = sparseRows.get(name);
-  if (rows === undefined) return null;
-  sparseRows.delete(name);
-  return rows;
-}
-
-// ---------------------------------------------------------------------------
 
 /**
  * WebAssembly memory holding optimizer state for the SIMD kernels: the wasm
@@ -381,6 +353,7 @@ export class FusedAdamOptimizer extends tf.Optimizer {
   private exported: tf.Tensor[] = [];
   /** Private SIMD memory for state on backends without a wasm heap (cpu, tensorflow); created on first use. */
   private arena: ArenaStore | null = null;
+  private readonly rowSources: RowSparseSource[] = [];
 
   constructor(learningRate: number, beta1 = 0.9, beta2 = 0.999, epsilon: number | null = null, opts: FusedAdamOptions = {}) {
     super();
@@ -391,8 +364,32 @@ export class FusedAdamOptimizer extends tf.Optimizer {
     if (opts == null || typeof opts !== 'object') fail('FusedAdamOptimizer opts', 'an object', opts);
     if (opts.lazy != null && typeof opts.lazy !== 'boolean') fail('FusedAdamOptimizer opts.lazy', 'a boolean', opts.lazy);
     this.lazy = opts.lazy ?? false;
+    if (opts.rowSources != null && !Array.isArray(opts.rowSources)) fail('FusedAdamOptimizer opts.rowSources', 'an array of row sources (e.g. LSHSoftmax layers)', opts.rowSources);
+    for (const src of opts.rowSources ?? []) this.addRowSource(src);
     this.accBeta1 = f32(this.beta1);
     this.accBeta2 = f32(this.beta2);
+  }
+
+  /**
+   * Adds a source of touched rows (a layer implementing RowSparseSource,
+   * e.g. LSHSoftmax), consulted in lazy mode for every variable of a step.
+   */
+  addRowSource(source: RowSparseSource): void {
+    if (!isRowSparseSource(source)) fail('rowSource', 'an object with touchedRows(variable) and clearTouchedRows(variable) (e.g. an LSHSoftmax layer)', source);
+    if (!this.rowSources.includes(source)) this.rowSources.push(source);
+  }
+
+  /** The rows of `variable` the step touched, from the first source that knows it. */
+  private touchedRows(variable: tf.Variable): { rows: Int32Array; source: RowSparseSource } | undefined {
+    for (const source of this.rowSources) {
+      const rows = source.touchedRows(variable);
+      if (rows != null) {
+        const tag = Object.prototype.toString.call(rows);
+        if (tag !== '[object Int32Array]') fail(`FusedAdamOptimizer touched rows of '${variable.name}'`, 'an Int32Array or null', tag);
+        return { rows, source };
+      }
+    }
+    return undefined;
   }
 
   override applyGradients(variableGradients: tf.NamedTensorMap | NamedTensor[]): void {
@@ -414,7 +411,7 @@ export class FusedAdamOptimizer extends tf.Optimizer {
         fail(`FusedAdamOptimizer gradient of '${name}'`, `a float32 tensor of shape [${variable.shape.join(', ')}]`, grad);
       }
       let rows: Int32Array | null = null;
-      const registered = this.lazy ? sparseRows.get(name) : undefined;
+      const registered = this.lazy ? this.touchedRows(variable)?.rows : undefined;
       if (registered !== undefined) {
         if (variable.rank === 0) fail(`FusedAdamOptimizer sparse rows of '${name}'`, 'a variable of rank >= 1', 'a scalar');
         rows = uniqueRows(name, registered, variable.shape[0]);
@@ -440,7 +437,7 @@ export class FusedAdamOptimizer extends tf.Optimizer {
     for (const p of plans) {
       const slot = this.slotFor(p.name, p.index, p.variable);
       if (p.grad == null) continue;
-      takeSparseRows(p.name);
+      if (this.lazy) for (const source of this.rowSources) source.clearTouchedRows(p.variable);
       this.update(slot, p.variable, p.grad, p.rows, k);
     }
     this.accBeta1 = f32(this.accBeta1 * k.b1);

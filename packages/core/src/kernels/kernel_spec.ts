@@ -1,4 +1,18 @@
 import * as tf from '@tensorflow/tfjs-core';
+import {
+  CpuBackendLike,
+  NodeBackendLike,
+  TensorInfoLike,
+  TypedArray,
+  WasmBackendLike,
+  cpuValues,
+  readValues,
+  wasmMemoryOf,
+} from '../backend/internals.js';
+import { fail } from '../util/validate.js';
+import { scratchArrays } from './scratch.js';
+
+export type { TensorInfoLike, TypedArray } from '../backend/internals.js';
 
 /**
  * A backend-neutral kernel: a typed-array implementation plus the shapes of
@@ -6,8 +20,6 @@ import * as tf from '@tensorflow/tfjs-core';
  * (how to read inputs and write outputs without needless copies); the
  * arithmetic is shared, so every backend gives the same bits.
  */
-export type TypedArray = Float32Array | Int32Array;
-
 export interface OutputSpec {
   shape: number[];
   dtype: 'float32' | 'int32';
@@ -50,12 +62,6 @@ export interface KernelSpec<A extends object> {
   ): void;
 }
 
-interface TensorInfoLike {
-  dataId: object;
-  shape: number[];
-  dtype: string;
-}
-
 /** How one backend family exposes tensor memory to a shared kernel. */
 export interface BackendAdapter {
   backendName: string;
@@ -78,12 +84,6 @@ function allocate(spec: OutputSpec): TypedArray {
   return spec.dtype === 'int32' ? new Int32Array(size) : new Float32Array(size);
 }
 
-interface CpuBackendLike {
-  data: { get(dataId: object): { values: unknown } };
-  makeTensorInfo(shape: number[], dtype: string, values: TypedArray): TensorInfoLike;
-  readSync(dataId: object): unknown;
-}
-
 /** cpu: inputs are read in place from the backend's typed arrays. */
 export const cpuAdapter: BackendAdapter = {
   backendName: 'cpu',
@@ -91,39 +91,13 @@ export const cpuAdapter: BackendAdapter = {
     const b = backend as CpuBackendLike;
     const shapes = shapesOf(inputs, spec.inputNames);
     const arrays: Record<string, TypedArray> = {};
-    for (const n of spec.inputNames) {
-      const values = b.data.get(inputs[n].dataId).values;
-      arrays[n] = (values ?? b.readSync(inputs[n].dataId)) as TypedArray;
-    }
+    for (const n of spec.inputNames) arrays[n] = cpuValues(b, inputs[n]);
     const outSpecs = spec.outputs(shapes, attrs);
     const outs = outSpecs.map(allocate);
     spec.compute(arrays, [...outs, ...scratchArrays(spec, shapes, attrs)], shapes, attrs);
     return outSpecs.map((o, i) => b.makeTensorInfo(o.shape, o.dtype, outs[i]));
   },
 };
-
-/** JavaScript scratch buffers per kernel, reused across calls (kernels run synchronously, one at a time). */
-const scratchPool = new Map<string, TypedArray[]>();
-
-function scratchArrays<A extends object>(spec: KernelSpec<A>, shapes: Record<string, number[]>, attrs: A): TypedArray[] {
-  if (spec.scratch == null) return [];
-  const pool = scratchPool.get(spec.kernelName) ?? [];
-  scratchPool.set(spec.kernelName, pool);
-  return spec.scratch(shapes, attrs).map((o, i) => {
-    const size = o.shape.reduce((a, b) => a * b, 1);
-    const have = pool[i];
-    const fits = have != null && have.length >= size && (have instanceof Int32Array) === (o.dtype === 'int32');
-    if (!fits) pool[i] = allocate({ shape: [Math.max(size, Math.ceil((have?.length ?? 0) * 1.5))], dtype: o.dtype });
-    return pool[i].subarray(0, size) as TypedArray;
-  });
-}
-
-interface WasmBackendLike {
-  wasm?: { asm?: { memory?: unknown } };
-  makeOutput(shape: number[], dtype: string): TensorInfoLike;
-  typedArrayFromHeap(info: TensorInfoLike): TypedArray;
-  disposeData(dataId: object): void;
-}
 
 /**
  * wasm: outputs are allocated on the heap first, then every view is taken
@@ -140,8 +114,8 @@ export const wasmAdapter: BackendAdapter = {
       const arrays: Record<string, TypedArray> = {};
       for (const n of spec.inputNames) arrays[n] = b.typedArrayFromHeap(inputs[n]);
       const outs = [...outInfos, ...scratchInfos].map((o) => b.typedArrayFromHeap(o));
-      const memory = b.wasm?.asm?.memory;
-      spec.compute(arrays, outs, shapes, attrs, memory instanceof WebAssembly.Memory ? { wasmMemory: memory } : {});
+      const memory = wasmMemoryOf(b);
+      spec.compute(arrays, outs, shapes, attrs, memory != null ? { wasmMemory: memory } : {});
     } catch (e) {
       for (const o of outInfos) b.disposeData(o.dataId);
       throw e;
@@ -151,12 +125,6 @@ export const wasmAdapter: BackendAdapter = {
     return outInfos;
   },
 };
-
-interface NodeBackendLike {
-  readSync(dataId: object): TypedArray;
-  /** NodeJSKernelBackend has no makeTensorInfo: write() returns a dataId (refCount 1, uploaded lazily). */
-  write(values: TypedArray, shape: number[], dtype: string): object;
-}
 
 /** JavaScript copies of cached inputs, per tensor data (dropped when the tensor's dataId is collected). */
 const readCache = new WeakMap<object, TypedArray>();
@@ -177,12 +145,9 @@ export const tensorflowAdapter: BackendAdapter = {
         arrays[n] = cached;
         continue;
       }
-      // the engine reads from whichever backend owns the data (a tensor made on cpu or wasm
-      // before switching is not registered with tfjs-node until something moves it)
-      const v = tf.engine().readSync(inputs[n].dataId) as TypedArray;
-      arrays[n] = (inputs[n].dtype === 'int32' && !(v instanceof Int32Array)
-        ? Int32Array.from(v as ArrayLike<number>)
-        : v) as TypedArray;
+      // a tensor made on cpu or wasm before switching is not registered with tfjs-node until
+      // something moves it: readValues reads through the engine, from whichever backend owns it
+      arrays[n] = readValues(inputs[n]);
       if (spec.cachedInputs?.includes(n)) readCache.set(inputs[n].dataId, arrays[n]);
     }
     const outSpecs = spec.outputs(shapes, attrs);
@@ -194,8 +159,16 @@ export const tensorflowAdapter: BackendAdapter = {
 
 export const ADAPTERS: readonly BackendAdapter[] = [cpuAdapter, wasmAdapter, tensorflowAdapter];
 
-/** Registers a shared kernel for every backend family (or the named ones). Idempotent. */
+/** Kernel names registered through registerKernelSpec (for the unknown-backend error). */
+const registered = new Set<string>();
+
+/**
+ * Registers a shared kernel for every backend family (or the named ones).
+ * Idempotent; called once per kernel from a package's src/register.ts, on
+ * import: nothing registers per call.
+ */
 export function registerKernelSpec<A extends object>(spec: KernelSpec<A>, backends?: readonly string[]): void {
+  registered.add(spec.kernelName);
   for (const adapter of ADAPTERS) {
     if (backends != null && !backends.includes(adapter.backendName)) continue;
     if (tf.getKernel(spec.kernelName, adapter.backendName) != null) continue;
@@ -215,13 +188,26 @@ export function registerKernelSpec<A extends object>(spec: KernelSpec<A>, backen
   }
 }
 
-/** Runs a registered kernel and wraps its outputs as tensors. */
+/**
+ * Runs a kernel registered by its package's register.ts and wraps its outputs
+ * as tensors. On a backend hashlayers has no kernel for, throws an Error
+ * naming the kernel and the backend (instead of tfjs' generic message).
+ */
 export function runKernel<A extends object>(
   spec: KernelSpec<A>,
   inputs: Record<string, tf.Tensor>,
   attrs: A,
 ): tf.Tensor[] {
-  registerKernelSpec(spec);
+  const backend = tf.getBackend();
+  if (tf.getKernel(spec.kernelName, backend) == null) {
+    fail(
+      'backend',
+      registered.has(spec.kernelName)
+        ? `one of ${ADAPTERS.map((a) => `'${a.backendName}'`).join(', ')} for kernel '${spec.kernelName}'`
+        : `kernel '${spec.kernelName}' registered (import its package so its register.ts runs)`,
+      `'${backend}'`,
+    );
+  }
   const out = tf.engine().runKernel(
     spec.kernelName,
     inputs as unknown as tf.NamedTensorMap,

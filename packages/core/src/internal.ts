@@ -1,0 +1,32 @@
+/**
+ * @hashlayers/core/internal — the machinery the other hashlayers packages
+ * build on: kernel specs and backend adapters, the backend-internals module,
+ * the WebAssembly SIMD engine, scratch memory, validation and the seeded RNG.
+ *
+ * UNSTABLE: this entry is for @hashlayers/* packages only. It is not covered
+ * by semver and may change in any release; user code should import
+ * '@hashlayers/core' (and the layer packages) instead.
+ */
+export { registerKernelSpec, runKernel, ADAPTERS } from './kernels/kernel_spec.js';
+export type { KernelSpec, KernelContext, BackendAdapter, OutputSpec, TypedArray, TensorInfoLike } from './kernels/kernel_spec.js';
+export { scratch } from './kernels/scratch.js';
+export {
+  backendOf,
+  heapBackendOf,
+  heapOutput,
+  heapView,
+  wasmHeapOf,
+  wasmMemoryOf,
+} from './backend/internals.js';
+export type { HeapBackend } from './backend/internals.js';
+export { createSimdMemory, onHeap, setWasmSimdKernels, simdArena, simdKernels } from './simd/simd_module.js';
+export type { SimdKernels } from './simd/simd_module.js';
+export { SeededRandom, deriveSeed } from './util/rng.js';
+export {
+  assertFiniteArray,
+  assertFiniteTensor,
+  assertInt,
+  assertMatrix,
+  assertOneOf,
+  fail,
+} from './util/validate.js';

@@ -1,0 +1,34 @@
+import type { TypedArray } from '../backend/internals.js';
+import type { KernelSpec, OutputSpec } from './kernel_spec.js';
+
+type ArrayCtor<T> = { new (length: number): T; readonly BYTES_PER_ELEMENT: number };
+type Growable = Float32Array | Float64Array | Int32Array | Uint16Array | Uint8Array;
+
+/**
+ * The one JavaScript scratch mechanism of hashlayers: per (owner, slot), a
+ * typed array reused across calls and grown by 1.5x when too small.
+ * Kernels run synchronously and one at a time, so a slot is never in use
+ * twice. Contents are undefined on entry. (On the wasm backend a kernel's
+ * scratch lives on the heap instead: see KernelSpec.scratch; SIMD code on
+ * the other backends uses simdArena.)
+ */
+const pools = new Map<string, Growable[]>();
+
+export function scratch<T extends Growable>(owner: string, slot: number, length: number, ctor: ArrayCtor<T>): T {
+  let pool = pools.get(owner);
+  if (pool == null) pools.set(owner, (pool = []));
+  const have = pool[slot];
+  if (have == null || have.length < length || !(have instanceof ctor)) {
+    pool[slot] = new ctor(Math.max(length, Math.ceil((have?.length ?? 0) * 1.5)));
+  }
+  return (pool[slot] as T).subarray(0, length) as T;
+}
+
+/** A kernel's KernelSpec.scratch buffers on the JavaScript backends (cpu, tensorflow). */
+export function scratchArrays<A extends object>(spec: KernelSpec<A>, shapes: Record<string, number[]>, attrs: A): TypedArray[] {
+  if (spec.scratch == null) return [];
+  return spec.scratch(shapes, attrs).map((o: OutputSpec, i) => {
+    const size = o.shape.reduce((a, b) => a * b, 1);
+    return o.dtype === 'int32' ? scratch(spec.kernelName, i, size, Int32Array) : scratch(spec.kernelName, i, size, Float32Array);
+  });
+}
