@@ -24,10 +24,10 @@ const bias = tf.randomNormal([5000], 0, 0.1, 'float32', 4);
 const classes = tf.transpose(kernel); // one row per class
 const index = new HashIndex(new SimHash({ inputDim: 32 + 2, tables: 16, bits: 8, seed: 2 }), { foldBias: true, transform: 'mips' });
 console.log('build:', index.build(classes, bias));
-const res = index.search(x, { maxCandidates: 100, minTableHits: 1 });
+const res = index.retrieve(x, { maxCandidates: 100, minTableHits: 1 });
 console.log('query 0: %d candidates, first ids %s, hits %s', res.offsets[1] - res.offsets[0], res.ids.slice(0, 5), res.hits.slice(0, 5));
 // exact logits for the candidates only
-const { candidates } = index.searchPadded(x, { maxCandidates: 100 });
+const { candidates } = index.retrievePadded(x, { maxCandidates: 100 });
 const logits = tf.add(gatherDot(x, classes, candidates), tf.where(tf.greaterEqual(candidates, 0), tf.gather(bias, tf.maximum(candidates, tf.scalar(0, 'int32'))), 0));
 console.log('candidate logits', logits.shape);
 // after training moved the weights: re-hash, rebuild only if enough codes changed
@@ -35,7 +35,7 @@ const moved = tf.add(classes, tf.randomNormal(classes.shape, 0, 0.3, 'float32', 
 console.log('rebuild:', index.rebuild(moved, bias, { minChangedFraction: 0.05 }));
 // keep the index in int32 weights and restore it
 const restored = HashIndex.fromTensors(index.family, index.toTensors(), { foldBias: true, transform: 'mips' });
-console.log('restored index gives the same candidates:', JSON.stringify(restored.search(x).ids) === JSON.stringify(index.search(x).ids));
+console.log('restored index gives the same candidates:', JSON.stringify(restored.retrieve(x).ids) === JSON.stringify(index.retrieve(x).ids));
 
 // 3. RaceSketch: Σ α_i (1 − θ(x_i, q)/π)^K estimated from count arrays.
 const sketch = new RaceSketch({ inputDim: 32, rows: 64, bits: 4, outputs: 2, seed: 9 });

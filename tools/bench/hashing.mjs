@@ -102,7 +102,7 @@ export async function indexSearch({ quick }) {
         const buildMs = performance.now() - t0;
         let candidatesPerQuery = 0;
         const approx = () => {
-          const { candidates, counts } = index.searchPadded(queries, { maxCandidates });
+          const { candidates, counts } = index.retrievePadded(queries, { maxCandidates });
           const cnt = counts.dataSync();
           const width = Math.max(10, Math.max(...cnt));
           const c = tf.slice(candidates, [0, 0], [batch, width]);

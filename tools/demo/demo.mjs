@@ -39,7 +39,7 @@ function neighbours(qIds, k, useIndex) {
     const top = readBack(() => tf.topk(tf.matMul(q, itemsT), k + 1).indices);
     out = qIds.map((_, i) => Array.from(top.slice(i * (k + 1), (i + 1) * (k + 1))));
   } else {
-    const { candidates, counts } = index.searchPadded(q, { maxCandidates: 2000 });
+    const { candidates, counts } = index.retrievePadded(q, { maxCandidates: 2000 });
     const width = Math.max(k + 1, ...counts.dataSync());
     const c = tf.slice(candidates, [0, 0], [qIds.length, width]);
     const top = readBack(() => {
@@ -75,7 +75,7 @@ const recall = hit / (10 * qIds.length);
 const q = tf.gather(items, qIds);
 const te = time(() => neighbours(qIds, 10, false), { warmup: 1, reps: 5 });
 const ta = time(() => neighbours(qIds, 10, true), { warmup: 1, reps: 5 });
-const cand = index.search(q, { maxCandidates: 2000 });
+const cand = index.retrieve(q, { maxCandidates: 2000 });
 q.dispose();
 step(`exact topk(matMul): ${(te.ms / 1000).toFixed(3)} ms/query; HashIndex: ${(ta.ms / 1000).toFixed(3)} ms/query (${(te.ms / ta.ms).toFixed(2)}x), ${(cand.ids.length / 1000).toFixed(0)} candidates/query (${((100 * cand.ids.length) / 1000 / n).toFixed(1)}% of the vocabulary), recall@10 = ${recall.toFixed(3)}`);
 

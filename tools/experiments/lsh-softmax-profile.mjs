@@ -29,8 +29,8 @@ for (const s of [{ tables: 16, band: 4 }, { tables: 32, band: 4 }, { tables: 16,
   const index = layer.getIndex();
   const codes = readBack(() => index.hashQueries(h));
   const tHash = time(() => readBack(() => index.hashQueries(h)), opts).ms;
-  const tRetrieve = time(() => index.searchCodes(codes, batch, { maxCandidates: 2048 }), opts).ms;
-  const found = index.searchCodes(codes, batch, { maxCandidates: 2048 });
+  const tRetrieve = time(() => index.retrieveCodes(codes, batch, { maxCandidates: 2048 }), opts).ms;
+  const found = index.retrieveCodes(codes, batch, { maxCandidates: 2048 });
   const tCand = time(() => layer.candidates(h, null, 0), opts).ms - tHash - tRetrieve;
   const tTopK = time(() => { const r = layer.topK(h, 5); r.indices.dataSync(); tf.dispose([r.indices, r.values]); }, opts).ms;
   const nc = found.ids.length / batch;

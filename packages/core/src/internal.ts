@@ -30,3 +30,5 @@ export {
   assertOneOf,
   fail,
 } from './util/validate.js';
+export { featureDim, firstInputShape, isMultiInputShape, readDense } from './layers/layer_utils.js';
+export type { DenseParts, LayerLike, ShapeLike } from './layers/layer_utils.js';

@@ -6,7 +6,7 @@ const model = tf.sequential({ layers: [tf.layers.dense({ inputShape: [8], units:
 const items = model.predict(tf.randomNormal([200, 8], 0, 1, 'float32', 2));
 const index = new HashIndex(new SimHash({ inputDim: 16, tables: 8, bits: 6, seed: 3 }));
 index.build(items);
-const hits = index.search(items.slice([0, 0], [5, 16]), { maxCandidates: 10 });
+const hits = index.retrieve(items.slice([0, 0], [5, 16]), { maxCandidates: 10 });
 for (let i = 0; i < 5; i++) if (!hits.ids.subarray(hits.offsets[i], hits.offsets[i + 1]).includes(i)) throw new Error(`item ${i} not retrieved`);
 const cand = tf.tensor2d([[0, 1], [2, -1]], [2, 2], 'int32');
 const g = tf.grad((q) => tf.sum(gatherDot(q, items, cand)))(items.slice([0, 0], [2, 16]));

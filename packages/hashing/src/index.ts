@@ -13,6 +13,8 @@ export { HashIndex } from './index/hash_index.js';
 export type {
   HashIndexOptions,
   SearchOptions,
+  SearchResult,
+  RetrieveOptions,
   BuildReport,
   RebuildReport,
   Candidates,

@@ -51,7 +51,7 @@ describe('cross-backend agreement', () => {
       const items = tf.tensor2d(iv, [500, dim]);
       const x = tf.tensor2d(xv, [64, dim]);
       index.build(items);
-      const r = index.search(x, { maxCandidates: 50 });
+      const r = index.retrieve(x, { maxCandidates: 50 });
       const scores = Array.from(gatherDot(x, items, tf.tensor2d(cv, [64, 30], 'int32')).dataSync());
       index.family.dispose();
       return { ids: Array.from(r.ids), scores };

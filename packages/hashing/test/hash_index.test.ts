@@ -56,18 +56,18 @@ describeBackends('HashIndex', () => {
     index.build(items);
     const qCodes = codesOf(index.hashQueries(queries));
     for (const [maxCandidates, minTableHits] of [[1000, 1], [7, 1], [50, 2], [1000, 3]]) {
-      const got = index.search(queries, { maxCandidates, minTableHits });
+      const got = index.retrieve(queries, { maxCandidates, minTableHits });
       expect(got).toEqual(bruteForce(index.codes(), qCodes, 6, maxCandidates, minTableHits));
       // unordered: the same (id, hits) set per query
-      const loose = index.search(queries, { maxCandidates, minTableHits, ordered: false });
+      const loose = index.retrieve(queries, { maxCandidates, minTableHits, ordered: false });
       expect(loose.offsets).toEqual(got.offsets);
       for (let i = 0; i + 1 < got.offsets.length; i++) {
         const pairs = (c: Candidates) => Array.from(c.ids.subarray(c.offsets[i], c.offsets[i + 1]), (id, j) => `${id}:${c.hits[c.offsets[i] + j]}`).sort();
         expect(pairs(loose)).toEqual(pairs(got));
       }
     }
-    const padded = index.searchPadded(queries, { maxCandidates: 9 });
-    const ragged = index.search(queries, { maxCandidates: 9 });
+    const padded = index.retrievePadded(queries, { maxCandidates: 9 });
+    const ragged = index.retrieve(queries, { maxCandidates: 9 });
     const pc = padded.candidates.arraySync() as number[][];
     const counts = padded.counts.arraySync() as number[];
     pc.forEach((row, i) => {
@@ -98,7 +98,7 @@ describeBackends('HashIndex', () => {
     for (const L of [1, 2, 4, 8, 16, 32]) {
       const index = new HashIndex(new SimHash({ inputDim: vdim + 1, tables: L, bits, seed: 100 + L }), { transform: 'mips' });
       index.build(items);
-      const r = index.search(queries);
+      const r = index.retrieve(queries);
       let found = 0;
       let theory = 0;
       truth.forEach((t, i) => {
@@ -133,10 +133,10 @@ describeBackends('HashIndex', () => {
     let changed = 0;
     for (let k = 0; k < newCodes.length; k++) if (newCodes[k] !== oldCodes[k]) changed++;
     const queries = rows(queryVecs, dim);
-    const before = index.search(queries);
+    const before = index.retrieve(queries);
     const kept = index.rebuild(items2, undefined, { minChangedFraction: 0.5 });
     expect(kept).toMatchObject({ changedCodes: changed, changedItems: 30, rebuilt: false });
-    expect(index.search(queries)).toEqual(before);
+    expect(index.retrieve(queries)).toEqual(before);
     const done = index.rebuild(items2);
     expect(done).toMatchObject({ changedCodes: changed, rebuilt: true });
     expect(done.changedFraction).toBeCloseTo(changed / (300 * 8), 10);
@@ -158,7 +158,7 @@ describeBackends('HashIndex', () => {
     expect(codesOf(index.hashQueries(queries))).toEqual(codesOf(family.hash(withOne)));
     const saved = index.toTensors();
     const restored = HashIndex.fromTensors(family, saved, { foldBias: true });
-    expect(restored.search(queries, { maxCandidates: 20 })).toEqual(index.search(queries, { maxCandidates: 20 }));
+    expect(restored.retrieve(queries, { maxCandidates: 20 })).toEqual(index.retrieve(queries, { maxCandidates: 20 }));
     tf.dispose([items, bias, folded, queries, withOne, saved.codes]);
   });
 
@@ -169,26 +169,26 @@ describeBackends('HashIndex', () => {
     const queries = rows(queryVecs, dim);
     family.getProjection();
     expectNoLeak(() => index.build(items));
-    expectNoLeak(() => index.search(queries));
-    const p = expectNoLeak(() => index.searchPadded(queries, { maxCandidates: 4 }), 2);
+    expectNoLeak(() => index.retrieve(queries));
+    const p = expectNoLeak(() => index.retrievePadded(queries, { maxCandidates: 4 }), 2);
     tf.dispose([p.candidates, p.counts]);
     const codes = index.codes();
-    const before = index.search(queries);
+    const before = index.retrieve(queries);
     const wrong = tf.zeros([3, dim + 2]) as tf.Tensor2D;
     const nan = tf.fill([300, dim], NaN) as tf.Tensor2D;
     const n0 = tf.memory().numTensors;
     expect(() => index.build(wrong)).toThrow(/items: expected 24 columns, got shape \[3, 26\]/);
     expect(() => index.rebuild(nan)).toThrow(/items: expected finite values, got NaN/);
     expect(() => index.rebuild(wrong)).toThrow(/items: expected 300 rows \(the indexed items\)/);
-    expect(() => index.search(wrong)).toThrow(/queries: expected 24 columns/);
-    expect(() => index.search(queries, { maxCandidates: 0 })).toThrow(/maxCandidates: expected an integer in \[1, /);
-    expect(() => index.search(queries, { minTableHits: 5 })).toThrow(/minTableHits: expected an integer in \[1, 4\], got 5/);
+    expect(() => index.retrieve(wrong)).toThrow(/queries: expected 24 columns/);
+    expect(() => index.retrieve(queries, { maxCandidates: 0 })).toThrow(/maxCandidates: expected an integer in \[1, /);
+    expect(() => index.retrieve(queries, { minTableHits: 5 })).toThrow(/minTableHits: expected an integer in \[1, 4\], got 5/);
     expect(() => index.build(items, tf.zeros([300]) as tf.Tensor1D)).toThrow(/bias: expected no bias \(foldBias is off\)/);
     expect(() => new HashIndex(family, { transform: 'l2' as 'mips' })).toThrow(/transform: expected one of 'none', 'mips', got 'l2'/);
     expect(tf.memory().numTensors - n0).toBe(1); // the tf.zeros([300]) above
     expect(index.codes()).toEqual(codes);
-    expect(index.search(queries)).toEqual(before);
-    expect(() => new HashIndex(family).search(queries)).toThrow(/index: expected an index that was built first/);
+    expect(index.retrieve(queries)).toEqual(before);
+    expect(() => new HashIndex(family).retrieve(queries)).toThrow(/index: expected an index that was built first/);
     tf.dispose([items, queries, wrong, nan]);
     family.dispose();
   });

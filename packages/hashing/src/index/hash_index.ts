@@ -6,6 +6,7 @@ import {
   retrieve,
 } from '../kernels/retrieve_candidates.js';
 import { retrieveCandidates } from '../ops/retrieve_candidates.js';
+import { candidateTopK } from '../ops/candidate_top_k.js';
 import { assertFiniteTensor, assertInt, assertMatrix, assertOneOf, fail } from '@hashlayers/core/internal';
 
 export type { Candidates } from '../kernels/retrieve_candidates.js';
@@ -23,9 +24,16 @@ export interface HashIndexOptions {
    * [x/‖x‖; 0]. 'none' hashes the vectors as they are.
    */
   transform?: 'none' | 'mips';
+  /**
+   * Keep the item vectors (and bias) given to build/add/rebuild, so that
+   * `search` can rescore candidates exactly (default true). A layer that
+   * holds its own weights passes false and calls candidateTopK itself.
+   */
+  storeItems?: boolean;
 }
 
-export interface SearchOptions {
+/** Options of `retrieve`, `retrieveCodes` and `retrievePadded` (candidates only, no scores). */
+export interface RetrieveOptions {
   /** At most this many candidates per query, most table hits first (default: all). */
   maxCandidates?: number;
   /** Only candidates sharing the query's bucket in at least this many tables (default 1). */
@@ -35,6 +43,24 @@ export interface SearchOptions {
    * hits then id (faster: no sort unless maxCandidates cuts inside a group of equal hits; default true).
    */
   ordered?: boolean;
+}
+
+/** Options of `search` (FAISS-shaped k-nearest search by exact inner product over the retrieved candidates). */
+export interface SearchOptions {
+  /** At most this many candidates rescored per query, most table hits first (default: all retrieved). */
+  maxCandidates?: number;
+  /** Only candidates sharing the query's bucket in at least this many tables (default 1). */
+  minTableHits?: number;
+  /** Queries with fewer retrieved candidates are scored against every item (default 0: never; they get −1 padding). */
+  exactBelow?: number;
+}
+
+/** What `search` returns, as FAISS does: ids padded with −1, best first. */
+export interface SearchResult {
+  /** [n, k] int32 item ids, best first; −1 where a query has fewer than k candidates. */
+  ids: tf.Tensor2D;
+  /** [n, k] float32 exact scores q · item (+ bias with foldBias); −Infinity where ids is −1. */
+  scores: tf.Tensor2D;
 }
 
 export interface BuildReport {
@@ -72,12 +98,32 @@ export class HashIndex {
   private numItems = 0;
   private tablesCsr: BucketTables | null = null;
   private itemDim = -1;
+  readonly storeItems: boolean;
+  /** The indexed vectors and bias (storeItems), kept for search's exact rescoring. */
+  private stored: { items: tf.Tensor2D; bias: tf.Tensor1D | null } | null = null;
 
   constructor(family: HashFamily, opts: HashIndexOptions = {}) {
     if (family == null || typeof family.hash !== 'function') fail('family', 'a HashFamily', family);
     this.family = family;
     this.foldBias = opts.foldBias ?? false;
     this.transform = assertOneOf('transform', opts.transform ?? 'none', ['none', 'mips']);
+    if (opts.storeItems != null && typeof opts.storeItems !== 'boolean') fail('storeItems', 'a boolean', opts.storeItems);
+    this.storeItems = opts.storeItems ?? true;
+  }
+
+  /** Keeps (a reference-counted clone of) the indexed vectors for search; replaces what was kept. */
+  private store(items: tf.Tensor2D, bias: tf.Tensor1D | undefined): void {
+    if (!this.storeItems) return;
+    const next = { items: tf.keep(tf.clone(items)), bias: bias != null ? tf.keep(tf.clone(bias)) : null };
+    this.dispose();
+    this.stored = next;
+  }
+
+  /** Frees the vectors the index keeps for search (not the hash family, which the caller owns). */
+  dispose(): void {
+    this.stored?.items.dispose();
+    this.stored?.bias?.dispose();
+    this.stored = null;
   }
 
   /** Extra input dimensions the options add to an item vector. */
@@ -154,6 +200,7 @@ export class HashIndex {
   build(items: tf.Tensor2D, bias?: tf.Tensor1D): BuildReport {
     const codes = this.hashItems(items, bias);
     this.setCodes(codes, items.shape[0], items.shape[1]);
+    this.store(items, bias);
     return this.report();
   }
 
@@ -166,7 +213,15 @@ export class HashIndex {
     const all = new Int32Array(this.itemCodes.length + codes.length);
     all.set(this.itemCodes);
     all.set(codes, this.itemCodes.length);
-    this.setCodes(all, this.numItems + items.shape[0], items.shape[1]);
+    const before = this.numItems;
+    this.setCodes(all, before + items.shape[0], items.shape[1]);
+    if (this.storeItems && (before === 0 || this.stored != null)) {
+      const prev = this.stored;
+      const catItems = prev == null ? tf.clone(items) : (tf.concat([prev.items, items]) as tf.Tensor2D);
+      const catBias = bias == null ? null : prev?.bias == null ? tf.clone(bias) : (tf.concat([prev.bias, bias]) as tf.Tensor1D);
+      this.dispose();
+      this.stored = { items: tf.keep(catItems), bias: catBias != null ? tf.keep(catBias) : null };
+    }
     return this.report();
   }
 
@@ -195,6 +250,7 @@ export class HashIndex {
     const changedFraction = changedCodes / Math.max(1, this.numItems * L);
     const rebuilt = changedCodes > 0 && changedFraction >= minFrac;
     if (rebuilt) this.setCodes(codes, this.numItems, items.shape[1]);
+    this.store(items, bias);
     return { ...this.report(), changedCodes, changedItems, changedFraction, rebuilt };
   }
 
@@ -251,7 +307,7 @@ export class HashIndex {
     return this.tablesCsr;
   }
 
-  private searchOpts(opts: SearchOptions) {
+  private retrieveOpts(opts: RetrieveOptions) {
     return {
       maxCandidates: assertInt('maxCandidates', opts.maxCandidates ?? Math.max(1, this.numItems), 1),
       minTableHits: assertInt('minTableHits', opts.minTableHits ?? 1, 1, this.tables),
@@ -266,34 +322,67 @@ export class HashIndex {
   }
 
   /**
-   * The union of each query's buckets over the L tables, as a ragged result
-   * (ids, row offsets, hit counts); candidates ordered by hit count.
+   * The k best items per query, FAISS-style: the union of each query's
+   * buckets over the L tables (cut to maxCandidates by table hits), each
+   * candidate scored exactly as q · item (+ bias when built with foldBias),
+   * the k best kept, ties to the smaller id. One fused kernel per call
+   * (candidateTopK). Needs the item vectors: build the index with
+   * storeItems (the default).
+   *
+   * @param queries [n, dim] float32
+   * @param k results per query, in [1, size]
+   * @returns ids [n, k] int32 padded with −1, scores [n, k] (−Infinity for padding)
    */
-  search(queries: tf.Tensor2D, opts: SearchOptions = {}): Candidates {
+  search(queries: tf.Tensor2D, k: number, opts: SearchOptions = {}): SearchResult {
     const t = this.bucketTables();
-    const o = this.searchOpts(opts);
+    if (this.stored == null) {
+      fail('index', "an index that keeps its item vectors (built with storeItems: true, the default; fromTensors needs { items })", 'an index without item vectors');
+    }
+    assertMatrix('queries', queries, { cols: this.itemDim });
+    assertInt('k', k, 1, this.numItems);
+    const { items, bias } = this.stored;
+    return tf.tidy(() => {
+      const codes = this.hashQueries(queries);
+      const r = candidateTopK(queries, codes, items, this.foldBias ? bias : null, t, {
+        k,
+        maxCandidates: assertInt('maxCandidates', opts.maxCandidates ?? this.numItems, 1),
+        minTableHits: opts.minTableHits,
+        exactBelow: opts.exactBelow ?? 0,
+      });
+      return { ids: r.ids, scores: r.scores };
+    }) as SearchResult;
+  }
+
+  /**
+   * The union of each query's buckets over the L tables, as a ragged result
+   * (ids, row offsets, hit counts); candidates ordered by hit count. No
+   * scoring: see `search` for the k best by exact inner product.
+   */
+  retrieve(queries: tf.Tensor2D, opts: RetrieveOptions = {}): Candidates {
+    const t = this.bucketTables();
+    const o = this.retrieveOpts(opts);
     const codes = this.hashQueries(queries);
     const values = codes.dataSync() as Int32Array;
     codes.dispose();
     return retrieve(values, queries.shape[0], t, o);
   }
 
-  /** Same as search() from precomputed query codes [batch · tables]. */
-  searchCodes(codes: Int32Array, batch: number, opts: SearchOptions = {}): Candidates {
+  /** Same as retrieve() from precomputed query codes [batch · tables]. */
+  retrieveCodes(codes: Int32Array, batch: number, opts: RetrieveOptions = {}): Candidates {
     if (codes.length !== batch * this.tables) fail('codes', `length ${batch * this.tables}`, codes.length);
-    return retrieve(codes, batch, this.bucketTables(), this.searchOpts(opts));
+    return retrieve(codes, batch, this.bucketTables(), this.retrieveOpts(opts));
   }
 
   /**
-   * search() as tensors, for use inside models: candidates [batch,
+   * retrieve() as tensors, for use inside models: candidates [batch,
    * maxCandidates] int32 padded with -1, and counts [batch] int32.
    */
-  searchPadded(queries: tf.Tensor2D, opts: SearchOptions & { maxCandidates: number }): {
+  retrievePadded(queries: tf.Tensor2D, opts: RetrieveOptions & { maxCandidates: number }): {
     candidates: tf.Tensor2D;
     counts: tf.Tensor1D;
   } {
     const t = this.bucketTables();
-    const o = this.searchOpts(opts);
+    const o = this.retrieveOpts(opts);
     return tf.tidy(() => {
       const codes = this.hashQueries(queries);
       return retrieveCandidates(codes, t, o);
@@ -306,7 +395,11 @@ export class HashIndex {
   }
 
   /** Restores an index saved with toTensors(); the CSR tables are rebuilt from the codes. */
-  static fromTensors(family: HashFamily, tensors: { codes: tf.Tensor2D }, opts: HashIndexOptions = {}): HashIndex {
+  static fromTensors(
+    family: HashFamily,
+    tensors: { codes: tf.Tensor2D; items?: tf.Tensor2D; bias?: tf.Tensor1D },
+    opts: HashIndexOptions = {},
+  ): HashIndex {
     const index = new HashIndex(family, opts);
     assertMatrix('codes', tensors.codes, { dtype: 'int32', cols: family.tables, allowEmpty: true });
     const codes = Int32Array.from(tensors.codes.dataSync() as Int32Array);
@@ -315,6 +408,11 @@ export class HashIndex {
       if (codes[i] < 0 || codes[i] >= limit) fail('codes', `bucket ids in [0, ${limit})`, codes[i]);
     }
     index.setCodes(codes, tensors.codes.shape[0], family.inputDim - index.extraDims);
+    if (tensors.items != null) {
+      index.checkItems(tensors.items, tensors.bias);
+      if (tensors.items.shape[0] !== index.numItems) fail('items', `${index.numItems} rows (one per code row)`, tensors.items);
+      index.store(tensors.items, tensors.bias);
+    }
     return index;
   }
 

@@ -325,7 +325,7 @@ export class LSHSoftmax extends tfl.layers.Layer implements RowSparseSource {
     const codes = this.queryCodes(h);
     const values = codes.dataSync() as Int32Array;
     codes.dispose();
-    return this.getIndex().searchCodes(values, h.shape[0], { maxCandidates: this.maxCandidates, ordered });
+    return this.getIndex().retrieveCodes(values, h.shape[0], { maxCandidates: this.maxCandidates, ordered });
   }
 
   /** The retrieved classes of the rows of h (ragged: ids, row offsets, table hits; no head classes, no fallback). */
