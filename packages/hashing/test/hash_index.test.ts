@@ -168,7 +168,8 @@ describeBackends('HashIndex', () => {
     const items = rows(itemVecs, dim);
     const queries = rows(queryVecs, dim);
     family.getProjection();
-    expectNoLeak(() => index.build(items));
+    // the index keeps one (reference-counted) clone of the items for search's rescoring, freed by dispose()
+    expectNoLeak(() => index.build(items), 1);
     expectNoLeak(() => index.retrieve(queries));
     const p = expectNoLeak(() => index.retrievePadded(queries, { maxCandidates: 4 }), 2);
     tf.dispose([p.candidates, p.counts]);
@@ -185,11 +186,69 @@ describeBackends('HashIndex', () => {
     expect(() => index.retrieve(queries, { minTableHits: 5 })).toThrow(/minTableHits: expected an integer in \[1, 4\], got 5/);
     expect(() => index.build(items, tf.zeros([300]) as tf.Tensor1D)).toThrow(/bias: expected no bias \(foldBias is off\)/);
     expect(() => new HashIndex(family, { transform: 'l2' as 'mips' })).toThrow(/transform: expected one of 'none', 'mips', got 'l2'/);
+    expect(() => index.search(queries, 0)).toThrow(/k: expected an integer in \[1, 300\], got 0/);
+    expect(() => index.search(wrong, 3)).toThrow(/queries: expected 24 columns/);
     expect(tf.memory().numTensors - n0).toBe(1); // the tf.zeros([300]) above
     expect(index.codes()).toEqual(codes);
     expect(index.retrieve(queries)).toEqual(before);
     expect(() => new HashIndex(family).retrieve(queries)).toThrow(/index: expected an index that was built first/);
+    const r = expectNoLeak(() => index.search(queries, 3), 2);
+    tf.dispose([r.ids, r.scores]);
+    expectNoLeak(() => index.dispose(), -1);
     tf.dispose([items, queries, wrong, nan]);
+    family.dispose();
+  });
+
+  /** The definition of search(): retrieve(), then every candidate scored in float64, the k best (ties to the smaller id), -1 padding. */
+  function searchReference(found: Candidates, q: Float32Array[], items: Float32Array[], bias: Float32Array | null, k: number) {
+    const ids: number[][] = [];
+    const scores: number[][] = [];
+    q.forEach((qi, i) => {
+      const cand = Array.from(found.ids.subarray(found.offsets[i], found.offsets[i + 1]));
+      const s = cand.map((c) => items[c].reduce((a, v, d) => a + v * qi[d], 0) + (bias ? bias[c] : 0));
+      const order = cand.map((c, j) => [c, s[j]]).sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, k);
+      ids.push([...order.map((o) => o[0]), ...Array(k - order.length).fill(-1)]);
+      scores.push([...order.map((o) => o[1]), ...Array(k - order.length).fill(-Infinity)]);
+    });
+    return { ids, scores };
+  }
+
+  it.each([
+    ['SimHash, mips, bias folded', true],
+    ['SimHash, mips, no bias', false],
+  ])('search(queries, k) is FAISS-shaped: exact top-k of the retrieved candidates, -1 padded (%s)', (_, withBias) => {
+    const family = new SimHash({ inputDim: dim + (withBias ? 2 : 1), tables: 5, bits: 7, seed: 3 });
+    const index = new HashIndex(family, { transform: 'mips', foldBias: withBias });
+    const items = rows(itemVecs, dim);
+    const biasValues = Float32Array.from(itemVecs, (_, j) => Math.sin(j));
+    const bias = withBias ? tf.tensor1d(biasValues) : undefined;
+    const queries = rows(queryVecs, dim);
+    index.build(items, bias);
+    for (const [k, maxCandidates] of [[5, undefined], [1, 20], [40, 30]] as const) {
+      const found = index.retrieve(queries, { maxCandidates: maxCandidates ?? 300 });
+      const want = searchReference(found, queryVecs, itemVecs, withBias ? biasValues : null, k);
+      const got = index.search(queries, k, { maxCandidates });
+      expect(got.ids.dtype).toBe('int32');
+      expect(got.ids.shape).toEqual([queryVecs.length, k]);
+      expect(got.ids.arraySync()).toEqual(want.ids);
+      const gs = got.scores.arraySync();
+      gs.forEach((row, i) => row.forEach((v, j) => {
+        if (want.ids[i][j] === -1) expect(v).toBe(-Infinity);
+        else expect(v).toBeCloseTo(want.scores[i][j], 4);
+      }));
+      tf.dispose([got.ids, got.scores]);
+    }
+    // restored from its codes, the index searches only when given the vectors again
+    const saved = index.toTensors();
+    const bare = HashIndex.fromTensors(family, saved, { transform: 'mips', foldBias: withBias });
+    expect(() => bare.search(queries, 3)).toThrow(/index: expected an index that keeps its item vectors/);
+    const full = HashIndex.fromTensors(family, { ...saved, items, bias }, { transform: 'mips', foldBias: withBias });
+    const a = index.search(queries, 4);
+    const b = full.search(queries, 4);
+    expect(b.ids.arraySync()).toEqual(a.ids.arraySync());
+    tf.dispose([a.ids, a.scores, b.ids, b.scores, saved.codes, items, queries]);
+    if (bias) bias.dispose();
+    for (const ix of [index, bare, full]) ix.dispose();
     family.dispose();
   });
 });
