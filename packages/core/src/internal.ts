@@ -1,7 +1,8 @@
 /**
  * @hashlayers/core/internal — the machinery the other hashlayers packages
  * build on: kernel specs and backend adapters, the backend-internals module,
- * the WebAssembly SIMD engine, scratch memory, validation and the seeded RNG.
+ * the WebAssembly SIMD engine and its memories, scratch memory, the Adam
+ * update math (one Adam for every fitting loop), validation and the seeded RNG.
  *
  * UNSTABLE: this entry is for @hashlayers/* packages only. It is not covered
  * by semver and may change in any release; user code should import
@@ -19,8 +20,11 @@ export {
   wasmMemoryOf,
 } from './backend/internals.js';
 export type { HeapBackend } from './backend/internals.js';
-export { createSimdMemory, onHeap, setWasmSimdKernels, simdArena, simdKernels } from './simd/simd_module.js';
+export { onHeap, simdKernels } from './simd/simd_module.js';
 export type { SimdKernels } from './simd/simd_module.js';
+export { createSimdMemory, heapSimdMemory, PrivateSimdMemory, setWasmSimdKernels, SimdMemory, simdArena } from './simd/simd_memory.js';
+export { adamConstants, adamDense, adamRows, betaPower } from './optimizers/adam_math.js';
+export type { AdamConstants, AdamHyperparameters, FloatArray } from './optimizers/adam_math.js';
 export { SeededRandom, deriveSeed } from './util/rng.js';
 export {
   assertFiniteArray,

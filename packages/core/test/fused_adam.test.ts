@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { describeBackends } from '../../../tools/testing/backends';
 import { setWasmSimdKernels } from '@hashlayers/core/internal';
-import { FusedAdamOptimizer, fusedAdam, setSparseRows, takeSparseRows } from '../src';
+import { FusedAdamOptimizer, fusedAdam } from '../src';
+import type { RowSparseSource } from '../src';
 
 let uid = 0;
 /** A variable with a fresh name and seeded normal values. */
@@ -21,6 +22,26 @@ function maxRel(a: ArrayLike<number>, b: ArrayLike<number>, floor = 1e-3): numbe
   for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]) / Math.max(Math.abs(b[i]), floor));
   return worst;
 }
+
+/** A RowSparseSource as a layer implements it: the rows of each variable the current step touched. */
+class StepRows implements RowSparseSource {
+  readonly rows = new Map<tf.Variable, Int32Array>();
+  readonly cleared: string[] = [];
+  set(variable: tf.Variable, rows: Int32Array | null): void {
+    if (rows == null) this.rows.delete(variable);
+    else this.rows.set(variable, rows);
+  }
+  touchedRows(variable: tf.Variable): Int32Array | null {
+    return this.rows.get(variable) ?? null;
+  }
+  clearTouchedRows(variable: tf.Variable): void {
+    this.cleared.push(variable.name);
+    this.rows.delete(variable);
+  }
+}
+const src = new StepRows();
+const setSparseRows = (v: tf.Variable, rows: Int32Array | null) => src.set(v, rows);
+const rowSources = [src];
 
 /** Float64 reference of LazyAdam for one variable [rows, cols]: only the given rows change; t is global. */
 class LazyAdamRef {
@@ -49,10 +70,10 @@ class LazyAdamRef {
   }
 }
 
-/** Where the optimizer keeps the state of its first variable: 'heap' (wasm), 'arena' (private SIMD memory) or 'js'. */
+/** Where the optimizer keeps the state of its first variable: 'heap' (wasm), 'private' (its own SIMD memory) or 'js'. */
 function stateKind(opt: FusedAdamOptimizer): string {
-  const slots = (opt as unknown as { slots: Array<{ store: { kind: string } | null }> }).slots;
-  return slots[0].store?.kind ?? 'js';
+  const state = (opt as unknown as { state: { all: Array<{ mem: { kind: string } | null }> } }).state;
+  return state.all[0].mem?.kind ?? 'js';
 }
 
 describeBackends('FusedAdamOptimizer', (backend) => {
@@ -71,11 +92,11 @@ describeBackends('FusedAdamOptimizer', (backend) => {
   it('keeps its state where the loop runs (wasm heap, private SIMD memory, or JS)', () => {
     const w = randVar([8, 5], 90);
     for (const lazy of [false, true]) {
-      const opt = new FusedAdamOptimizer(lr, 0.9, 0.999, null, { lazy });
+      const opt = new FusedAdamOptimizer(lr, 0.9, 0.999, null, { lazy, rowSources });
       const g = randGrad([8, 5], 91);
       setSparseRows(w, Int32Array.of(1, 3));
       opt.applyGradients({ [w.name]: g });
-      expect(stateKind(opt)).toBe(simd ? (backend === 'wasm' ? 'heap' : 'arena') : 'js');
+      expect(stateKind(opt)).toBe(simd ? (backend === 'wasm' ? 'heap' : 'private') : 'js');
       g.dispose();
       opt.dispose();
     }
@@ -88,7 +109,7 @@ describeBackends('FusedAdamOptimizer', (backend) => {
     const w = randVar([40, 6], 96);
     const ref = new LazyAdamRef(values(w), 6, lr, 0.9, 0.999, tf.backend().epsilon());
     const fused = fusedAdam(lr);
-    const lazy = fusedAdam(lr, 0.9, 0.999, null, { lazy: true });
+    const lazy = fusedAdam(lr, 0.9, 0.999, null, { lazy: true, rowSources });
     const adam = tf.train.adam(lr);
     try {
       for (let s = 0; s < 6; s++) {
@@ -101,7 +122,7 @@ describeBackends('FusedAdamOptimizer', (backend) => {
         lazy.applyGradients({ [w.name]: g });
         ref.step(g.dataSync(), rows);
         g.dispose();
-        expect(stateKind(lazy)).toBe(s % 3 === 1 === simd ? 'js' : backend === 'wasm' ? 'heap' : 'arena');
+        expect(stateKind(lazy)).toBe(s % 3 === 1 === simd ? 'js' : backend === 'wasm' ? 'heap' : 'private');
       }
     } finally {
       setWasmSimdKernels(simd);
@@ -195,7 +216,7 @@ describeBackends('FusedAdamOptimizer', (backend) => {
     const bias = randVar([rows], 4);
     const dense = randVar([5], 5); // no rows registered: dense update
     const denseRef = tf.variable(dense, true, `adam_${uid++}`);
-    const opt = new FusedAdamOptimizer(lr, 0.9, 0.999, null, { lazy: true });
+    const opt = new FusedAdamOptimizer(lr, 0.9, 0.999, null, { lazy: true, rowSources });
     const adam = tf.train.adam(lr);
     const eps = tf.backend().epsilon();
     const refW = new LazyAdamRef(values(w), cols, lr, 0.9, 0.999, eps);
@@ -220,7 +241,7 @@ describeBackends('FusedAdamOptimizer', (backend) => {
       refW.step(gw.dataSync(), rowSets[s]);
       refB.step(gb.dataSync(), rowSets[s]);
       tf.dispose([gw, gb, gd]);
-      expect(takeSparseRows(w.name)).toBeNull(); // consumed by the step
+      expect(src.touchedRows(w)).toBeNull(); // consumed by the step
       const after = values(w);
       const touched = new Set(rowSets[s]);
       for (let r = 0; r < rows; r++) {
@@ -248,7 +269,7 @@ describeBackends('FusedAdamOptimizer', (backend) => {
     const init = tf.randomNormal([12, 3], 0, 1, 'float32', 60);
     const initValues = values(init);
     const w = tf.variable(init, true, `fa_${uid++}`); // shares init's data
-    const opt = fusedAdam(lr, 0.9, 0.999, null, { lazy: true });
+    const opt = fusedAdam(lr, 0.9, 0.999, null, { lazy: true, rowSources });
     const snaps: Array<[tf.Tensor, Float32Array]> = [];
     for (let s = 0; s < 4; s++) {
       const keep = w.clone();
@@ -272,7 +293,7 @@ describeBackends('FusedAdamOptimizer', (backend) => {
   it('lazy: out-of-range rows throw a clear error and change nothing', async () => {
     const w = randVar([10, 4], 6);
     const other = randVar([3], 7);
-    const opt = fusedAdam(lr, undefined, undefined, undefined, { lazy: true });
+    const opt = fusedAdam(lr, undefined, undefined, undefined, { lazy: true, rowSources });
     const g = randGrad([10, 4], 1);
     const go = randGrad([3], 2);
     opt.applyGradients({ [other.name]: go, [w.name]: g }); // creates state
@@ -287,7 +308,11 @@ describeBackends('FusedAdamOptimizer', (backend) => {
       expect((await opt.getWeights()).map((x) => values(x.tensor))).toEqual(state0);
       setSparseRows(w, null);
     }
-    expect(() => setSparseRows(w, [1, 2] as unknown as Int32Array)).toThrow(/Int32Array/);
+    setSparseRows(w, [1, 2] as unknown as Int32Array);
+    expect(() => opt.applyGradients({ [other.name]: go, [w.name]: g })).toThrow(new RegExp(`touched rows of '${w.name}'.*an Int32Array or null.*Array`));
+    expect(values(w)).toEqual(w0);
+    expect(values(other)).toEqual(o0);
+    setSparseRows(w, null);
     // a scalar variable cannot take rows
     const s = randVar([], 8);
     setSparseRows(s, Int32Array.of(0));
@@ -305,7 +330,7 @@ describeBackends('FusedAdamOptimizer', (backend) => {
     const grads = (seed: number) => shapesR.map((s, i) => randGrad(s, seed + i));
     const feed = (vs: tf.Variable[], gs: tf.Tensor[]) => vs.map((v, i) => ({ name: v.name, tensor: gs[i] }));
     for (const lazy of [false, true]) {
-      const a = new FusedAdamOptimizer(0.01, 0.8, 0.99, 1e-6, { lazy });
+      const a = new FusedAdamOptimizer(0.01, 0.8, 0.99, 1e-6, { lazy, rowSources });
       for (let s = 0; s < 3; s++) {
         const gs = grads(s * 10);
         if (lazy) setSparseRows(vars[0], Int32Array.of(s, 5, 29));
@@ -315,7 +340,8 @@ describeBackends('FusedAdamOptimizer', (backend) => {
       vars.forEach((v, i) => copies[i].assign(v));
       const saved = await a.getWeights();
       const b = tf.serialization.SerializationMap.getMap().classNameMap['FusedAdamOptimizer'][1](FusedAdamOptimizer, a.getConfig()) as FusedAdamOptimizer;
-      const c = fusedAdam(0.01, 0.8, 0.99, 1e-6, { lazy });
+      const c = fusedAdam(0.01, 0.8, 0.99, 1e-6, { lazy, rowSources });
+      b.addRowSource(src); // row sources are not serialized
       await b.setWeights(saved);
       await c.setWeights(saved);
       expect(b.getConfig()).toEqual(a.getConfig());
@@ -345,7 +371,7 @@ describeBackends('FusedAdamOptimizer', (backend) => {
     const w = randVar([20, 3], 50);
     const b = randVar([20], 51);
     for (const lazy of [false, true]) {
-      const opt = new FusedAdamOptimizer(lr, 0.9, 0.999, null, { lazy });
+      const opt = new FusedAdamOptimizer(lr, 0.9, 0.999, null, { lazy, rowSources });
       const gw = randGrad([20, 3], 1);
       const gb = randGrad([20], 2);
       const before = tf.memory().numTensors;
@@ -398,5 +424,74 @@ describeBackends('FusedAdamOptimizer', (backend) => {
     loaded.dispose();
     tf.dispose([x, y]);
   });
+  });
+});
+
+describeBackends('FusedAdamOptimizer row sources', () => {
+  const lr = 0.05;
+
+  it('lazy mode without a row source throws a clear error and changes nothing; addRowSource then trains lazily', async () => {
+    const w = randVar([6, 2], 300);
+    const g = randGrad([6, 2], 301);
+    const w0 = values(w);
+    const opt = fusedAdam(lr, 0.9, 0.999, null, { lazy: true });
+    expect(() => opt.applyGradients({ [w.name]: g })).toThrow(/FusedAdamOptimizer rowSources.*at least one row source in lazy mode.*addRowSource.*got none/);
+    expect(values(w)).toEqual(w0);
+    expect(opt.iterations).toBe(0);
+    expect(await opt.getWeights()).toHaveLength(1); // iter only: no state was created
+    const layer = new StepRows();
+    opt.addRowSource(layer);
+    opt.addRowSource(layer); // once
+    layer.set(w, Int32Array.of(4));
+    opt.applyGradients({ [w.name]: g });
+    const after = values(w);
+    for (let r = 0; r < 6; r++) {
+      if (r === 4) expect(after.subarray(8, 10)).not.toEqual(w0.subarray(8, 10));
+      else expect(after.subarray(2 * r, 2 * r + 2)).toEqual(w0.subarray(2 * r, 2 * r + 2));
+    }
+    expect(layer.cleared).toEqual([w.name]);
+    opt.dispose();
+    tf.dispose([w, g]);
+  });
+
+  it('the first source that knows a variable decides; every source is told once the variable was applied; a failed step clears nothing', () => {
+    const [a, b, c] = [randVar([5, 2], 310), randVar([5, 2], 311), randVar([5], 312)];
+    const [first, second] = [new StepRows(), new StepRows()];
+    const opt = fusedAdam(lr, 0.9, 0.999, null, { lazy: true, rowSources: [first, second] });
+    const grads = [randGrad([5, 2], 313), randGrad([5, 2], 314), randGrad([5], 315)];
+    const before = [a, b, c].map(values);
+    first.set(a, Int32Array.of(0));
+    second.set(a, Int32Array.of(1)); // shadowed by `first`
+    second.set(b, Int32Array.of(2, 2));
+    // c: no source knows it, dense update
+    second.set(c, Int32Array.of(9)); // out of range: the whole step is rejected
+    const feed = { [a.name]: grads[0], [b.name]: grads[1], [c.name]: grads[2] };
+    expect(() => opt.applyGradients(feed)).toThrow(/sparse rows of '.*' \(entry 0\).*\[0, 5\).*got 9/);
+    expect(first.cleared).toEqual([]);
+    expect(second.cleared).toEqual([]);
+    [a, b, c].forEach((v, i) => expect(values(v)).toEqual(before[i]));
+    second.set(c, null);
+    opt.applyGradients(feed);
+    const changedRows = (v: tf.Variable, i: number) => {
+      const [x, x0] = [values(v), before[i]];
+      const cols = v.size / v.shape[0];
+      return Array.from({ length: v.shape[0] }, (_, r) => r).filter((r) => x.subarray(r * cols, (r + 1) * cols).some((e, j) => e !== x0[r * cols + j]));
+    };
+    expect(changedRows(a, 0)).toEqual([0]);
+    expect(changedRows(b, 1)).toEqual([2]);
+    expect(changedRows(c, 2)).toEqual([0, 1, 2, 3, 4]);
+    expect(first.cleared).toEqual([a.name, b.name, c.name]);
+    expect(second.cleared).toEqual([a.name, b.name, c.name]);
+    expect(second.touchedRows(a)).toBeNull();
+    opt.dispose();
+    tf.dispose([a, b, c, ...grads]);
+  });
+
+  it('rejects row sources that are not RowSparseSources, naming the argument', () => {
+    expect(() => fusedAdam(lr, 0.9, 0.999, null, { lazy: true, rowSources: [{}] as unknown as RowSparseSource[] })).toThrow(
+      /FusedAdamOptimizer rowSource.*touchedRows\(variable\) and clearTouchedRows\(variable\)/,
+    );
+    expect(() => fusedAdam(lr, 0.9, 0.999, null, { rowSources: {} as unknown as RowSparseSource[] })).toThrow(/opts.rowSources.*an array/);
+    expect(() => fusedAdam(lr).addRowSource(null as unknown as RowSparseSource)).toThrow(/rowSource/);
   });
 });

@@ -114,3 +114,23 @@ export function readValues(info: TensorInfoLike): TypedArray {
   const v = tf.engine().readSync(info.dataId) as TypedArray;
   return (info.dtype === 'int32' && !(v instanceof Int32Array) ? Int32Array.from(v as ArrayLike<number>) : v) as TypedArray;
 }
+
+/**
+ * Whether tf.tensor(values) on this backend copies `values` (wasm: into its
+ * heap) rather than keeping the array itself as the tensor's data (cpu; and
+ * tfjs-node, which even shares it with tensors derived from it, such as
+ * reshapes). An array a backend keeps must never be written again.
+ */
+export function tensorCopiesValues(backendName: string): boolean {
+  return backendName === 'wasm';
+}
+
+/**
+ * Whether TensorScatterUpdate on this backend writes a new buffer.
+ * tfjs-backend-cpu's (4.22) writes the updates into its input tensor's own
+ * array and returns that array, which would change every tensor sharing the
+ * input's data.
+ */
+export function scatterUpdateCopies(backendName: string): boolean {
+  return backendName === 'tensorflow' || backendName === 'wasm';
+}

@@ -60,62 +60,20 @@ export function simdKernels(memory: WebAssembly.Memory | undefined): SimdKernels
   return kernels;
 }
 
-let arena: { memory: WebAssembly.Memory; kernels: SimdKernels; fresh: boolean } | null = null;
-
-/**
- * The SIMD kernels on a private memory of at least `bytes` bytes, for
- * backends whose tensors are not on a WebAssembly heap (cpu, tensorflow):
- * a kernel copies its inputs in, runs, and reads its results out. One arena
- * per process, grown on demand (growing keeps its contents and detaches older
- * views); null without WebAssembly SIMD or when switched off. `fresh` is
- * true on the call that created it (nothing cached in it yet).
- */
-export function simdArena(bytes: number): { memory: WebAssembly.Memory; kernels: SimdKernels; fresh: boolean } | null {
-  if (!enabled) return null;
-  const pages = Math.ceil(bytes / 65536);
-  if (arena == null) {
-    const memory = new WebAssembly.Memory({ initial: Math.max(1, pages) });
-    const kernels = simdKernels(memory);
-    if (kernels == null) return null;
-    arena = { memory, kernels, fresh: true };
-    return arena;
-  }
-  arena.fresh = false;
-  if (arena.memory.buffer.byteLength < bytes) {
-    arena.memory.grow(pages - arena.memory.buffer.byteLength / 65536);
-  }
-  return arena;
+/** True while the SIMD kernels are switched on (see setWasmSimdKernels in simd_memory.ts). */
+export function simdEnabled(): boolean {
+  return enabled;
 }
 
-/**
- * The SIMD kernels on a new WebAssembly memory of at least `bytes` bytes,
- * owned by the caller alone (unlike simdArena, which candidateTopK lays out
- * anew on every call): for state that must persist between calls, such as an
- * optimizer's moments. Grow it with memory.grow (contents kept, older views
- * detached); dropping every reference frees it. Null without WebAssembly SIMD
- * or when switched off.
- */
-export function createSimdMemory(bytes: number): { memory: WebAssembly.Memory; kernels: SimdKernels } | null {
-  if (!enabled) return null;
-  const memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil(bytes / 65536)) });
-  const kernels = simdKernels(memory);
-  return kernels == null ? null : { memory, kernels };
+/** Switches the SIMD kernels on or off; returns the previous setting. (The public switch is setWasmSimdKernels.) */
+export function setSimdEnabled(on: boolean): boolean {
+  const previous = enabled;
+  enabled = on;
+  return previous;
 }
 
 /** True when every array is a view on `memory` (so its byteOffset is a heap pointer). */
 export function onHeap(memory: WebAssembly.Memory, ...arrays: ArrayBufferView[]): boolean {
   const buffer = memory.buffer;
   return arrays.every((a) => a.buffer === buffer);
-}
-
-/**
- * Switches the SIMD candidate kernels on or off (default on): on the wasm
- * backend's heap, and for candidateTopK on a private memory on the other
- * backends; off runs the JavaScript loops (and frees the private memory). For A/B measurements; returns the previous setting.
- */
-export function setWasmSimdKernels(on: boolean): boolean {
-  const previous = enabled;
-  enabled = on;
-  if (!on) arena = null; // frees the private memory (and its cached weights)
-  return previous;
 }
