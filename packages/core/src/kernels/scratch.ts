@@ -10,7 +10,7 @@ type Growable = Float32Array | Float64Array | Int32Array | Uint16Array | Uint8Ar
  * Kernels run synchronously and one at a time, so a slot is never in use
  * twice. Contents are undefined on entry. (On the wasm backend a kernel's
  * scratch lives on the heap instead: see KernelSpec.scratch; SIMD code on
- * the other backends uses simdArena.)
+ * the other backends works on a SimdMemory: see simd/simd_memory.ts.)
  */
 const pools = new Map<string, Growable[]>();
 

@@ -13,6 +13,8 @@ import { setSimdEnabled, simdEnabled, simdKernels, SimdKernels } from './simd_mo
  *   transient scratch above them;
  * - the process's shared scratch memory (simdArena), laid out anew by each
  *   call of a kernel that copies its inputs in (candidateTopK).
+ * (JavaScript scratch arrays are kernels/scratch.ts; a kernel's scratch on
+ * the wasm heap is KernelSpec.scratch.)
  *
  * Offsets are byte offsets on `memory`. An allocation may grow the memory,
  * which detaches every older view: take views after allocating.
@@ -164,23 +166,34 @@ export function createSimdMemory(bytes: number): PrivateSimdMemory | null {
 
 let shared: PrivateSimdMemory | null = null;
 
+/** Regions of the shared SIMD scratch memory, laid out for one call. */
+export interface SimdScratch {
+  memory: WebAssembly.Memory;
+  kernels: SimdKernels;
+  /** Byte offsets of the requested regions, in order, each 16-byte aligned. */
+  offsets: number[];
+  /** True on the call that created the memory (nothing cached in it yet). */
+  fresh: boolean;
+}
+
 /**
- * The process's shared SIMD scratch memory, grown to at least `bytes` bytes,
- * for kernels that copy their inputs in, run and read their results out
- * (contents survive between calls until another caller lays it out anew).
- * `fresh` is true on the call that created it (nothing cached in it yet).
- * Null without WebAssembly SIMD or while switched off.
+ * The process's shared SIMD scratch memory, laid out as regions of the given
+ * byte sizes, for kernels that copy their inputs in, run and read their
+ * results out. Contents survive between calls until another caller lays it
+ * out anew (a caller may cache inputs there while `fresh` is false and it
+ * knows it was the last user). Null without WebAssembly SIMD or while
+ * switched off.
  */
-export function simdArena(bytes: number): { memory: WebAssembly.Memory; kernels: SimdKernels; fresh: boolean } | null {
+export function simdArena(...bytes: number[]): SimdScratch | null {
   if (!simdEnabled()) return null;
   let fresh = false;
   if (shared == null) {
-    shared = createSimdMemory(bytes);
+    shared = createSimdMemory(bytes.reduce((a, b) => a + align16(b), 0));
     if (shared == null) return null;
     fresh = true;
   }
-  shared.scratch(bytes);
-  return { memory: shared.memory, kernels: shared.kernels, fresh };
+  const offsets = shared.scratch(...bytes);
+  return { memory: shared.memory, kernels: shared.kernels, offsets, fresh };
 }
 
 /**
