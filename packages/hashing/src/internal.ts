@@ -6,4 +6,5 @@
  */
 import './register.js';
 
-export { srpKernel } from './sketch/race_sketch.js';
+export { raceInsert, srpKernel } from './sketch/race_sketch.js';
+export type { RaceLayout } from './sketch/race_sketch.js';

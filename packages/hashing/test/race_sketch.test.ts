@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describeBackends, expectNoLeak } from '../../../tools/testing/backends';
 import { RaceSketch } from '../src';
-import { srpKernel } from '@hashlayers/hashing/internal';
+import { raceInsert, srpKernel } from '@hashlayers/hashing/internal';
 import { SeededRandom } from '@hashlayers/core/internal';
 import { randn, rows } from './helpers';
 
@@ -48,6 +48,24 @@ describeBackends('RaceSketch', () => {
     expect(sk.bytes).toBe(4 * 32 * 1 * 4);
     tf.dispose([x, est]);
     sk.dispose();
+  });
+
+  it('raceInsert adds each weight vector to its cell in every row (nested-array reference)', () => {
+    const [n, rowsR, cells, outputs] = [7, 3, 4, 2];
+    const codes = Int32Array.from({ length: n * rowsR }, () => Math.floor(rng.next() * cells));
+    const w = Float32Array.from({ length: n * outputs }, () => rng.next() * 2 - 1);
+    // reference: counts[r][cell][o] as nested arrays, one point at a time
+    const ref = (weights: Float32Array | null) => {
+      const c = Array.from({ length: rowsR }, () => Array.from({ length: cells }, () => new Array<number>(outputs).fill(0.5)));
+      for (let i = 0; i < n; i++) for (let r = 0; r < rowsR; r++) for (let o = 0; o < outputs; o++) c[r][codes[i * rowsR + r]][o] += weights ? weights[i * outputs + o] : 1;
+      return c.flat(2);
+    };
+    for (const weights of [w, null]) {
+      const counts = new Float32Array(rowsR * cells * outputs).fill(0.5);
+      raceInsert(counts, codes, weights, { rows: rowsR, cells, outputs });
+      const want = ref(weights);
+      for (let k = 0; k < counts.length; k++) expect(counts[k]).toBeCloseTo(want[k], 6);
+    }
   });
 
   it('round-trips counts, leaks nothing, rejects bad input untouched', () => {

@@ -82,15 +82,8 @@ export class RaceSketch {
     }
     const codes = this.codesOf(x);
     const w = weights != null ? (weights.dataSync() as Float32Array) : null;
-    const n = x.shape[0];
-    const { rows, outputs, cells } = this;
-    for (let i = 0; i < n; i++) {
-      for (let r = 0; r < rows; r++) {
-        const base = (r * cells + codes[i * rows + r]) * outputs;
-        for (let o = 0; o < outputs; o++) this.counts[base + o] += w != null ? w[i * outputs + o] : 1;
-      }
-    }
-    this.inserted += n;
+    raceInsert(this.counts, codes, w, { rows: this.rows, cells: this.cells, outputs: this.outputs });
+    this.inserted += x.shape[0];
   }
 
   /** Estimates [batch, outputs] of Σ α_i (1 − θ(x_i, q)/π)^K for each query. */
@@ -144,6 +137,37 @@ export class RaceSketch {
 
   dispose(): void {
     this.hashFamily.dispose();
+  }
+}
+
+/** The layout of RACE count arrays: [rows, cells, outputs], row-major. */
+export interface RaceLayout {
+  rows: number;
+  cells: number;
+  outputs: number;
+}
+
+/**
+ * RACE insertion, the one implementation (RaceSketch.insert and
+ * RepresenterSketch.insert): point i adds its weight vector
+ * weights[i, :] (1 everywhere when weights is null) to its cell
+ * codes[i, r] in every row r of counts [rows, cells, outputs], in place.
+ * codes [n, rows] must hold cell ids in [0, cells); the callers validate the
+ * weights (shape, finite) before calling, so counts are never half-updated.
+ */
+export function raceInsert(counts: Float32Array, codes: ArrayLike<number>, weights: ArrayLike<number> | null, layout: RaceLayout): void {
+  const { rows, cells, outputs } = layout;
+  const n = codes.length / rows;
+  for (let i = 0; i < n; i++) {
+    for (let r = 0; r < rows; r++) {
+      const base = (r * cells + codes[i * rows + r]) * outputs;
+      if (weights == null) {
+        for (let o = 0; o < outputs; o++) counts[base + o] += 1;
+      } else {
+        const w0 = i * outputs;
+        for (let o = 0; o < outputs; o++) counts[base + o] += weights[w0 + o];
+      }
+    }
   }
 }
 
