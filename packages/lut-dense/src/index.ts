@@ -1,24 +1,20 @@
-/** @hashlayers/lut-dense: LUTDense, a look-up-table (MADDNESS) replacement for tfjs Dense layers, with fine-tuning callbacks. */
+/**
+ * @hashlayers/lut-dense: LUTDense, a look-up-table (MADDNESS) replacement for
+ * tfjs Dense layers; convertToLUTDense converts a trained model, and
+ * ProgressiveLUTReplacement fine-tunes it during model.fit.
+ */
+import './register.js';
+
 export { LUTDense, lutDense } from './layers/lut_dense.js';
 export type { LUTDenseArgs, LUTParams } from './layers/lut_dense.js';
-export { ACTIVATIONS } from './layers/activations.js';
-export type { ActivationName } from './layers/activations.js';
-export { fitLUT } from './fit/fit_lut.js';
-export type { FitLUTLayerOptions } from './fit/fit_lut.js';
+export { convertToLUTDense } from './convert.js';
+export type { ConvertToLUTDenseOptions, LUTDenseConversion } from './convert.js';
 export type { FitLUTOptions, FitReport, Objective } from './fit/solve_lut.js';
 export type { Partition } from './fit/partition.js';
-export { contiguousPartition, correlationPartition } from './fit/partition.js';
-export { quantizeTables } from './fit/quantize.js';
-export type { QuantizedTables } from './fit/quantize.js';
-export { replaceDense } from './model_utils.js';
-export type { ReplaceDenseOptions, ReplaceDenseResult } from './model_utils.js';
 export { ProgressiveLUTReplacement } from './callbacks/progressive_lut_replacement.js';
 export type { ProgressiveLUTReplacementArgs, ReplacementEvent } from './callbacks/progressive_lut_replacement.js';
+// the three ops a LUTDense layer is made of, for use with a layer's parameters outside a layer
 export { maddnessEncode } from './ops/maddness_encode.js';
-export { lutSum, lutSumTableGrad, registerLutKernels } from './ops/lut_sum.js';
+export { lutSum } from './ops/lut_sum.js';
 export { lutMatMul } from './ops/lut_matmul.js';
 export type { InputGradient, LutMatMulOptions } from './ops/lut_matmul.js';
-export { LEAVES, NODES, TREE_DEPTH } from './kernels/maddness_encode.js';
-export { maddnessEncodeSpec } from './kernels/maddness_encode.js';
-export { lutSumSpec } from './kernels/lut_sum.js';
-export { lutSumTableGradSpec } from './kernels/lut_sum_table_grad.js';

@@ -1,7 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { describeBackends, expectNoLeak } from '../../../tools/testing/backends';
 import { SeededRandom } from '@hashlayers/core/internal';
-import { contiguousPartition, correlationPartition, fitLUT, LUTDense, lutDense } from '../src';
+import { LUTDense, lutDense } from '../src';
+// the per-layer fit behind convertToLUTDense and the partitions, tested directly (not public)
+import { fitLUTDense } from '../src/fit/fit_lut';
+import { contiguousPartition, correlationPartition } from '../src/fit/partition';
 
 function denseLayer(d: number, m: number, activation: 'linear' | 'relu' | 'softmax' = 'linear', seed = 1): tf.layers.Layer {
   const layer = tf.layers.dense({ units: m, activation, inputShape: [d], kernelInitializer: tf.initializers.glorotNormal({ seed }), biasInitializer: tf.initializers.randomNormal({ seed: seed + 1 }) });
@@ -49,7 +52,7 @@ async function roundTrip(model: tf.LayersModel): Promise<tf.LayersModel> {
   return tf.loadLayersModel(tf.io.fromMemory(saved as tf.io.ModelArtifacts));
 }
 
-describeBackends('LUTDense and fitLUT', () => {
+describeBackends('LUTDense and its per-layer fit', () => {
   const d = 32;
   const m = 8;
   const nTrain = 2000;
@@ -72,7 +75,7 @@ describeBackends('LUTDense and fitLUT', () => {
   it('output converges to the exact x·W + b as C grows', () => {
     const errs: number[] = [];
     for (const c of [1, 2, 4, 8, 16, 32]) {
-      const layer = fitLUT(dense, xTrain, { codebooks: c });
+      const layer = fitLUTDense(dense, xTrain, { codebooks: c });
       const y = tf.tidy(() => layer.apply(xTest) as tf.Tensor);
       errs.push(relErr(y.dataSync(), yTest));
       y.dispose();
@@ -94,7 +97,7 @@ describeBackends('LUTDense and fitLUT', () => {
     const xt = make(300);
     const ref = exact(dense, xt);
     for (const opts of [{ refine: false }, { lambda: 1e-6 }]) {
-      const layer = fitLUT(dense, xs, { codebooks: c, ...opts });
+      const layer = fitLUTDense(dense, xs, { codebooks: c, ...opts });
       const y = tf.tidy(() => layer.apply(xt) as tf.Tensor).dataSync();
       const tol = opts.refine === false ? 1e-4 : 1e-3;
       for (let i = 0; i < ref.length; i++) expect(Math.abs(y[i] - ref[i])).toBeLessThan(tol * (1 + Math.abs(ref[i])));
@@ -110,8 +113,8 @@ describeBackends('LUTDense and fitLUT', () => {
     // integer-valued inputs: thresholds often fall on, or next to, data values
     const rng = new SeededRandom(9);
     const xi = tf.tensor2d(Float32Array.from({ length: 1000 * d }, () => rng.int(4)), [1000, d]);
-    const a = fitLUT(dense, xi, { codebooks: 4 });
-    const b = fitLUT(dense, xi, { codebooks: 4 });
+    const a = fitLUTDense(dense, xi, { codebooks: 4 });
+    const b = fitLUTDense(dense, xi, { codebooks: 4 });
     expect(Array.from(a.getLUT().thresholds)).toEqual(Array.from(b.getLUT().thresholds));
     expect(Array.from(a.getLUT().tables)).toEqual(Array.from(b.getLUT().tables));
     const codes = a.encode(xi);
@@ -126,7 +129,7 @@ describeBackends('LUTDense and fitLUT', () => {
 
   it('save → load gives identical predictions (float, quantized, ste)', async () => {
     for (const opts of [{}, { quantize: true }, { inputGradient: 'ste' as const }]) {
-      const lut = fitLUT(denseLayer(d, m, 'relu', 3), xTrain, { codebooks: 8, ...opts });
+      const lut = fitLUTDense(denseLayer(d, m, 'relu', 3), xTrain, { codebooks: 8, ...opts });
       const input = tf.input({ shape: [d] });
       const model = tf.model({ inputs: input, outputs: lut.apply(input) as tf.SymbolicTensor });
       const loaded = await roundTrip(model);
@@ -143,8 +146,8 @@ describeBackends('LUTDense and fitLUT', () => {
 
   it('8-bit tables stay within their stated error bound', () => {
     const c = 8;
-    const f = fitLUT(dense, xTrain, { codebooks: c });
-    const q = fitLUT(dense, xTrain, { codebooks: c, quantize: true });
+    const f = fitLUTDense(dense, xTrain, { codebooks: c });
+    const q = fitLUTDense(dense, xTrain, { codebooks: c, quantize: true });
     expect(q.getLUT().tables).toBeInstanceOf(Int32Array);
     const qt = q.getLUT().tables;
     expect(Math.min(...qt)).toBeGreaterThanOrEqual(0);
@@ -164,8 +167,8 @@ describeBackends('LUTDense and fitLUT', () => {
   });
 
   it("'mse' equals 'reconstruct' on the layer's own inputs; with targetInputs it absorbs upstream error", () => {
-    const a = fitLUT(dense, xTrain, { codebooks: 8 });
-    const b = fitLUT(dense, xTrain, { codebooks: 8, objective: 'mse' });
+    const a = fitLUTDense(dense, xTrain, { codebooks: 8 });
+    const b = fitLUTDense(dense, xTrain, { codebooks: 8, objective: 'mse' });
     const ta = a.getLUT().tables;
     const tb = b.getLUT().tables;
     for (let i = 0; i < ta.length; i++) expect(Math.abs(ta[i] - tb[i])).toBeLessThan(1e-3 * (1 + Math.abs(ta[i])));
@@ -175,8 +178,8 @@ describeBackends('LUTDense and fitLUT', () => {
     const distort = (x: tf.Tensor) => tf.tidy(() => tf.add(tf.mul(x, 0.7), 0.5));
     const cur = distort(xTrain) as tf.Tensor2D;
     const curTest = distort(xTest);
-    const r = fitLUT(dense, cur, { codebooks: 8 });
-    const s = fitLUT(dense, cur, { codebooks: 8, objective: 'mse', targetInputs: xTrain });
+    const r = fitLUTDense(dense, cur, { codebooks: 8 });
+    const s = fitLUTDense(dense, cur, { codebooks: 8, objective: 'mse', targetInputs: xTrain });
     const er = relErr(tf.tidy(() => r.apply(curTest) as tf.Tensor).dataSync(), yTest);
     const es = relErr(tf.tidy(() => s.apply(curTest) as tf.Tensor).dataSync(), yTest);
     expect(es).toBeLessThan(0.8 * er);
@@ -193,15 +196,15 @@ describeBackends('LUTDense and fitLUT', () => {
       for (let i = 0; i < pTest.length; i++) if (pTest[i] > 0) s += pTest[i] * Math.log(pTest[i] / Math.max(q[i], 1e-12));
       return s / nTest;
     };
-    const a = fitLUT(sm, xTrain, { codebooks: 4, objective: 'mse' });
-    const b = fitLUT(sm, xTrain, { codebooks: 4, objective: 'kl', klSteps: 100 });
+    const a = fitLUTDense(sm, xTrain, { codebooks: 4, objective: 'mse' });
+    const b = fitLUTDense(sm, xTrain, { codebooks: 4, objective: 'kl', klSteps: 100 });
     const ka = kl(tf.tidy(() => a.apply(xTest) as tf.Tensor).dataSync());
     const kb = kl(tf.tidy(() => b.apply(xTest) as tf.Tensor).dataSync());
     console.log(`softmax layer, C = 4: KL to the exact probabilities: mse ${ka.toFixed(4)}, kl ${kb.toFixed(4)}`);
     expect(kb).toBeLessThan(ka);
     a.dispose();
     b.dispose();
-    expect(() => fitLUT(dense, xTrain, { codebooks: 4, objective: 'kl' })).toThrow(/objective: expected 'kl' only for a softmax layer, got activation 'linear'/);
+    expect(() => fitLUTDense(dense, xTrain, { codebooks: 4, objective: 'kl' })).toThrow(/objective: expected 'kl' only for a softmax layer, got activation 'linear'/);
   });
 
   it("'correlation' partition groups correlated columns and beats 'contiguous' when they are interleaved", () => {
@@ -224,8 +227,8 @@ describeBackends('LUTDense and fitLUT', () => {
     const xs = tf.tensor2d(xv, [2000, d]);
     const xt = tf.tensor2d(gen(300), [300, d]);
     const ref = exact(dense, xt);
-    const a = fitLUT(dense, xs, { codebooks: 4, partition: 'contiguous' });
-    const b = fitLUT(dense, xs, { codebooks: 4, partition: 'correlation' });
+    const a = fitLUTDense(dense, xs, { codebooks: 4, partition: 'contiguous' });
+    const b = fitLUTDense(dense, xs, { codebooks: 4, partition: 'correlation' });
     const ea = relErr(tf.tidy(() => a.apply(xt) as tf.Tensor).dataSync(), ref);
     const eb = relErr(tf.tidy(() => b.apply(xt) as tf.Tensor).dataSync(), ref);
     console.log(`interleaved factors, C = 4: relative error contiguous ${ea.toFixed(3)}, correlation ${eb.toFixed(3)}`);
@@ -236,22 +239,22 @@ describeBackends('LUTDense and fitLUT', () => {
   });
 
   it('clear errors on bad input, layer untouched, no tensor leaks', () => {
-    const layer = fitLUT(dense, xTrain, { codebooks: 4 });
+    const layer = fitLUTDense(dense, xTrain, { codebooks: 4 });
     const before = layer.getLUT();
-    expect(() => fitLUT(tf.layers.flatten() as tf.layers.Layer, xTrain, { codebooks: 4 })).toThrow(/dense: expected a tf.layers.dense layer, got Flatten/);
-    expect(() => fitLUT(dense, xTrain, { codebooks: 0 })).toThrow(/codebooks: expected an integer in \[1, 32\], got 0/);
-    expect(() => fitLUT(dense, xTrain, { codebooks: 4, partition: 'random' as 'contiguous' })).toThrow(/partition: expected one of 'contiguous', 'correlation', got 'random'/);
-    expect(() => fitLUT(dense, tf.zeros([5, d + 1]) as tf.Tensor2D, { codebooks: 4 })).toThrow(/inputs: expected a float32 tensor \[N, 32\]/);
+    expect(() => fitLUTDense(tf.layers.flatten() as tf.layers.Layer, xTrain, { codebooks: 4 })).toThrow(/dense: expected a tf.layers.dense layer, got Flatten/);
+    expect(() => fitLUTDense(dense, xTrain, { codebooks: 0 })).toThrow(/codebooks: expected an integer in \[1, 32\], got 0/);
+    expect(() => fitLUTDense(dense, xTrain, { codebooks: 4, partition: 'random' as 'contiguous' })).toThrow(/partition: expected one of 'contiguous', 'correlation', got 'random'/);
+    expect(() => fitLUTDense(dense, tf.zeros([5, d + 1]) as tf.Tensor2D, { codebooks: 4 })).toThrow(/inputs: expected a float32 tensor \[N, 32\]/);
     const nan = tf.tensor2d(Float32Array.from({ length: 4 * d }, (_, i) => (i === 5 ? NaN : 0)), [4, d]);
     expect(() => layer.fitTables(nan, { kernel: dense.getWeights()[0] as tf.Tensor2D })).toThrow(/inputs: expected finite values, got NaN at flat index 5/);
     expect(() => layer.apply(tf.zeros([3, d - 1]))).toThrow(/expected .*32/);
-    expect(() => new LUTDense({ units: 4, codebooks: 2, activation: 'gelu' as 'relu' })).toThrow(/activation: expected one of/);
+    expect(() => new LUTDense({ units: 4, codebooks: 2, activation: 'nope' as 'relu' })).toThrow(/activation: expected a tfjs-layers activation name .*, got 'nope'/);
     expect(Array.from(layer.getLUT().tables)).toEqual(Array.from(before.tables));
     nan.dispose();
     const y = expectNoLeak(() => layer.apply(xTest) as tf.Tensor, 1);
     y.dispose();
     const nt = tf.memory().numTensors;
-    const extra = fitLUT(dense, xTrain, { codebooks: 4, objective: 'mse' });
+    const extra = fitLUTDense(dense, xTrain, { codebooks: 4, objective: 'mse' });
     expect(tf.memory().numTensors - nt).toBe(extra.weights.length);
     extra.dispose();
     expect(tf.memory().numTensors).toBe(nt);

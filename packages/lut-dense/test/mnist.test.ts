@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { testBackends } from '../../../tools/testing/backends';
 import { loadMnist } from '../../../tools/data/mnist.cjs';
-import { LUTDense, ProgressiveLUTReplacement, replaceDense } from '../src';
+import { convertToLUTDense, LUTDense, ProgressiveLUTReplacement } from '../src';
 
 /**
  * Real data, small and fast: a 784-128-64-10 MLP on MNIST (8000 training,
@@ -40,7 +40,7 @@ describe('LUTDense on MNIST', () => {
     const weights = model.getWeights().map((w) => tf.clone(w));
 
     const C = 64;
-    const { model: lutModel, replaced } = replaceDense(model, { layers: [0, 1], codebooks: C, data: xs, fit: false, inputGradient: 'ste' });
+    const { model: lutModel, layers: replaced } = await convertToLUTDense(model, { layers: [0, 1], codebooks: C, data: xs, fit: false, inputGradient: 'ste' });
     // tables are fitted on the first 4000 training images (fitting time), trained on all 8000
     const fitData = xs.slice([0, 0], [4000, 784]);
     const progressive = new ProgressiveLUTReplacement({ layers: replaced, data: fitData, epochsPerLayer: 1, trainTables: true, fit: { objective: 'mse', partition: 'correlation' } });

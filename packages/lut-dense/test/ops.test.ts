@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { describeBackends, expectNoLeak } from '../../../tools/testing/backends';
 import { SeededRandom } from '@hashlayers/core/internal';
-import { lutMatMul, lutSum, lutSumTableGrad, maddnessEncode } from '../src';
+import { lutMatMul, lutSum, maddnessEncode } from '../src';
+import { lutSumTableGrad } from '../src/ops/lut_sum';
 
 /** Reference traversal, written independently of the kernel: explicit recursion over a node tree. */
 interface Node {

@@ -5,7 +5,7 @@ import { FitLUTOptions, FitReport } from '../fit/solve_lut.js';
 import { LUTDense } from '../layers/lut_dense.js';
 
 export interface ProgressiveLUTReplacementArgs {
-  /** LUTDense layers of the model being fitted, in 'dense' mode, in order from the input side (see replaceDense with fit: false). */
+  /** LUTDense layers of the model being fitted, in 'dense' mode, in order from the input side (see convertToLUTDense with fit: false). */
   layers: LUTDense[];
   /** Model inputs from which each layer's fitting inputs are collected (through the current network). */
   data: tf.Tensor;
@@ -58,7 +58,7 @@ export class ProgressiveLUTReplacement extends tfl.Callback {
       fail('layers', 'a non-empty array of LUTDense layers', args?.layers);
     }
     for (const l of args.layers) {
-      if (l.kernel == null) fail('layers', "LUTDense layers that keep their dense kernel (replaceDense with fit: false)", `'${l.name}' without a kernel`);
+      if (l.kernel == null) fail('layers', "LUTDense layers that keep their dense kernel (convertToLUTDense with fit: false)", `'${l.name}' without a kernel`);
       if (l.quantized) fail('layers', 'layers with float tables', `'${l.name}' (quantized)`);
     }
     if (!(args.data instanceof tf.Tensor)) fail('data', 'a tf.Tensor of model inputs', args.data);

@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { fail } from '@hashlayers/core/internal';
-import { checkActivation } from '../layers/activations.js';
+import { fail, readDense } from '@hashlayers/core/internal';
 import { LUTDense } from '../layers/lut_dense.js';
 import { InputGradient } from '../ops/lut_matmul.js';
 import { checkFitOptions, FitLUTOptions } from './solve_lut.js';
@@ -25,29 +24,16 @@ export function buildInScope(layer: tfl.layers.Layer, inputDim: number): void {
   tf.dispose([x, y]);
 }
 
-/** The kernel, bias and config of a built Dense layer, checked. */
-export function denseParts(dense: tfl.layers.Layer): { kernel: tf.Tensor2D; bias: tf.Tensor1D | null; units: number; activation: ReturnType<typeof checkActivation>; useBias: boolean } {
-  if (dense == null || typeof dense.getClassName !== 'function' || dense.getClassName() !== 'Dense') {
-    fail('dense', 'a tf.layers.dense layer', dense == null ? dense : dense.getClassName?.() ?? typeof dense);
-  }
-  const cfg = dense.getConfig();
-  const activation = checkActivation(cfg.activation ?? 'linear');
-  const weights = dense.getWeights();
-  if (weights.length === 0) fail('dense', 'a built Dense layer', 'an unbuilt layer');
-  const kernel = weights[0] as tf.Tensor2D;
-  if (kernel.rank !== 2) fail('dense', 'a kernel of rank 2', `rank ${kernel.rank}`);
-  const useBias = Boolean(cfg.useBias ?? true);
-  return { kernel, bias: useBias ? (weights[1] as tf.Tensor1D) : null, units: kernel.shape[1], activation, useBias };
-}
-
 /**
  * Learns a LUTDense layer that replaces the trained `dense` layer, from
  * `inputs` [N, D] (the activations that reach that layer): one balanced
  * tree per codebook, the prototypes and the table (see FitLUTOptions).
- * The new layer is built, not yet applied to a symbolic input.
+ * The new layer is built, not yet applied to a symbolic input. The one
+ * per-layer step of convertToLUTDense (not public: a user converts a model,
+ * or re-fits a layer with LUTDense.fitTables).
  */
-export function fitLUT(dense: tfl.layers.Layer, inputs: tf.Tensor2D, options: FitLUTLayerOptions): LUTDense {
-  const parts = denseParts(dense);
+export function fitLUTDense(dense: tfl.layers.Layer, inputs: tf.Tensor2D, options: FitLUTLayerOptions): LUTDense {
+  const parts = readDense(dense);
   const d = parts.kernel.shape[0];
   checkFitOptions(options, d, parts.activation);
   if (!(inputs instanceof tf.Tensor) || inputs.rank !== 2 || inputs.shape[1] !== d || inputs.dtype !== 'float32') {
@@ -56,8 +42,8 @@ export function fitLUT(dense: tfl.layers.Layer, inputs: tf.Tensor2D, options: Fi
   const layer = new LUTDense({
     units: parts.units,
     codebooks: options.codebooks,
-    activation: parts.activation,
-    useBias: parts.useBias,
+    activation: parts.activation as LUTDense['activation'],
+    useBias: parts.bias != null,
     quantized: options.quantize ?? false,
     inputGradient: options.inputGradient,
     keepKernel: options.keepKernel,

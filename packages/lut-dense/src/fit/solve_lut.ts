@@ -1,7 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import { assertInt, assertOneOf, fail } from '@hashlayers/core/internal';
+import { assertFiniteArray, assertInt, assertOneOf, fail } from '@hashlayers/core/internal';
 import { LEAVES } from '../kernels/maddness_encode.js';
-import { ActivationName } from '../layers/activations.js';
 import { choleskySolve, gTimes, gram, matmul } from './linear.js';
 import { contiguousPartition, correlationPartition, Partition } from './partition.js';
 import { quantizeTables, QuantizedTables } from './quantize.js';
@@ -67,11 +66,12 @@ export interface DenseParams {
   bias: Float32Array | null; // [M]
   inputDim: number;
   units: number;
-  activation: ActivationName;
+  /** The activation's serialized name: the fitting knows only 'softmax' (the 'kl' objective). */
+  activation: string;
 }
 
-/** Checks and defaults fitLUT options (throws before anything is changed). */
-export function checkFitOptions(o: FitLUTOptions, inputDim: number, activation: ActivationName) {
+/** Checks and defaults the fit options (throws before anything is changed). */
+export function checkFitOptions(o: FitLUTOptions, inputDim: number, activation: string) {
   if (o == null || typeof o !== 'object') fail('options', 'an object with codebooks', o);
   const codebooks = assertInt('codebooks', o.codebooks, 1, inputDim);
   const objective = assertOneOf('objective', o.objective ?? 'reconstruct', ['reconstruct', 'mse', 'kl']);
@@ -88,10 +88,6 @@ export function checkFitOptions(o: FitLUTOptions, inputDim: number, activation: 
   const klLearningRate = o.klLearningRate ?? 0.01;
   if (!(klLearningRate > 0)) fail('klLearningRate', 'a positive number', klLearningRate);
   return { codebooks, objective, partition, lambda, refine, splitCandidates, klSteps, klLearningRate, quantize: o.quantize ?? false };
-}
-
-function assertFinite(arg: string, v: Float32Array): void {
-  for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i])) fail(arg, 'finite values', `${v[i]} at flat index ${i}`);
 }
 
 /** Pre-activation output X·W + b of the dense layer, [n, M] float64. */
@@ -126,8 +122,8 @@ export function solveLUT(
   const o = checkFitOptions(options, p.inputDim, p.activation);
   const start = performance.now();
   if (n < 1) fail('inputs', 'at least one row', n);
-  assertFinite('inputs', x);
-  if (targetX) assertFinite('targetInputs', targetX);
+  assertFiniteArray('inputs', x);
+  if (targetX) assertFiniteArray('targetInputs', targetX);
   const d = p.inputDim;
   const m = p.units;
   const c = o.codebooks;

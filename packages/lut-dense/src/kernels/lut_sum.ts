@@ -6,7 +6,7 @@ import { LEAVES } from './maddness_encode.js';
  * [N, C] int32 and tables [C, 16, M] (float32, or int32 for 8-bit quantised
  * tables, whose sums stay exact in float32); output [N, M] float32.
  */
-export const lutSumSpec: KernelSpec<Record<string, never>> = {
+export const lutSumKernel: KernelSpec<Record<string, never>> = {
   kernelName: 'HashlayersLutSum',
   inputNames: ['codes', 'tables'],
   outputs(shapes) {

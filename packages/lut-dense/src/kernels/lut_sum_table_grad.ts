@@ -6,7 +6,7 @@ import { LEAVES } from './maddness_encode.js';
  * linear in the table entries, so dT[c, k, m] = Σ_{n : codes[n, c] = k} dy[n, m].
  * Inputs codes [N, C] int32, dy [N, M] float32; output [C, 16, M] float32.
  */
-export const lutSumTableGradSpec: KernelSpec<Record<string, never>> = {
+export const lutSumTableGradKernel: KernelSpec<Record<string, never>> = {
   kernelName: 'HashlayersLutSumTableGrad',
   inputNames: ['codes', 'dy'],
   outputs(shapes) {

@@ -22,7 +22,7 @@ export function goesRight(value: number, threshold: number): boolean {
  * [0, 16). Inputs x [N, D] float32, splitDims [C, 4] int32, thresholds
  * [C, 15] float32; output codes [N, C] int32.
  */
-export const maddnessEncodeSpec: KernelSpec<Record<string, never>> = {
+export const maddnessEncodeKernel: KernelSpec<Record<string, never>> = {
   kernelName: 'HashlayersMaddnessEncode',
   inputNames: ['x', 'splitDims', 'thresholds'],
   outputs(shapes) {

@@ -1,41 +1,45 @@
-import * as tf from '@tensorflow/tfjs-core';
-import { assertOneOf } from '@hashlayers/core/internal';
+import type * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import type { ActivationIdentifier } from '@tensorflow/tfjs-layers/dist/keras_format/activation_config';
+import { fail } from '@hashlayers/core/internal';
 
-export const ACTIVATIONS = [
-  'linear', 'relu', 'relu6', 'elu', 'selu', 'sigmoid', 'hardSigmoid', 'tanh', 'softmax', 'softplus', 'softsign', 'swish',
-] as const;
-export type ActivationName = (typeof ACTIVATIONS)[number];
+export type { ActivationIdentifier };
 
-export function checkActivation(name: unknown): ActivationName {
-  return assertOneOf('activation', name ?? 'linear', ACTIVATIONS);
+/** What LUTDense uses of a tfjs-layers activation. */
+export interface ActivationFn {
+  apply(x: tf.Tensor): tf.Tensor;
+  getClassName(): string;
 }
 
-/** The same element-wise functions as tf.layers' activations of these names. */
-export function applyActivation(name: ActivationName, x: tf.Tensor): tf.Tensor {
-  switch (name) {
-    case 'linear':
-      return x;
-    case 'relu':
-      return tf.relu(x);
-    case 'relu6':
-      return tf.clipByValue(x, 0, 6);
-    case 'elu':
-      return tf.elu(x);
-    case 'selu':
-      return tf.selu(x);
-    case 'sigmoid':
-      return tf.sigmoid(x);
-    case 'hardSigmoid':
-      return tf.tidy(() => tf.clipByValue(tf.add(tf.mul(x, 0.2), 0.5), 0, 1));
-    case 'tanh':
-      return tf.tanh(x);
-    case 'softmax':
-      return tf.softmax(x);
-    case 'softplus':
-      return tf.softplus(x);
-    case 'softsign':
-      return tf.tidy(() => tf.div(x, tf.add(tf.abs(x), 1)));
-    case 'swish':
-      return tf.tidy(() => tf.mul(x, tf.sigmoid(x)));
+/**
+ * tfjs-layers' own activation of this name (getActivation), the same object
+ * tf.layers.dense applies; its getClassName() is the serialized name
+ * (serializeActivation). Reached through the public Activation layer:
+ * tfjs-layers' `dist/activations` module cannot be imported at run time
+ * (its ESM files import without extensions, and the CommonJS entry is one
+ * bundle), so this is the one place that turns a name into the function.
+ * The explicit layer name keeps the global layer-name counters untouched.
+ * LUTDense needs no activation knowledge of its own; only the fitting knows
+ * one name ('softmax', for the KL objective).
+ */
+export function getActivation(identifier: unknown): ActivationFn {
+  const name = identifier ?? 'linear';
+  let fn: ActivationFn | undefined;
+  if (typeof name === 'string') {
+    try {
+      const layer = tfl.layers.activation({ activation: name as ActivationIdentifier, name: 'lut_dense_activation' });
+      fn = (layer as unknown as { activation: ActivationFn }).activation;
+    } catch {
+      fn = undefined;
+    }
   }
+  if (fn == null || typeof fn.apply !== 'function' || fn instanceof tfl.layers.Layer) {
+    fail('activation', "a tfjs-layers activation name ('linear', 'relu', 'softmax', 'gelu', ...)", typeof name === 'string' ? `'${name}'` : name);
+  }
+  return fn;
+}
+
+/** The serialized name of an activation (tfjs-layers' serializeActivation). */
+export function serializeActivation(fn: ActivationFn): ActivationIdentifier {
+  return fn.getClassName() as ActivationIdentifier;
 }

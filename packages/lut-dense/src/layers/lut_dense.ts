@@ -2,12 +2,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { DisposeResult, LayerArgs } from '@tensorflow/tfjs-layers/dist/engine/topology';
 import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types';
-import { assertInt, assertOneOf, fail, SeededRandom } from '@hashlayers/core/internal';
+import { assertInt, assertOneOf, fail, firstInputShape, SeededRandom } from '@hashlayers/core/internal';
 import { LEAVES, NODES, TREE_DEPTH } from '../kernels/maddness_encode.js';
 import { maddnessEncodeUnchecked } from '../ops/maddness_encode.js';
 import { InputGradient, lutMatMulUnchecked } from '../ops/lut_matmul.js';
 import { lutSumUnchecked } from '../ops/lut_sum.js';
-import { ActivationName, applyActivation, checkActivation } from './activations.js';
+import { ActivationFn, ActivationIdentifier, getActivation, serializeActivation } from './activations.js';
 import { DenseParams, FitLUTOptions, FitReport, solveLUT } from '../fit/solve_lut.js';
 
 type LayerVariable = ReturnType<tfl.layers.Layer['addWeight']>;
@@ -17,8 +17,8 @@ export interface LUTDenseArgs extends LayerArgs {
   units: number;
   /** C, the number of codebooks (trees of 16 leaves, tables of 16 rows). */
   codebooks: number;
-  /** Activation name, as tf.layers.dense (default 'linear'). */
-  activation?: ActivationName;
+  /** Activation name, as tf.layers.dense (default 'linear'; any tfjs-layers activation). */
+  activation?: ActivationIdentifier;
   /** Add a bias, as tf.layers.dense (default true). */
   useBias?: boolean;
   /** 8-bit tables: int32 entries in [0, 255] with a scale and offset per output (default false). */
@@ -69,7 +69,8 @@ export class LUTDense extends tfl.layers.Layer {
   static className = 'LUTDense';
   readonly units: number;
   readonly codebooks: number;
-  readonly activation: ActivationName;
+  /** The activation's serialized name (as in tf.layers.dense's config). */
+  readonly activation: ActivationIdentifier;
   readonly useBias: boolean;
   readonly quantized: boolean;
   readonly inputGradient: InputGradient;
@@ -85,13 +86,15 @@ export class LUTDense extends tfl.layers.Layer {
   quantOffset: LayerVariable | null = null;
   /** The report of the last fit (null for a loaded or unfitted layer). */
   fitReport: FitReport | null = null;
+  private readonly activationFn: ActivationFn;
 
   constructor(args: LUTDenseArgs) {
     super(args);
     if (args == null) fail('args', 'an object with units and codebooks', args);
     this.units = assertInt('units', args.units, 1);
     this.codebooks = assertInt('codebooks', args.codebooks, 1);
-    this.activation = checkActivation(args.activation);
+    this.activationFn = getActivation(args.activation);
+    this.activation = serializeActivation(this.activationFn);
     this.useBias = args.useBias ?? true;
     this.quantized = args.quantized ?? false;
     this.inputGradient = assertOneOf('inputGradient', args.inputGradient ?? 'none', ['none', 'ste']);
@@ -104,7 +107,8 @@ export class LUTDense extends tfl.layers.Layer {
   }
 
   private shapeInputDim(inputShape: tfl.Shape | tfl.Shape[]): number {
-    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tfl.Shape;
+    // [batch, ..., features] (rank > 2 is flattened to rows, as Dense), so not core's 2-d featureDim
+    const shape = firstInputShape(inputShape);
     const dim = shape[shape.length - 1];
     if (shape.length < 2 || dim == null) fail('input shape', '[batch, ..., features] with known features', `[${shape.join(', ')}]`);
     return dim as number;
@@ -142,7 +146,7 @@ export class LUTDense extends tfl.layers.Layer {
 
   private requireBuilt(): { splitDims: LayerVariable; thresholds: LayerVariable; tables: LayerVariable } {
     if (this.splitDims == null || this.thresholds == null || this.tables == null) {
-      fail('LUTDense', 'a built layer (call it on an input, or use fitLUT)', 'an unbuilt layer');
+      fail('LUTDense', 'a built layer (call it on an input, or use convertToLUTDense)', 'an unbuilt layer');
     }
     return { splitDims: this.splitDims, thresholds: this.thresholds, tables: this.tables };
   }
@@ -156,8 +160,7 @@ export class LUTDense extends tfl.layers.Layer {
   }
 
   override computeOutputShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape {
-    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tfl.Shape;
-    return [...shape.slice(0, -1), this.units];
+    return [...firstInputShape(inputShape).slice(0, -1), this.units];
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: Kwargs): tf.Tensor {
@@ -177,7 +180,7 @@ export class LUTDense extends tfl.layers.Layer {
         y = lutMatMulUnchecked(x2, splitDims.read(), thresholds.read(), tables.read(), ste);
       }
       if (this.bias != null) y = tf.add(y, this.bias.read());
-      y = applyActivation(this.activation, y);
+      y = this.activationFn.apply(y);
       return x.rank === 2 ? y : tf.reshape(y, [...x.shape.slice(0, -1), this.units]);
     });
   }
@@ -318,7 +321,7 @@ export class LUTDense extends tfl.layers.Layer {
     };
   }
 
-  /** Frees the weights (also for a layer fitted by fitLUT and never applied). */
+  /** Frees the weights (also for a layer built and fitted but never applied in a model). */
   override dispose(): DisposeResult {
     if (this.inboundNodes.length > 0) return super.dispose();
     const vars = [this.splitDims, this.thresholds, this.tables, this.bias, this.kernel, this.quantScale, this.quantOffset].filter(

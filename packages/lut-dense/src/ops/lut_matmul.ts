@@ -1,8 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { assertMatrix, fail } from '@hashlayers/core/internal';
-import { maddnessEncodeUnchecked } from './maddness_encode.js';
-import { lutSumTableGrad, lutSumUnchecked } from './lut_sum.js';
-import { assertTables, assertTrees } from './validate.js';
+import { assertTrees, maddnessEncodeUnchecked } from './maddness_encode.js';
+import { assertTables, lutSumTableGrad, lutSumUnchecked } from './lut_sum.js';
 
 /**
  * Gradient with respect to the input of the look-up product (the encoding

@@ -1,13 +1,20 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { assertInt, fail } from '@hashlayers/core/internal';
-import { buildInScope, denseParts, fitLUT, FitLUTLayerOptions } from './fit/fit_lut.js';
+import type { ConversionResult } from '@hashlayers/core';
+import { assertInt, fail, readDense } from '@hashlayers/core/internal';
+import { buildInScope, fitLUTDense, FitLUTLayerOptions } from './fit/fit_lut.js';
 import { FitReport } from './fit/solve_lut.js';
 import { LUTDense } from './layers/lut_dense.js';
 
 type SymbolicTensor = tfl.SymbolicTensor;
 
-export interface ReplaceDenseOptions extends Omit<FitLUTLayerOptions, 'codebooks' | 'name' | 'targetInputs'> {
+/**
+ * Options of convertToLUTDense: which Dense layers, C per layer, the data
+ * their inputs are collected from, and the fit (objective, partition,
+ * quantize, lambda, refine, splitCandidates, klSteps, klLearningRate) and
+ * layer options (inputGradient, keepKernel) of every new layer.
+ */
+export interface ConvertToLUTDenseOptions extends Omit<FitLUTLayerOptions, 'codebooks' | 'name' | 'targetInputs'> {
   /** The Dense layers to replace, by name or index in model.layers (default: every Dense layer). */
   layers?: (string | number)[];
   /** C per replaced layer: one number for all, or one per entry of `layers`. */
@@ -32,13 +39,14 @@ export interface ReplaceDenseOptions extends Omit<FitLUTLayerOptions, 'codebooks
   batchSize?: number;
 }
 
-export interface ReplaceDenseResult {
-  model: tfl.LayersModel;
-  /** The new layers, in the order of `layers`. */
-  replaced: LUTDense[];
-  /** Fit reports (empty when fit is false). */
-  reports: FitReport[];
-}
+/**
+ * What convertToLUTDense returns: `model`, the new model; `layers`, the new
+ * LUTDense layers in the order of `options.layers`; `reports`, their
+ * FitReports in the same order (empty with `fit: false`: each layer's report
+ * is then its `fitReport` once ProgressiveLUTReplacement or fitTables fits
+ * it, also recorded in the callback's `events`).
+ */
+export type LUTDenseConversion = ConversionResult<tfl.LayersModel, LUTDense, FitReport>;
 
 interface ChainLink {
   layer: tfl.layers.Layer;
@@ -72,12 +80,16 @@ function predictBatched(m: tfl.LayersModel, data: tf.Tensor, batchSize: number):
 }
 
 /**
- * Returns a new model in which the chosen Dense layers are replaced by
- * LUTDense layers fitted on the inputs that `data` produces at each of
- * them. The other layers are shared with `model` (same weight variables):
- * training the new model also changes them in the original.
+ * Converts a trained model: returns a new model in which the chosen Dense
+ * layers of a chain model (Sequential or a functional chain) are replaced by
+ * LUTDense layers fitted on the inputs that `data` produces at each of them
+ * (or, with `fit: false`, kept exact in 'dense' mode for
+ * ProgressiveLUTReplacement). The other layers are shared with `model` (same
+ * weight variables): training the new model also changes them in the
+ * original. Nothing is changed in `model`, and no new layer survives, when
+ * it throws.
  */
-export function replaceDense(model: tfl.LayersModel, options: ReplaceDenseOptions): ReplaceDenseResult {
+export async function convertToLUTDense(model: tfl.LayersModel, options: ConvertToLUTDenseOptions): Promise<LUTDenseConversion> {
   const links = chainLayers(model);
   const layers = links.map((k) => k.layer);
   if (options == null || typeof options !== 'object') fail('options', 'an object with codebooks and data', options);
@@ -92,7 +104,7 @@ export function replaceDense(model: tfl.LayersModel, options: ReplaceDenseOption
   if (new Set(chosen).size !== chosen.length) fail('layers', 'distinct layers', chosenSpec);
   const cbs = Array.isArray(options.codebooks) ? options.codebooks : chosen.map(() => options.codebooks as number);
   if (cbs.length !== chosen.length) fail('codebooks', `one number, or ${chosen.length} (one per layer)`, options.codebooks);
-  chosen.forEach((l, i) => assertInt('codebooks', cbs[i], 1, denseParts(l).kernel.shape[0]));
+  chosen.forEach((l, i) => assertInt('codebooks', cbs[i], 1, readDense(l, { arg: 'layers' }).kernel.shape[0]));
   if (!(options.data instanceof tf.Tensor) || options.data.isDisposed) fail('data', 'a tf.Tensor of model inputs', options.data);
   const collectFrom = options.collectFrom ?? 'current';
   const doFit = options.fit ?? true;
@@ -109,7 +121,7 @@ export function replaceDense(model: tfl.LayersModel, options: ReplaceDenseOption
         x = l.apply(x) as SymbolicTensor;
         continue;
       }
-      const parts = denseParts(l);
+      const parts = readDense(l, { arg: 'layers' });
       const cb = cbs[at];
       let lut: LUTDense;
       if (doFit) {
@@ -120,17 +132,17 @@ export function replaceDense(model: tfl.LayersModel, options: ReplaceDenseOption
         const needTarget = collectFrom === 'current' && replaced.some((r) => r != null) && (options.objective === 'mse' || options.objective === 'kl');
         const orig = needTarget ? predictBatched(tfl.model({ inputs: model.inputs, outputs: origInput }), options.data, batchSize) : undefined;
         try {
-          lut = fitLUT(l, xs, { ...options, codebooks: cb, name: `${l.name}_lut`, targetInputs: orig });
+          lut = fitLUTDense(l, xs, { ...options, codebooks: cb, name: `${l.name}_lut`, targetInputs: orig });
         } finally {
           tf.dispose([xs, ...(orig ? [orig] : [])]);
         }
-        reports.push(lut.fitReport as FitReport);
+        reports[at] = lut.fitReport as FitReport; // in the order of options.layers, as `layers`
       } else {
         lut = new LUTDense({
           units: parts.units,
           codebooks: cb,
-          activation: parts.activation,
-          useBias: parts.useBias,
+          activation: parts.activation as LUTDense['activation'],
+          useBias: parts.bias != null,
           inputGradient: options.inputGradient,
           quantized: false,
           keepKernel: true,
@@ -148,5 +160,5 @@ export function replaceDense(model: tfl.LayersModel, options: ReplaceDenseOption
     replaced.forEach((r) => r?.dispose());
     throw e;
   }
-  return { model: tfl.model({ inputs: input, outputs: x }), replaced, reports };
+  return { model: tfl.model({ inputs: input, outputs: x }), layers: replaced, reports };
 }
