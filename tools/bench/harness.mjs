@@ -1,39 +1,32 @@
 // The benchmark harness every package reuses: one process, warm-up, medians,
 // ratios against a baseline measured in the same run, progress with ETA,
-// JSON plus a markdown table under docs/results/, each with its command.
+// JSON plus a markdown table (and the plots drawn from the JSON) under
+// docs/results/, each with its command.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { createRequire } from 'node:module';
+import { format } from 'node:util';
+import cliProgress from 'cli-progress';
+import { renderPlots } from './plots.mjs';
 
 const require = createRequire(import.meta.url);
-export const root = resolve(dirname(new URL(import.meta.url).pathname), '../..');
+export const root = resolve(import.meta.dirname, '../..');
 export const tf = require('@tensorflow/tfjs');
-require('@tensorflow/tfjs-backend-wasm');
+const backend = require('../testing/backend.cjs');
 
-let nodeBackend = null;
+export const { useBackend, preferredBackend } = backend;
+
 /** Backends to measure: cpu, wasm and tensorflow (when tfjs-node is built), or HASHLAYERS_BACKENDS. */
 export function benchBackends() {
-  const asked = process.env.HASHLAYERS_BACKENDS?.split(',').map((s) => s.trim()).filter(Boolean);
-  const list = asked ?? ['cpu', 'wasm', 'tensorflow'];
-  return list.filter((b) => {
-    if (b !== 'tensorflow') return true;
-    if (nodeBackend == null) {
-      try {
-        require('@tensorflow/tfjs-node');
-        nodeBackend = tf.findBackendFactory('tensorflow') != null;
-      } catch {
-        nodeBackend = false;
-      }
-      if (!nodeBackend) console.log('   (tensorflow backend unavailable: run node tools/tfjs-node/install-offline.mjs)');
-    }
-    return nodeBackend;
-  });
+  return backend.availableBackends({ hint: true });
 }
 
-export async function useBackend(name) {
-  if (!(await tf.setBackend(name))) throw new Error(`backend ${name} failed to initialise`);
-  await tf.ready();
+/** Switches to the backend of a single training run (tensorflow when available, else wasm) and says which. */
+export async function usePreferredBackend(backends = benchBackends()) {
+  const name = await useBackend(preferredBackend(backends));
+  log(`   backend: ${name} (available: ${backends.join(', ')})`);
+  return name;
 }
 
 export function median(xs) {
@@ -71,20 +64,78 @@ export function readBack(fn) {
   return v;
 }
 
-/** Per-step progress lines with elapsed time and ETA. */
+/** cli-progress's bars, their redraw timer unreferenced: a bar left unfinished never keeps the process alive. */
+class Bars extends cliProgress.MultiBar {
+  create(...args) {
+    const bar = super.create(...args);
+    this.timer?.unref?.();
+    return bar;
+  }
+  update() {
+    super.update();
+    this.timer?.unref?.();
+  }
+}
+
+/** The progress whose bar is drawn (log() prints above it). */
+let active = null;
+const setActive = (p) => {
+  active = p;
+};
+
+/** console.log that keeps the progress bar (if one is drawn) below the printed lines. */
+export function log(...args) {
+  if (!active) return console.log(...args);
+  active.bars.log(`${format(...args)}\n`);
+  active.bars.update();
+}
+
+/**
+ * Progress of a benchmark or of the demo, with cli-progress: every step() prints its line (the
+ * measurement it made, elapsed time and ETA); on a terminal a bar stays below the lines. When
+ * stdout is not a TTY (a log file, CI, `| tee`) there is no bar, only the step lines.
+ */
 export class Progress {
   constructor(label, total) {
     this.label = label;
     this.total = total;
     this.done = 0;
     this.start = performance.now();
+    this.bars = null;
+    if (process.stdout.isTTY) {
+      active?.finish();
+      this.bars = new Bars({
+        stream: process.stdout,
+        format: `${label} [{bar}] {value}/{total} | elapsed {duration_formatted} | eta {eta_formatted}`,
+        barsize: 20,
+        etaBuffer: 5,
+        clearOnComplete: true,
+      }, cliProgress.Presets.legacy);
+      this.bar = this.bars.create(total, 0);
+      setActive(this);
+    }
   }
+
+  /** One step done; `what` (optional) is printed as a line of the log. */
   step(what) {
     this.done++;
-    const el = (performance.now() - this.start) / 1000;
-    const eta = (el / this.done) * (this.total - this.done);
-    const bar = '#'.repeat(Math.round((20 * this.done) / this.total)).padEnd(20, '.');
-    console.log(`[${bar}] ${this.label} ${this.done}/${this.total} ${what}  elapsed ${el.toFixed(1)}s  eta ${eta.toFixed(1)}s`);
+    this.bar?.update(this.done);
+    if (what != null) {
+      const el = (performance.now() - this.start) / 1000;
+      const eta = (el / this.done) * (this.total - this.done);
+      log(`${this.label} ${this.done}/${this.total} ${what}  elapsed ${el.toFixed(1)}s  eta ${eta.toFixed(1)}s`);
+    } else this.bars?.update();
+    if (this.done >= this.total) this.finish();
+  }
+
+  /** Removes the bar (the last step calls it). */
+  finish() {
+    if (!this.bars) return;
+    this.bars.update();
+    this.bars.stop();
+    this.bars = null;
+    this.bar = null;
+    if (active === this) setActive(null);
   }
 }
 
@@ -106,12 +157,25 @@ function fmt(v) {
   return a >= 100 ? v.toFixed(0) : a >= 10 ? v.toFixed(1) : a >= 1 ? v.toFixed(2) : v.toFixed(3);
 }
 
-/** Writes docs/results/<name>.json and .md: rows, columns, the command, the machine. */
-export function writeResults(name, { title, command, notes = [], columns, rows }) {
-  const dir = join(root, 'docs/results');
+let outDir = join(root, 'docs/results');
+/** Where writeResults writes (docs/results unless run.mjs --out says otherwise). */
+export function resultsDir() {
+  return outDir;
+}
+export function setResultsDir(dir) {
+  outDir = resolve(dir);
+}
+
+/**
+ * Writes <results dir>/<name>.json and .md (rows, columns, the command, the machine) and renders
+ * the plots drawn from <name>.json (tools/bench/plots.mjs).
+ */
+export async function writeResults(name, { title, command, notes = [], columns, rows }) {
+  const dir = outDir;
   mkdirSync(dir, { recursive: true });
   const meta = machine();
-  writeFileSync(join(dir, `${name}.json`), JSON.stringify({ title, command, machine: meta, notes, columns, rows }, null, 2) + '\n');
+  const results = { title, command, machine: meta, notes, columns, rows };
+  writeFileSync(join(dir, `${name}.json`), JSON.stringify(results, null, 2) + '\n');
   const lines = [
     `# ${title}`,
     '',
@@ -126,49 +190,7 @@ export function writeResults(name, { title, command, notes = [], columns, rows }
     '',
   ];
   writeFileSync(join(dir, `${name}.md`), lines.join('\n'));
-  console.log(`wrote docs/results/${name}.json and .md`);
-}
-
-/**
- * A small dependency-free SVG scatter/line plot: series of {label, points: [{x, y, text}]}.
- * Written to docs/results/<name>.svg.
- */
-export function writeScatterSvg(name, { title, xLabel, yLabel, series, logX = false }) {
-  const W = 720, H = 440, m = { l: 70, r: 190, t: 40, b: 55 };
-  const pts = series.flatMap((s) => s.points);
-  const fx = (v) => (logX ? Math.log10(v) : v);
-  const xs = pts.map((p) => fx(p.x));
-  const ys = pts.map((p) => p.y);
-  let [x0, x1] = [Math.min(...xs), Math.max(...xs)];
-  let [y0, y1] = [Math.min(...ys, 0), Math.max(...ys)];
-  if (x0 === x1) [x0, x1] = [x0 - 1, x1 + 1];
-  if (y0 === y1) y1 = y0 + 1;
-  const px = (v) => m.l + ((fx(v) - x0) / (x1 - x0)) * (W - m.l - m.r);
-  const py = (v) => H - m.b - ((v - y0) / (y1 - y0)) * (H - m.t - m.b);
-  const colors = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2'];
-  const out = [`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="12">`,
-    `<rect width="${W}" height="${H}" fill="white"/>`,
-    `<text x="${W / 2 - 60}" y="22" font-size="15">${title}</text>`,
-    `<line x1="${m.l}" y1="${H - m.b}" x2="${W - m.r}" y2="${H - m.b}" stroke="black"/>`,
-    `<line x1="${m.l}" y1="${m.t}" x2="${m.l}" y2="${H - m.b}" stroke="black"/>`,
-    `<text x="${(W - m.r + m.l) / 2 - 40}" y="${H - 15}">${xLabel}</text>`,
-    `<text transform="translate(18 ${(H + m.t) / 2}) rotate(-90)">${yLabel}</text>`];
-  for (let k = 0; k <= 4; k++) {
-    const yv = y0 + ((y1 - y0) * k) / 4;
-    const xv = x0 + ((x1 - x0) * k) / 4;
-    const xr = logX ? 10 ** xv : xv;
-    out.push(`<text x="${m.l - 45}" y="${py(yv) + 4}">${yv.toFixed(2)}</text>`);
-    out.push(`<text x="${px(xr) - 15}" y="${H - m.b + 18}">${xr < 1 ? xr.toFixed(3) : xr.toFixed(1)}</text>`);
-  }
-  series.forEach((s, i) => {
-    const c = colors[i % colors.length];
-    const sorted = [...s.points].sort((a, b) => a.x - b.x);
-    if (s.line !== false && sorted.length > 1) out.push(`<polyline fill="none" stroke="${c}" points="${sorted.map((p) => `${px(p.x)},${py(p.y)}`).join(' ')}"/>`);
-    for (const p of sorted) out.push(`<circle cx="${px(p.x)}" cy="${py(p.y)}" r="4" fill="${c}"><title>${p.text ?? ''}</title></circle>`);
-    out.push(`<rect x="${W - m.r + 15}" y="${m.t + i * 20}" width="10" height="10" fill="${c}"/><text x="${W - m.r + 30}" y="${m.t + i * 20 + 10}">${s.label}</text>`);
-  });
-  out.push('</svg>');
-  mkdirSync(join(root, 'docs/results'), { recursive: true });
-  writeFileSync(join(root, 'docs/results', `${name}.svg`), out.join('\n') + '\n');
-  console.log(`wrote docs/results/${name}.svg`);
+  const shown = relative(root, dir).startsWith('..') ? dir : relative(root, dir) || '.';
+  log(`wrote ${shown}/${name}.json and .md`);
+  for (const file of await renderPlots(name, results, dir)) log(`wrote ${shown}/${file}`);
 }

@@ -43,7 +43,7 @@ export async function codesPerSecond({ quick }) {
       tf.dispose([x, w]);
     }
   }
-  writeResults('hashing-codes', {
+  await writeResults('hashing-codes', {
     title: 'Hash codes per second (batch 256)',
     command: `npm run bench -- hashing-codes${quick ? ' --quick' : ''}`,
     notes: ['`ratio` = hash time / time of a dense matMul [256, d] × [d, 256] on the same backend (the projection a 16×16-bit SimHash needs).'],
@@ -132,7 +132,7 @@ export async function indexSearch({ quick }) {
     }
     tf.dispose([centres, items, itemsT]);
   }
-  writeResults('hashing-index', {
+  await writeResults('hashing-index', {
     title: `HashIndex.search against exact topk(matMul), ${n} items × ${d} dims`,
     command: `npm run bench -- hashing-index${quick ? ' --quick' : ''}`,
     notes: [

@@ -1,32 +1,14 @@
 // Benchmarks of @hashlayers/lsh-softmax against the exact softmax on the same backend.
 import { createRequire } from 'node:module';
-import { benchBackends, Progress, readBack, time, tf, useBackend, writeResults, writeScatterSvg } from './harness.mjs';
+import { benchBackends, log, Progress, readBack, time, tf, useBackend, usePreferredBackend, writeResults } from './harness.mjs';
 
 const require = createRequire(import.meta.url);
 const L = require('@hashlayers/lsh-softmax');
 const { nextWordData } = require('../data/sotu.cjs');
 const { nextWordModel } = require('../data/next_word_model.cjs');
 const { shuffledRows } = require('../data/rng.cjs');
-
-function precision(pred, k, width, labels) {
-  let p1 = 0;
-  let pk = 0;
-  for (let i = 0; i < labels.length; i++) {
-    if (pred[i * width] === labels[i]) p1++;
-    for (let j = 0; j < k; j++) if (pred[i * width + j] === labels[i]) pk++;
-  }
-  return { p1: p1 / labels.length, p5: pk / labels.length };
-}
-
-/** A layer holding given weights, its index built. */
-function layerWith(w, b, opts) {
-  const layer = L.lshSoftmax({ units: w.shape[0], seed: 1, ...opts });
-  layer.build([null, w.shape[1]]);
-  layer.kernel.write(w);
-  layer.bias.write(b);
-  layer.buildIndex();
-  return layer;
-}
+const { layerWith, syntheticWideLayer } = require('../data/wide_layer.cjs');
+const { precision } = require('../data/metrics.cjs');
 
 /**
  * Synthetic wide output layers (d = 128): class vectors with Zipf-like biases,
@@ -53,16 +35,13 @@ export async function synthetic({ quick }) {
         for (let k = 0; k < settings.length + 2; k++) prog.step(`cpu units=${units}: skipped (the cpu backend's dense baseline takes minutes per batch)`);
         continue;
       }
-      const w = tf.tidy(() => tf.div(tf.randomNormal([units, d], 0, 1, 'float32', 1), Math.sqrt(d)));
-      const b = tf.tidy(() => tf.mul(-0.2, tf.log(tf.add(tf.range(0, units), 1))));
       const nq = 256;
-      const labels = Int32Array.from({ length: nq }, (_, i) => (i * 7919) % units);
-      const h = tf.tidy(() => tf.add(tf.mul(8, tf.gather(w, tf.tensor1d(labels, 'int32'))), tf.randomNormal([nq, d], 0, 0.15, 'float32', 2)));
+      const { w, b, h, labels } = syntheticWideLayer(units, { d, queries: nq });
       const wt = tf.transpose(w);
       const slow = backend === 'cpu' ? { warmup: 1, reps: 3, minMs: 0 } : { warmup: 2, reps: 7, minMs: quick ? 100 : 500 };
       const dense = (q) => tf.topk(tf.add(tf.matMul(q, wt), b), 5).indices;
       const densePred = readBack(() => dense(h));
-      const dAcc = precision(densePred, 5, 5, labels);
+      const dAcc = precision(densePred, 5, labels);
       const h1 = tf.slice(h, [0, 0], [1, d]);
       const dense256 = time(() => readBack(() => dense(h)), slow).ms / nq;
       const dense1 = time(() => readBack(() => dense(h1)), slow).ms;
@@ -77,7 +56,7 @@ export async function synthetic({ quick }) {
           return { v, cand: r.candidatesPerQuery };
         };
         const { v, cand } = run(h);
-        const acc = precision(v, 5, 5, labels);
+        const acc = precision(v, 5, labels);
         let agree = 0;
         for (let i = 0; i < nq; i++) if (v[i * 5] === densePred[i * 5]) agree++;
         acc.agree = agree / nq;
@@ -114,7 +93,7 @@ export async function synthetic({ quick }) {
           opt.dispose();
           y.dispose();
           layer.dispose();
-          console.log(`   ${backend} ${units} ${c.mode} ${c.opt}: ${ms[`${c.mode} ${c.opt}`].toFixed(0)} ms/step`);
+          log(`   ${backend} ${units} ${c.mode} ${c.opt}: ${ms[`${c.mode} ${c.opt}`].toFixed(0)} ms/step`);
         }
         const fullBest = Math.min(ms['full tf.train.adam'], ms['full FusedAdam']);
         for (const c of configs.filter((x) => x.mode === 'lsh')) {
@@ -129,11 +108,11 @@ export async function synthetic({ quick }) {
       } else prog.step(`skipped ${backend} training at ${units} units`);
       tf.dispose([w, b, h, h1, wt]);
     }
-    write();
+    await write();
   }
-  function write() {
+  async function write() {
   const cmd = `npm run bench -- lsh-softmax-synthetic${quick ? ' --quick' : ''}`;
-  writeResults('lsh-softmax-synthetic', {
+  await writeResults('lsh-softmax-synthetic', {
     title: 'LSHSoftmax inference on synthetic wide layers (d = 128)',
     command: cmd,
     notes: [
@@ -147,7 +126,7 @@ export async function synthetic({ quick }) {
     ],
     rows,
   });
-  writeResults('lsh-softmax-training', {
+  await writeResults('lsh-softmax-training', {
     title: 'LSHSoftmax training steps per second against full softmax (batch 256, d = 128, Adam)',
     command: cmd,
     notes: [
@@ -162,24 +141,12 @@ export async function synthetic({ quick }) {
     ],
     rows: trainRows,
   });
-  const series = [];
-  for (const backend of new Set(rows.map((r) => r.backend))) {
-    for (const units of unitsList) {
-      const rs = rows.filter((r) => r.backend === backend && r.units === units);
-      if (rs.length === 0) continue;
-      series.push({ label: `${backend} ${units / 1000}k LSH`, points: rs.filter((r) => r.method !== 'dense topk(matMul)').map((r) => ({ x: r.ms256, y: r.p1, text: r.setting })) });
-      series.push({ label: `${backend} ${units / 1000}k dense`, line: false, points: rs.filter((r) => r.method === 'dense topk(matMul)').map((r) => ({ x: r.ms256, y: r.p1, text: 'dense' })) });
-    }
-  }
-  writeScatterSvg('lsh-softmax-synthetic', { title: 'P@1 against ms/query (batch 256)', xLabel: 'ms / query (log scale)', yLabel: 'P@1', series, logX: true });
   }
 }
 
 /** Real data: next-word prediction on SOTU with a 10k-word vocabulary, held-out speeches. */
 export async function sotu({ quick }) {
-  const backends = benchBackends();
-  const backend = backends.includes('tensorflow') ? 'tensorflow' : 'wasm';
-  await useBackend(backend);
+  const backend = await usePreferredBackend();
   const vocab = 10000;
   const ctx = 3;
   const data = nextWordData({ vocabSize: vocab, context: ctx, maxTrain: quick ? 50000 : 100000, maxTest: 10000 });
@@ -204,7 +171,7 @@ export async function sotu({ quick }) {
       epochs, batchSize: 256, verbose: 0, shuffle: false,
       callbacks: [...(mode === 'lsh' ? [new L.RehashCallback({ layer, everyBatches: 50 })] : []),
         // plain-object callbacks mixed with class callbacks must be wrapped in tf.CustomCallback
-        new tf.CustomCallback({ onEpochEnd: async (e, logs) => console.log(`   ${mode} epoch ${e + 1}/${epochs} loss ${logs.loss.toFixed(3)} elapsed ${((performance.now() - t0) / 1000).toFixed(0)}s`) })],
+        new tf.CustomCallback({ onEpochEnd: async (e, logs) => log(`   ${mode} epoch ${e + 1}/${epochs} loss ${logs.loss.toFixed(3)} elapsed ${((performance.now() - t0) / 1000).toFixed(0)}s`) })],
     });
     const fitSec = (performance.now() - t0) / 1000;
     zeros.dispose();
@@ -224,7 +191,7 @@ export async function sotu({ quick }) {
       const ms1 = time(() => run(ht1), { warmup: 2, reps: 15, minMs: 300 }).ms;
       tf.dispose([ht256, ht1]);
       layer.mode = keep;
-      return { ...precision(v, 5, 5, data.test.y), cand: m === 'full' ? vocab : cand, ms256, ms1 };
+      return { ...precision(v, 5, data.test.y), cand: m === 'full' ? vocab : cand, ms256, ms1 };
     };
     const exact = evalMode('full');
     const approx = evalMode('lsh');
@@ -236,10 +203,10 @@ export async function sotu({ quick }) {
   }
   const fullP1 = rows[0].p1;
   for (const r of rows) r.relP1 = r.p1 / fullP1;
-  writeResults('lsh-softmax-sotu', {
+  await writeResults('lsh-softmax-sotu', {
     title: `LSHSoftmax on SOTU next-word prediction (${vocab} words, held-out speeches), ${backend} backend`,
     command: `npm run bench -- lsh-softmax-sotu${quick ? ' --quick' : ''}`,
-    notes: [`Train: ${data.train.n} positions of speeches before 2000, ${epochs} epoch(s), batch 256, learning rate 0.003 with tf.train.adam, or for the last LSH run FusedAdam lazy (only the rows of classes in the step\'s candidate sets move); test: ${data.test.n} positions of speeches from 2000 on. Model: 3 previous words → embedding 32 → Dense 128 relu → output. LSH: WTA L=16 window=8 band=3, ≤ 300 retrieved + 100 highest-bias head classes + 100 uniform tail samples in training. \`rel. P@1\` is relative to the full-softmax model with exact inference.`],
+    notes: [`Train: ${data.train.n} positions of speeches before 2000, ${epochs} epoch(s), batch 256, learning rate 0.003 with tf.train.adam, or for the last LSH run FusedAdam lazy (only the rows of classes in the step's candidate sets move); test: ${data.test.n} positions of speeches from 2000 on. Model: 3 previous words → embedding 32 → Dense 128 relu → output. LSH: WTA L=16 window=8 band=3, ≤ 300 retrieved + 100 highest-bias head classes + 100 uniform tail samples in training. \`rel. P@1\` is relative to the full-softmax model with exact inference.`],
     columns: [
       { key: 'trained', label: 'trained with' }, { key: 'inference', label: 'inference' }, { key: 'p1', label: 'P@1' }, { key: 'p5', label: 'P@5' },
       { key: 'relP1', label: 'rel. P@1' }, { key: 'cand', label: 'retrieved / query' }, { key: 'ms256', label: 'ms / query @256' }, { key: 'ms1', label: 'ms / query @1' },

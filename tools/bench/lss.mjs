@@ -1,7 +1,7 @@
 // Benchmarks of @hashlayers/lss: LSS against SimHash, WTA, dense top-k and an HNSW MIPS peer (usearch),
 // at equal candidate budgets. P@1, P@5, correct-label recall, candidates/query, ms/query at batch 1 and 256.
 import { createRequire } from 'node:module';
-import { benchBackends, Progress, readBack, time, tf, useBackend, writeResults, writeScatterSvg } from './harness.mjs';
+import { benchBackends, log, Progress, readBack, time, tf, useBackend, usePreferredBackend, writeResults } from './harness.mjs';
 
 const require = createRequire(import.meta.url);
 const { LSSLayer, LSSHashTrainer } = require('@hashlayers/lss');
@@ -9,23 +9,8 @@ const { LSHSoftmax } = require('@hashlayers/lsh-softmax');
 const { Index: HNSWIndex } = require('usearch');
 const { plantedWOL } = require('../data/planted_wol.cjs');
 const { nextWordData } = require('../data/sotu.cjs');
-
-function precision(pred, width, labels) {
-  let p1 = 0;
-  let p5 = 0;
-  for (let i = 0; i < labels.length; i++) {
-    if (pred[i * width] === labels[i]) p1++;
-    for (let j = 0; j < Math.min(5, width); j++) if (pred[i * width + j] === labels[i]) p5++;
-  }
-  return { p1: p1 / labels.length, p5: p5 / labels.length };
-}
-
-function denseLayer(kernel, bias) {
-  const dense = tf.layers.dense({ units: kernel.shape[1], inputShape: [kernel.shape[0]], activation: 'softmax' });
-  tf.sequential({ layers: [dense] });
-  dense.setWeights([kernel, bias]);
-  return dense;
-}
+const { denseWith } = require('../data/models.cjs');
+const { precision } = require('../data/metrics.cjs');
 
 /** HNSW over [w; b] with the inner-product metric; queries [h; 1]; top-`budget` then exact rescoring. */
 function hnswPeer(kernelT, biasV, units, dim, budget) {
@@ -77,12 +62,11 @@ function hnswPeer(kernelT, biasV, units, dim, budget) {
  */
 async function compare(name, title, { kernel, bias, train, test, dim, units, budgets, hashEpochs, lssOpts, simOpts, wtaOpts, notes, quick }) {
   const backends = benchBackends();
-  const trainBackend = backends.includes('tensorflow') ? 'tensorflow' : 'wasm';
-  await useBackend(trainBackend);
+  const trainBackend = await usePreferredBackend(backends);
   const yt = test.y;
   const kT = tf.tensor2d(kernel, [dim, units]);
   const bT = tf.tensor1d(bias);
-  const dense0 = denseLayer(kT, bT);
+  const dense0 = denseWith(kT, bT);
   // LSS: one trained hash per budget (the budget caps retrieval, the hash is the same); trained once
   const xr = tf.tensor2d(train.x, [train.n, dim]);
   const yr = tf.tensor1d(train.y, 'int32');
@@ -95,7 +79,7 @@ async function compare(name, title, { kernel, bias, train, test, dim, units, bud
     const sec = (performance.now() - t0) / 1000;
     trainer.dispose();
     trained[asymmetric ? 'asymmetric' : 'shared'] = { fit, sec, weights: lss0.getWeights().map((w) => ({ shape: w.shape, dtype: w.dtype, values: w.dataSync().slice() })) };
-    console.log(`   LSS (${asymmetric ? 'asymmetric' : 'shared'}) hash trained on ${trainBackend} in ${sec.toFixed(1)} s (${hashEpochs} epochs, loss ${fit.losses.map((l) => l.toFixed(3)).join(' → ')})`);
+    log(`   LSS (${asymmetric ? 'asymmetric' : 'shared'}) hash trained on ${trainBackend} in ${sec.toFixed(1)} s (${hashEpochs} epochs, loss ${fit.losses.map((l) => l.toFixed(3)).join(' → ')})`);
     lss0.dispose();
   }
   const { fit, sec: trainSec } = trained.shared;
@@ -123,7 +107,7 @@ async function compare(name, title, { kernel, bias, train, test, dim, units, bud
     await useBackend(backend);
     const kb = tf.tensor2d(kernel, [dim, units]);
     const bb = tf.tensor1d(bias);
-    const dense = denseLayer(kb, bb);
+    const dense = denseWith(kb, bb);
     const xt = tf.tensor2d(test.x, [test.n, dim]);
     const ytT = tf.tensor1d(yt, 'int32');
     const q256 = tf.slice(xt, [0, 0], [nq, dim]);
@@ -173,7 +157,7 @@ async function compare(name, title, { kernel, bias, train, test, dim, units, bud
     prog.step(`HNSW B=${B}: P@1 ${acc.p1.toFixed(4)}, recall ${(hit / test.n).toFixed(3)}, ${t256.toFixed(3)} ms/query`);
   }
   const cmd = `npm run bench -- ${name}${quick ? ' --quick' : ''}`;
-  writeResults(name, {
+  await writeResults(name, {
     title,
     command: cmd,
     notes: [
@@ -189,19 +173,6 @@ async function compare(name, title, { kernel, bias, train, test, dim, units, bud
       { key: 'speedup256', label: 'speed-up @256' }, { key: 'speedup1', label: 'speed-up @1' },
     ],
     rows,
-  });
-  const plotBackend = backends.includes('tensorflow') ? 'tensorflow' : 'wasm';
-  const series = {};
-  for (const r of rows) {
-    if (r.backend !== plotBackend && !r.backend.startsWith('native')) continue;
-    (series[r.method] ??= []).push({ x: r.ms256, y: r.p1, text: r.method.startsWith("dense") ? "" : `B=${r.budget}` });
-  }
-  writeScatterSvg(name, {
-    title: `${title}: P@1 against ms/query (batch 256, ${plotBackend}; HNSW native)`,
-    xLabel: 'ms/query at batch 256 (log)',
-    yLabel: 'P@1',
-    logX: true,
-    series: Object.entries(series).map(([label, points]) => ({ label, points })),
   });
 }
 
@@ -230,8 +201,7 @@ async function planted({ quick }) {
 async function sotu({ quick }) {
   const vocab = quick ? 2000 : 10000;
   const ctx = 3;
-  const backends = benchBackends();
-  await useBackend(backends.includes('tensorflow') ? 'tensorflow' : 'wasm');
+  await usePreferredBackend();
   const data = nextWordData({ vocabSize: vocab, context: ctx, maxTrain: quick ? 40000 : 200000, maxTest: 5000 });
   const hidden = tf.layers.dense({ units: 64, activation: 'relu' });
   const out = tf.layers.dense({ units: vocab, activation: 'softmax' });

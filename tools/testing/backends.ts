@@ -7,35 +7,20 @@ import * as tf from '@tensorflow/tfjs-core';
 // @tensorflow/tfjs registers the cpu backend and the gradients of core ops
 import '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
+import { availableBackends, useBackend } from './backend.cjs';
 
-export const ALL_BACKENDS = ['cpu', 'wasm', 'tensorflow'] as const;
+export { ALL_BACKENDS, preferredBackend, useBackend } from './backend.cjs';
 
-function tfjsNodeAvailable(): boolean {
-  try {
-    require.resolve('@tensorflow/tfjs-node');
-    // loading registers the 'tensorflow' backend (fails when the addon is not built)
-    require('@tensorflow/tfjs-node');
-    return tf.findBackendFactory('tensorflow') != null;
-  } catch {
-    return false;
-  }
-}
-
+/** The backends under test: cpu and wasm, tensorflow when tfjs-node is built, or HASHLAYERS_BACKENDS. */
 export function testBackends(): string[] {
-  const asked = process.env.HASHLAYERS_BACKENDS?.split(',').map((s) => s.trim()).filter(Boolean);
-  const list: string[] = asked ?? ['cpu', 'wasm', 'tensorflow'];
-  return list.filter((b) => b !== 'tensorflow' || tfjsNodeAvailable());
+  return availableBackends();
 }
 
 /** describe() once per backend, switching tf to it before the tests. */
 export function describeBackends(name: string, fn: (backend: string) => void): void {
   for (const backend of testBackends()) {
     describe(`${name} [${backend}]`, () => {
-      beforeAll(async () => {
-        const ok = await tf.setBackend(backend);
-        if (!ok) throw new Error(`backend ${backend} failed to initialise`);
-        await tf.ready();
-      });
+      beforeAll(() => useBackend(backend));
       fn(backend);
     });
   }

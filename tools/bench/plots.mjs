@@ -1,0 +1,148 @@
+// The result plots: one Vega-Lite spec per plot, drawn from the rows of a results JSON
+// (docs/results/<source>.json) and rendered to SVG in Node by vega (no browser, no canvas).
+// writeResults renders the plots of the JSON it writes; tools/bench/plot.mjs re-renders them
+// all from the committed JSON, so a plot can change without re-running its benchmark.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as vega from 'vega';
+import { compile } from 'vega-lite';
+
+const WIDTH = 520;
+const HEIGHT = 320;
+
+/** The backend a plot shows when it shows one: tensorflow when measured, else `fallback` (else the first). */
+function plotBackend(rows, fallback) {
+  const measured = [...new Set(rows.map((r) => r.backend))];
+  if (measured.includes('tensorflow')) return 'tensorflow';
+  return fallback != null && measured.includes(fallback) ? fallback : measured[0];
+}
+
+const fields = (...names) => names.map((field) => ({ field }));
+const logX = (field, title, extra = {}) => ({ field, type: 'quantitative', title, scale: { type: 'log', nice: false, padding: 16 }, axis: { grid: true }, ...extra });
+const linY = (field, title, extra = {}) => ({ field, type: 'quantitative', title, scale: { zero: false, padding: 12 }, ...extra });
+
+/** Lines (sorted by `order`, else by x) with a point per row, coloured by `series`; `label` beside each point when given. */
+function linesAndPoints({ data, x, y, series, seriesTitle, order, shape, label, tooltip }) {
+  const color = { field: series, type: 'nominal', title: seriesTitle, sort: null };
+  const layers = [
+    { mark: { type: 'line', strokeWidth: 1.5 }, encoding: { x, y, color, ...(order ? { order: { field: order } } : {}) } },
+    {
+      mark: { type: 'point', filled: true, size: 60, opacity: 1 },
+      encoding: { x, y, color, ...(shape ? { shape: { field: shape, type: 'nominal', title: null } } : {}), tooltip },
+    },
+  ];
+  if (label) layers.push({ mark: { type: 'text', align: 'left', dx: 6, dy: -6, fontSize: 9, color: '#444' }, encoding: { x, y, text: { field: label } } });
+  return { data: { values: data }, layer: layers };
+}
+
+function spec(title, body) {
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: { text: title, anchor: 'start', fontSize: 13 },
+    width: WIDTH,
+    height: HEIGHT,
+    background: 'white',
+    config: { font: 'sans-serif', legend: { labelLimit: 320 } },
+    ...body,
+  };
+}
+
+function lutDenseSpeed({ rows }) {
+  const data = rows.filter((r) => r.method === 'LUTDense').map((r) => ({ ...r, series: `${r.backend} ${r.shape}`, msText: `${r.ms.toFixed(2)} ms` }));
+  const x = logX('C', 'codebooks C', { axis: { grid: true, values: [...new Set(data.map((r) => r.C))] } });
+  const y = linY('ratio', 'LUT ms / matMul ms');
+  const body = linesAndPoints({ data, x, y, series: 'series', seriesTitle: 'backend, N×D×M', tooltip: fields('series', 'C', 'msText', 'ratio') });
+  body.layer.push({ data: { values: [{ one: 1 }] }, mark: { type: 'rule', strokeDash: [4, 4], color: '#888' }, encoding: { y: { field: 'one', type: 'quantitative' } } });
+  return spec('LUTDense time / dense matMul time (below 1 = faster)', body);
+}
+
+function lshSoftmaxSynthetic({ rows }) {
+  const data = rows.map((r) => ({
+    ...r, series: `${r.backend} ${r.units / 1000}k`, kind: r.method === 'dense topk(matMul)' ? 'dense topk(matMul)' : 'LSHSoftmax',
+  }));
+  const x = logX('ms256', 'ms / query (batch 256, log scale)');
+  const y = linY('p1', 'P@1');
+  // points only: the LSH settings (tables, band) are not an ordered series
+  return spec('LSHSoftmax: P@1 against ms/query (batch 256); dense baseline as squares', {
+    data: { values: data },
+    mark: { type: 'point', filled: true, size: 60, opacity: 0.85 },
+    encoding: {
+      x, y,
+      color: { field: 'series', type: 'nominal', title: 'backend, classes', sort: null },
+      shape: { field: 'kind', type: 'nominal', title: 'method', scale: { domain: ['LSHSoftmax', 'dense topk(matMul)'], range: ['circle', 'square'] } },
+      tooltip: fields('series', 'method', 'setting', 'ms256', 'p1', 'candidates'),
+    },
+  });
+}
+
+function lss({ title, rows }) {
+  const backend = plotBackend(rows.filter((r) => !r.backend.startsWith('native')), 'wasm');
+  const data = rows
+    .filter((r) => r.backend === backend || r.backend.startsWith('native'))
+    .map((r) => ({ ...r, label: r.method.startsWith('dense') ? '' : `B=${r.budget}` }));
+  const x = logX('ms256', 'ms / query at batch 256 (log scale)');
+  const y = linY('p1', 'P@1');
+  const body = linesAndPoints({ data, x, y, series: 'method', seriesTitle: 'method', order: 'budget', label: 'label', tooltip: fields('method', 'budget', 'candidates', 'recall', 'p1', 'ms256') });
+  return spec([title, `P@1 against ms/query (batch 256, ${backend}; HNSW native); B = candidate budget`], body);
+}
+
+/** Sketch rows of one backend (bytes and accuracy are the same on every backend) plus the replaced head, as series by K. */
+function sketchSeries(rows, backend) {
+  const mine = rows.filter((r) => r.backend === backend);
+  const sketches = mine.filter((r) => r.method === 'RepresenterSketch');
+  const rowsOfK = (bits) => sketches.filter((r) => r.bits === bits).map((r) => r.rows).join('/');
+  return [
+    ...mine.filter((r) => r.method !== 'RepresenterSketch').map((r) => ({ ...r, series: 'replaced head', label: 'head' })),
+    ...sketches.map((r) => ({ ...r, series: `sketch K=${r.bits} (R=${rowsOfK(r.bits)})`, label: `R${r.rows}` })),
+  ];
+}
+
+function representerSketchBytes({ rows }) {
+  const data = sketchSeries(rows, rows[0].backend);
+  const x = logX('bytes', 'bytes of the head (log scale)');
+  const y = linY('accRefined', 'test accuracy');
+  return spec('MNIST accuracy against bytes of the head', linesAndPoints({
+    data, x, y, series: 'series', seriesTitle: 'head', order: 'rows', label: 'label', tooltip: fields('series', 'rows', 'bits', 'bytes', 'accRefined'),
+  }));
+}
+
+function representerSketchMs({ rows }) {
+  const backend = plotBackend(rows);
+  const data = sketchSeries(rows, backend);
+  const x = logX('ms256', 'ms / query (batch 256, log scale)');
+  const y = linY('accRefined', 'test accuracy');
+  return spec(`MNIST accuracy against ms/query (${backend}, batch 256)`, linesAndPoints({
+    data, x, y, series: 'series', seriesTitle: 'head', order: 'rows', label: 'label', tooltip: fields('series', 'rows', 'bits', 'ms256', 'accRefined'),
+  }));
+}
+
+/** Every plot: its file name (without .svg), the results JSON it is drawn from, and its Vega-Lite spec. */
+export const PLOTS = [
+  { name: 'lut-dense-speed', source: 'lut-dense-speed', spec: lutDenseSpeed },
+  { name: 'lsh-softmax-synthetic', source: 'lsh-softmax-synthetic', spec: lshSoftmaxSynthetic },
+  { name: 'lss-planted', source: 'lss-planted', spec: lss },
+  { name: 'lss-sotu', source: 'lss-sotu', spec: lss },
+  { name: 'representer-sketch-bytes', source: 'representer-sketch', spec: representerSketchBytes },
+  { name: 'representer-sketch-ms', source: 'representer-sketch', spec: representerSketchMs },
+];
+
+/** A Vega-Lite spec rendered to SVG text. */
+export async function toSvg(vlSpec) {
+  const view = new vega.View(vega.parse(compile(vlSpec).spec), { renderer: 'none' });
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
+}
+
+/** Renders the plots drawn from results `source` (its parsed JSON) into dir; returns the file names written. */
+export async function renderPlots(source, results, dir, plots = PLOTS) {
+  const written = [];
+  for (const plot of plots.filter((p) => p.source === source)) {
+    const svg = await toSvg(plot.spec(results));
+    writeFileSync(join(dir, `${plot.name}.svg`), svg + '\n');
+    written.push(`${plot.name}.svg`);
+  }
+  return written;
+}
