@@ -35,10 +35,19 @@ describe('cross-backend agreement', () => {
     ['WTAHash', () => new WTAHash({ inputDim: dim, tables: 8, window: 8, band: 4, seed: 3 })],
     ['DWTAHash', () => new DWTAHash({ inputDim: dim, tables: 8, window: 8, band: 4, seed: 3 })],
     ['LearnedHash', () => new LearnedHash({ inputDim: dim, tables: 8, bits: 12, seed: 3 })],
-  ])('%s codes are identical', async (_, make) => {
+    [
+      'LearnedHash asymmetric',
+      () => {
+        const h = new LearnedHash({ inputDim: dim, tables: 8, bits: 12, seed: 3, asymmetric: true });
+        h.setState({ query_projection: tf.tensor2d(randn(new SeededRandom(5), dim * 96), [dim, 96]), label_projection: h.projection });
+        return h;
+      },
+    ],
+  ])('%s codes (items and queries) are identical', async (_, make) => {
     const res = await onEach(() => {
       const h = make();
-      const codes = Array.from(h.hash(tf.tensor2d(xv, [64, dim])).dataSync());
+      const x = tf.tensor2d(xv, [64, dim]);
+      const codes = [...Array.from(h.hash(x).dataSync()), ...Array.from(h.hashQueries(x).dataSync())];
       h.dispose();
       return codes;
     });

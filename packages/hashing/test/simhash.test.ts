@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describeBackends, expectNoLeak } from '../../../tools/testing/backends';
-import { SimHash, hashFamilyFromConfig, packSignBits, simHash } from '../src';
+import { HashIndex, LearnedHash, SimHash, hashFamilyFromConfig, packSignBits, simHash } from '../src';
 import { SeededRandom } from '@hashlayers/core/internal';
 import { codesOf, pairAtAngle, rows } from './helpers';
 
@@ -97,5 +97,138 @@ describeBackends('SimHash', () => {
     [wrongDim, rank1, ints, empty, nan].forEach((t) => t.dispose());
     h.dispose();
     expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+/** Bucket ids from their definition: bit k of table l is [x · P[:, l·bits + k] > 0]. */
+function signCodes(xs: number[][], P: number[][], tables: number, bits: number): number[] {
+  const out: number[] = [];
+  for (const x of xs) {
+    for (let l = 0; l < tables; l++) {
+      let id = 0;
+      for (let k = 0; k < bits; k++) {
+        let s = 0;
+        for (let d = 0; d < x.length; d++) s += x[d] * P[d][l * bits + k];
+        if (s > 0) id += 2 ** k;
+      }
+      out.push(id);
+    }
+  }
+  return out;
+}
+
+describeBackends('LearnedHash (the family interface: items vs queries, state)', () => {
+  const dim = 7;
+  const rng = new SeededRandom(5);
+  const xs = Array.from({ length: 6 }, () => Array.from({ length: dim }, () => rng.gaussian()));
+  const x = () => tf.tensor2d(xs) as tf.Tensor2D;
+
+  it('untrained, symmetric or asymmetric, it hashes items and queries like SimHash with the same seed', () => {
+    const sim = new SimHash({ inputDim: dim, tables: 3, bits: 5, seed: 4 });
+    const P = sim.getProjection().arraySync();
+    const ref = signCodes(xs, P, 3, 5);
+    for (const asymmetric of [false, true]) {
+      const h = new LearnedHash({ inputDim: dim, tables: 3, bits: 5, seed: 4, asymmetric });
+      expect(h.asymmetric).toBe(asymmetric);
+      expect(Array.from(codesOf(h.hash(x())))).toEqual(ref);
+      expect(Array.from(codesOf(h.hashQueries(x())))).toEqual(ref);
+      h.dispose();
+    }
+    sim.dispose();
+  });
+
+  it('asymmetric: items use label_projection, queries query_projection (independent reference)', () => {
+    const h = new LearnedHash({ inputDim: dim, tables: 2, bits: 4, seed: 1, asymmetric: true });
+    expect(Object.keys(h.state).sort()).toEqual(['label_projection', 'query_projection']);
+    expect(h.state.query_projection).toBe(h.queryProjection);
+    expect(h.state.label_projection).toBe(h.projection);
+    const Pq = tf.randomNormal([dim, 8], 0, 1, 'float32', 2) as tf.Tensor2D;
+    const Pl = tf.randomNormal([dim, 8], 0, 1, 'float32', 3) as tf.Tensor2D;
+    h.setState({ query_projection: Pq, label_projection: Pl });
+    expect(Array.from(codesOf(h.hash(x())))).toEqual(signCodes(xs, Pl.arraySync(), 2, 4));
+    expect(Array.from(codesOf(h.hashQueries(x())))).toEqual(signCodes(xs, Pq.arraySync(), 2, 4));
+    // config + state restore the family exactly
+    const copy = hashFamilyFromConfig(JSON.parse(JSON.stringify(h.getConfig())), h.state);
+    expect(copy.asymmetric).toBe(true);
+    expect(Array.from(codesOf(copy.hash(x())))).toEqual(signCodes(xs, Pl.arraySync(), 2, 4));
+    expect(Array.from(codesOf(copy.hashQueries(x())))).toEqual(signCodes(xs, Pq.arraySync(), 2, 4));
+    [h, copy].forEach((f) => f.dispose());
+    tf.dispose([Pq, Pl]);
+  });
+
+  it('symmetric: one state entry, query_projection, hashes both sides', () => {
+    const h = new LearnedHash({ inputDim: dim, tables: 2, bits: 4, seed: 1 });
+    expect(Object.keys(h.state)).toEqual(['query_projection']);
+    expect(h.queryProjection).toBe(h.projection);
+    const P = tf.randomNormal([dim, 8], 0, 1, 'float32', 6) as tf.Tensor2D;
+    h.setState({ query_projection: P });
+    const ref = signCodes(xs, P.arraySync(), 2, 4);
+    expect(Array.from(codesOf(h.hash(x())))).toEqual(ref);
+    expect(Array.from(codesOf(h.hashQueries(x())))).toEqual(ref);
+    h.dispose();
+    P.dispose();
+  });
+
+  it('adoptState: hashes with the adopted variables (and sees their later writes), never disposes them', () => {
+    const h = new LearnedHash({ inputDim: dim, tables: 2, bits: 4, seed: 1, asymmetric: true });
+    const q = tf.tidy(() => tf.variable(tf.randomNormal([dim, 8], 0, 1, 'float32', 7), false));
+    const l = tf.tidy(() => tf.variable(tf.randomNormal([dim, 8], 0, 1, 'float32', 8), false));
+    const before = tf.memory().numTensors;
+    h.adoptState({ query_projection: q, label_projection: l });
+    // the family's own two variables are freed, the adopted ones are used
+    expect(tf.memory().numTensors).toBe(before - 2);
+    expect(Array.from(codesOf(h.hashQueries(x())))).toEqual(signCodes(xs, q.arraySync() as number[][], 2, 4));
+    const P = tf.randomNormal([dim, 8], 0, 1, 'float32', 9) as tf.Tensor2D;
+    l.assign(P); // e.g. tf.loadLayersModel writing the layer weight
+    expect(Array.from(codesOf(h.hash(x())))).toEqual(signCodes(xs, P.arraySync(), 2, 4));
+    h.dispose();
+    expect(q.isDisposed || l.isDisposed).toBe(false);
+    tf.dispose([q, l, P]);
+  });
+
+  it('HashIndex hashes items with hash and queries with hashQueries', () => {
+    const h = new LearnedHash({ inputDim: dim, tables: 2, bits: 3, seed: 1, asymmetric: true });
+    const Pl = tf.randomNormal([dim, 6], 0, 1, 'float32', 10) as tf.Tensor2D;
+    const Pq = tf.neg(Pl);
+    h.setState({ query_projection: Pq, label_projection: Pl });
+    const index = new HashIndex(h);
+    const items = x();
+    index.build(items);
+    expect(Array.from(index.codes())).toEqual(signCodes(xs, Pl.arraySync(), 2, 3));
+    const negated = tf.neg(Pl).arraySync() as number[][];
+    expect(Array.from(codesOf(index.hashQueries(items)))).toEqual(signCodes(xs, negated, 2, 3));
+    index.dispose();
+    h.dispose();
+    tf.dispose([Pl, Pq, items]);
+  });
+
+  it('rejects bad state with a clear error and leaves the state untouched', () => {
+    const h = new LearnedHash({ inputDim: dim, tables: 2, bits: 4, seed: 1, asymmetric: true });
+    const q0 = Array.from(h.queryProjection.dataSync());
+    const good = tf.zeros([dim, 8]);
+    const bad = tf.zeros([dim, 9]);
+    const before = tf.memory().numTensors;
+    expect(() => h.setState({ query_projection: good })).toThrow(/values: expected the entries label_projection, query_projection, got the entries query_projection/);
+    expect(() => h.setState({ query_projection: good, label_projection: bad })).toThrow(/values.label_projection: expected a live float32 tensor of shape \[7, 8\], got a float32 tensor of shape \[7, 9\]/);
+    expect(() => h.adoptState({ query_projection: good as tf.Variable, label_projection: good as tf.Variable })).toThrow(/variables.query_projection: expected a tf.Variable/);
+    expect(() => new LearnedHash({ inputDim: dim, tables: 2, bits: 4, queryProjection: good as tf.Tensor2D })).toThrow(/queryProjection: expected no query projection/);
+    expect(() => new LearnedHash({ inputDim: dim, tables: 2, bits: 4, asymmetric: 'yes' as unknown as boolean })).toThrow(/asymmetric: expected a boolean, got yes/);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(Array.from(h.queryProjection.dataSync())).toEqual(q0);
+    tf.dispose([good, bad]);
+    h.dispose();
+  });
+
+  it('families drawn from the seed have no state; SimHash hashes queries like items', () => {
+    const s = new SimHash({ inputDim: dim, tables: 3, bits: 4, seed: 2 });
+    expect(s.asymmetric).toBe(false);
+    expect(s.state).toEqual({});
+    s.setState({});
+    const t = tf.zeros([dim, 12]);
+    expect(() => s.setState({ projection: t })).toThrow(/values: expected no entries \(this family has no state: it is drawn from the seed\), got the entries projection/);
+    expect(() => hashFamilyFromConfig(s.getConfig(), { projection: t })).toThrow(/values: expected no entries/);
+    expect(Array.from(codesOf(s.hashQueries(x())))).toEqual(signCodes(xs, s.getProjection().arraySync(), 3, 4));
+    t.dispose();
+    s.dispose();
   });
 });

@@ -110,6 +110,19 @@ describeBackends('WTAHash', () => {
     expect(farRate).toBeLessThan(0.1);
   });
 
+  it('is symmetric and stateless: queries are hashed like items, nothing to save', () => {
+    for (const h of [new WTAHash({ inputDim: dim, tables: 5, window: 8, band: 3, seed: 9 }), new DWTAHash({ inputDim: dim, tables: 5, window: 8, band: 3, seed: 9 })]) {
+      const xs = Array.from({ length: 4 }, () => randn(rng, dim));
+      expect(h.asymmetric).toBe(false);
+      expect(h.state).toEqual({});
+      const codes = codesOf(h.hashQueries(rows(xs, dim)));
+      xs.forEach((x, i) => expect(Array.from(codes.subarray(i * 5, i * 5 + 5))).toEqual(referenceWTA(x, h)));
+      const t = tf.zeros([1]);
+      expect(() => h.adoptState({ indices: t as tf.Variable })).toThrow(/variables: expected no entries/);
+      t.dispose();
+    }
+  });
+
   it('is deterministic in the seed, round-trips config, leaks nothing', () => {
     const a = new DWTAHash({ inputDim: dim, tables: 4, window: 6, bits: 9, seed: 8 });
     expect(a.band).toBe(3);

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { simHash } from '../ops/sim_hash.js';
 import { assertInt, assertOneOf, fail, SeededRandom } from '@hashlayers/core/internal';
-import { HashFamily, HashFamilyConfig } from './hash_family.js';
+import { checkState, HashFamily, HashFamilyConfig } from './hash_family.js';
 
 export interface SimHashOptions {
   inputDim: number;
@@ -43,6 +43,8 @@ export function drawProjection(
  */
 export class SimHash implements HashFamily {
   readonly className = 'SimHash';
+  /** Items and queries share one projection. */
+  readonly asymmetric = false;
   readonly inputDim: number;
   readonly tables: number;
   readonly bits: number;
@@ -77,6 +79,24 @@ export class SimHash implements HashFamily {
 
   hash(x: tf.Tensor2D): tf.Tensor2D {
     return simHash(x, this.getProjection(), { tables: this.tables, bits: this.bits });
+  }
+
+  /** The same function as `hash` (a symmetric family). */
+  hashQueries(x: tf.Tensor2D): tf.Tensor2D {
+    return this.hash(x);
+  }
+
+  /** None: the projection is drawn again from the seed. */
+  get state(): Readonly<Record<string, tf.Variable>> {
+    return {};
+  }
+
+  setState(values: Record<string, tf.Tensor>): void {
+    checkState('values', values, this.state);
+  }
+
+  adoptState(variables: Record<string, tf.Variable>): void {
+    checkState('variables', variables, this.state);
   }
 
   getConfig(): HashFamilyConfig {

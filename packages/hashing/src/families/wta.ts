@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { codeBits } from '../kernels/wta_hash.js';
 import { dwtaHash, wtaHash } from '../ops/wta_hash.js';
 import { assertInt, deriveSeed, fail, SeededRandom } from '@hashlayers/core/internal';
-import { HashFamily, HashFamilyConfig } from './hash_family.js';
+import { checkState, HashFamily, HashFamilyConfig } from './hash_family.js';
 
 export interface WTAHashOptions {
   inputDim: number;
@@ -26,6 +26,8 @@ export interface WTAHashOptions {
  */
 export class WTAHash implements HashFamily {
   readonly className: string = 'WTAHash';
+  /** Items and queries are hashed alike. */
+  readonly asymmetric = false;
   readonly inputDim: number;
   readonly tables: number;
   readonly window: number;
@@ -60,6 +62,24 @@ export class WTAHash implements HashFamily {
       fail('x', `${this.inputDim} columns (inputDim)`, x);
     }
     return wtaHash(x, this);
+  }
+
+  /** The same function as `hash` (a symmetric family). */
+  hashQueries(x: tf.Tensor2D): tf.Tensor2D {
+    return this.hash(x);
+  }
+
+  /** None: the permutations are drawn again from the seed. */
+  get state(): Readonly<Record<string, tf.Variable>> {
+    return {};
+  }
+
+  setState(values: Record<string, tf.Tensor>): void {
+    checkState('values', values, this.state);
+  }
+
+  adoptState(variables: Record<string, tf.Variable>): void {
+    checkState('variables', variables, this.state);
   }
 
   getConfig(): HashFamilyConfig {

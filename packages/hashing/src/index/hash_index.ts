@@ -103,7 +103,7 @@ export class HashIndex {
   private stored: { items: tf.Tensor2D; bias: tf.Tensor1D | null } | null = null;
 
   constructor(family: HashFamily, opts: HashIndexOptions = {}) {
-    if (family == null || typeof family.hash !== 'function') fail('family', 'a HashFamily', family);
+    if (family == null || typeof family.hash !== 'function' || typeof family.hashQueries !== 'function') fail('family', 'a HashFamily', family);
     this.family = family;
     this.foldBias = opts.foldBias ?? false;
     this.transform = assertOneOf('transform', opts.transform ?? 'none', ['none', 'mips']);
@@ -315,10 +315,10 @@ export class HashIndex {
     };
   }
 
-  /** Bucket ids [batch, tables] of the queries (after the query transform). */
+  /** Bucket ids [batch, tables] of the queries (after the query transform; the family's query-side hash). */
   hashQueries(queries: tf.Tensor2D): tf.Tensor2D {
     assertMatrix('queries', queries, { cols: this.family.inputDim - this.extraDims });
-    return tf.tidy(() => this.family.hash(this.transformQueries(queries)));
+    return tf.tidy(() => this.family.hashQueries(this.transformQueries(queries)));
   }
 
   /**
