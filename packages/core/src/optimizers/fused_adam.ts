@@ -23,12 +23,10 @@ import { RowHints, RowSparseSource } from './sparse_rows.js';
  * arguments, validation of a whole step before any change, serialization.
  */
 
-/** {name, tensor} as used by tf.Optimizer.applyGradients / getWeights. */
-export interface NamedTensor {
-  name: string;
-  tensor: tf.Tensor;
-}
+/** {name, tensor} as tf.Optimizer.applyGradients / getWeights use it (tfjs-core does not export its own): inlined in public signatures. */
+type NamedTensor = { name: string; tensor: tf.Tensor };
 
+/** Options of FusedAdamOptimizer beyond tf.train.adam's arguments. */
 export interface FusedAdamOptions {
   /**
    * Row-sparse updates (TF-Addons LazyAdam semantics) for variables whose
@@ -93,12 +91,18 @@ function checkNumber(arg: string, v: unknown, lo: number, hi: number, hiOpen: bo
  * the next getWeights / setWeights / applyGradients / dispose (clone to keep).
  */
 export class FusedAdamOptimizer extends tf.Optimizer {
+  /** The name the class is registered under for serialization. */
   static className = 'FusedAdamOptimizer';
 
+  /** Step size; may be changed between steps (e.g. by a learning-rate schedule). */
   learningRate: number;
+  /** Decay of the first moment m. */
   readonly beta1: number;
+  /** Decay of the second moment v. */
   readonly beta2: number;
+  /** Added to √v̂ in the denominator. */
   readonly epsilon: number;
+  /** Row-sparse (LazyAdam) updates for variables a row source reports (see FusedAdamOptions.lazy). */
   readonly lazy: boolean;
 
   /** β1ᵗ and β2ᵗ for the next step, as float32 values (as tf.train.adam's accBeta variables). */
@@ -134,7 +138,11 @@ export class FusedAdamOptimizer extends tf.Optimizer {
     this.hints.add(source);
   }
 
-  override applyGradients(variableGradients: tf.NamedTensorMap | NamedTensor[]): void {
+  /**
+   * One step for the named variables: validates every variable, gradient and
+   * reported rows first (an error changes nothing), then updates each.
+   */
+  override applyGradients(variableGradients: tf.NamedTensorMap | Array<{ name: string; tensor: tf.Tensor }>): void {
     const items: Array<{ name: string; grad: tf.Tensor | null }> = Array.isArray(variableGradients)
       ? variableGradients.map((x) => ({ name: x.name, grad: x.tensor ?? null }))
       : Object.keys(variableGradients).map((name) => ({ name, grad: variableGradients[name] ?? null }));
@@ -178,6 +186,7 @@ export class FusedAdamOptimizer extends tf.Optimizer {
     this.exported = [];
   }
 
+  /** Frees the state (wasm heap blocks, the private memory) and the tensors getWeights returned. */
   override dispose(): void {
     this.disposeExported();
     this.state.release();
@@ -185,7 +194,7 @@ export class FusedAdamOptimizer extends tf.Optimizer {
   }
 
   /** [iter, m of each variable, v of each variable], named like tf.train.adam's. */
-  override async getWeights(): Promise<NamedTensor[]> {
+  override async getWeights(): Promise<Array<{ name: string; tensor: tf.Tensor }>> {
     this.disposeExported();
     // cpu and tensorflow keep the array they are given, and state on a wasm memory moves: give them a copy
     const keep = tensorCopiesValues(tf.getBackend());
@@ -198,7 +207,8 @@ export class FusedAdamOptimizer extends tf.Optimizer {
     return out;
   }
 
-  override async setWeights(weightValues: NamedTensor[]): Promise<void> {
+  /** Restores state from getWeights (or tf.train.adam's layout); the step count continues from `iter`. */
+  override async setWeights(weightValues: Array<{ name: string; tensor: tf.Tensor }>): Promise<void> {
     if (!Array.isArray(weightValues) || weightValues.length < 1 || weightValues.length % 2 !== 1) {
       fail(`${OWNER}.setWeights`, '[iter, m of each variable, v of each variable]', Array.isArray(weightValues) ? `${weightValues.length} weights` : weightValues);
     }
@@ -228,6 +238,7 @@ export class FusedAdamOptimizer extends tf.Optimizer {
     this.accBeta2 = betaPower(this.beta2, iterations + 1);
   }
 
+  /** learningRate, beta1, beta2, epsilon and lazy (row sources are not serialized). */
   override getConfig(): tf.serialization.ConfigDict {
     return {
       learningRate: this.learningRate,
@@ -238,6 +249,7 @@ export class FusedAdamOptimizer extends tf.Optimizer {
     };
   }
 
+  /** The optimizer of a saved config (a lazy one needs addRowSource before training). */
   static override fromConfig<T extends tf.serialization.Serializable>(
     cls: tf.serialization.SerializableConstructor<T>,
     config: tf.serialization.ConfigDict,
