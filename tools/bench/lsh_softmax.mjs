@@ -4,6 +4,7 @@ import { benchBackends, log, Progress, readBack, time, tf, useBackend, usePrefer
 
 const require = createRequire(import.meta.url);
 const L = require('@hashlayers/lsh-softmax');
+const C = require('@hashlayers/core');
 const { nextWordData } = require('../data/sotu.cjs');
 const { nextWordModel } = require('../data/next_word_model.cjs');
 const { shuffledRows } = require('../data/rng.cjs');
@@ -81,7 +82,7 @@ export async function synthetic({ quick }) {
         const ms = {};
         for (const c of configs) {
           const layer = layerWith(w, b, { mode: c.mode, tables: 16, window: 8, band: 3, maxCandidates: 256, uniformSamples: 64 });
-          const opt = c.opt === 'tf.train.adam' ? tf.train.adam(1e-3) : L.fusedAdam(1e-3, 0.9, 0.999, undefined, { lazy: c.opt === 'FusedAdam lazy' });
+          const opt = c.opt === 'tf.train.adam' ? tf.train.adam(1e-3) : C.fusedAdam(1e-3, 0.9, 0.999, undefined, c.opt === 'FusedAdam lazy' ? { lazy: true, rowSources: [layer] } : {});
           const vars = [layer.kernel.read(), layer.bias.read()];
           const y = tf.tensor1d(labels, 'int32');
           const step = () => {

@@ -1,6 +1,7 @@
 // The small next-word model shared by the lsh-softmax test, demo, benchmark and experiment:
 // previous `context` word ids → embedding → Dense relu → LSHSoftmax (training pair from trainingModel).
 'use strict';
+const { fusedAdam } = require('@hashlayers/core');
 
 /** optimizer: 'adam' (tf.train.adam) or 'lazyAdam' (FusedAdam with lazy row updates of the output layer). */
 function nextWordModel(tf, L, { vocab, context, embDim = 24, hidden = 64, layer: layerArgs = {}, lr = 0.005, seed = 1, optimizer = 'adam' }) {
@@ -13,7 +14,8 @@ function nextWordModel(tf, L, { vocab, context, embDim = 24, hidden = 64, layer:
     .apply(tf.layers.flatten().apply(emb));
   const layer = L.lshSoftmax({ units: vocab, seed: seed + 2, ...layerArgs });
   const { train, infer } = L.trainingModel(input, h, layer);
-  const opt = optimizer === 'lazyAdam' ? L.fusedAdam(lr, 0.9, 0.999, undefined, { lazy: true }) : tf.train.adam(lr);
+  // the layer reports the rows each step touched (RowSparseSource); the lazy optimizer updates only those
+  const opt = optimizer === 'lazyAdam' ? fusedAdam(lr, 0.9, 0.999, undefined, { lazy: true, rowSources: [layer] }) : tf.train.adam(lr);
   train.compile({ optimizer: opt, loss: L.lshSoftmaxLoss });
   return { train, infer, layer };
 }

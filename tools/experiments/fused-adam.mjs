@@ -2,45 +2,33 @@
 // tf.train.adam against FusedAdamOptimizer (dense, and lazy with 30k / 45k / 60k registered rows),
 // with the SIMD kernels (default) and with the JavaScript loops (setWasmSimdKernels(false)).
 //   npm run build -w @hashlayers/lsh-softmax   (the script loads the built package)
-//   node tools/experiments/fused-adam.mjs [wasm,tensorflow] [units]
+//   node tools/experiments/fused-adam.mjs [--backends wasm,tensorflow] [--units 100000]
 // Each timed call ends by reading row 0 of each variable through a tfjs op (gather), so the
 // new values are materialised on the backend (tfjs-node uploads assigned values lazily).
 // Not tf.slice: the wasm backend's Slice kernel copies its whole input out of the heap
 // (readSync), ~50 ms for the [100000, 128] kernel.
 import { createRequire } from 'node:module';
-import { median, readBack, tf, useBackend, benchBackends } from '../bench/harness.mjs';
+import { parseCommandLine } from '../bench/cli.mjs';
+import { readBack, tf, time, useBackend, benchBackends } from '../bench/harness.mjs';
 
 const require = createRequire(import.meta.url);
-const L = require('@hashlayers/lsh-softmax');
-const { setWasmSimdKernels } = require('@hashlayers/hashing');
-const asked = (process.argv[2] ?? 'wasm,tensorflow').split(',');
-const units = Number(process.argv[3] ?? 100000);
+const { FusedAdamOptimizer, setWasmSimdKernels } = require('@hashlayers/core');
+const { shuffledOrder } = require('../data/rng.cjs');
+const { values } = parseCommandLine({
+  usage: 'usage: node tools/experiments/fused-adam.mjs [--backends wasm,tensorflow] [--units 100000]\n\nOne optimizer update of an LSHSoftmax-sized head: tf.train.adam against FusedAdam, dense and lazy.',
+  options: {
+    backends: { type: 'string', arg: 'list', default: 'wasm,tensorflow', help: 'comma-separated backends to time' },
+    units: { type: 'string', arg: 'n', default: '100000', help: 'rows of the kernel' },
+  },
+});
+const asked = values.backends.split(',');
+const units = Number(values.units);
 const d = 128;
-const reps = 7;
-const warmup = 2;
+/** Median of 7 calls after 2 warm-up calls, with the fastest and slowest. */
+const timeMedian = (fn) => time(fn, { warmup: 2, reps: 7, minMs: 0 });
 
-function timeMedian(fn) {
-  for (let i = 0; i < warmup; i++) fn();
-  const samples = [];
-  for (let i = 0; i < reps; i++) {
-    const t0 = performance.now();
-    fn();
-    samples.push(performance.now() - t0);
-  }
-  return { ms: median(samples), min: Math.min(...samples), max: Math.max(...samples) };
-}
-
-/** k distinct row ids from a seeded Fisher–Yates shuffle. */
-function randomRows(k, seed) {
-  const ids = Int32Array.from({ length: units }, (_, i) => i);
-  let s = seed >>> 0;
-  for (let i = units - 1; i > 0; i--) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    const j = s % (i + 1);
-    [ids[i], ids[j]] = [ids[j], ids[i]];
-  }
-  return ids.slice(0, k);
-}
+/** k distinct row ids: the first k of a seeded permutation (tools/data/rng.cjs). */
+const randomRows = (k, seed) => Int32Array.from(shuffledOrder(units, seed).slice(0, k));
 
 const rows30 = randomRows(30000, 1);
 const rows45 = randomRows(45000, 5);
@@ -60,13 +48,11 @@ for (const backend of asked) {
     const previous = setWasmSimdKernels(simd);
     const W = tf.tidy(() => tf.variable(tf.randomNormal([units, d], 0, 0.1, 'float32', 1), true, `W_${label}_${backend}`));
     const B = tf.tidy(() => tf.variable(tf.zeros([units]), true, `B_${label}_${backend}`));
-    const opt = makeOpt();
+    // a RowSparseSource reporting the same rows for W and B every step (what LSHSoftmax does for its candidates)
+    const source = { touchedRows: (v) => (rows != null && (v === W || v === B) ? rows : null), clearTouchedRows: () => {} };
+    const opt = makeOpt(source);
     const grads = { [W.name]: gW, [B.name]: gB };
     const step = () => {
-      if (rows != null) {
-        L.setSparseRows(W, rows);
-        L.setSparseRows(B, rows);
-      }
       opt.applyGradients(grads);
       readBack(() => tf.add(tf.gather(W, row0), tf.gather(B, row0)));
     };
@@ -78,10 +64,10 @@ for (const backend of asked) {
     setWasmSimdKernels(previous);
   };
   run('tf.train.adam', () => tf.train.adam(1e-3));
-  const lazy = () => new L.FusedAdamOptimizer(1e-3, 0.9, 0.999, null, { lazy: true });
+  const lazy = (source) => new FusedAdamOptimizer(1e-3, 0.9, 0.999, null, { lazy: true, rowSources: [source] });
   for (const simd of [true, false]) {
     const tag = simd ? 'SIMD' : 'JS';
-    run(`FusedAdam dense ${tag}`, () => new L.FusedAdamOptimizer(1e-3), null, simd);
+    run(`FusedAdam dense ${tag}`, () => new FusedAdamOptimizer(1e-3), null, simd);
     run(`FusedAdam lazy 30k ${tag}`, lazy, rows30, simd);
     run(`FusedAdam lazy 45k ${tag}`, lazy, rows45, simd);
     run(`FusedAdam lazy 60k ${tag}`, lazy, rows60, simd);
