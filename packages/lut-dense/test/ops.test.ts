@@ -44,6 +44,13 @@ describeBackends('maddnessEncode / lutSum / lutMatMul', () => {
   const xv = Float32Array.from({ length: n * d }, () => rng.int(7) - 3);
   const tv = Float32Array.from({ length: c * 16 * m }, () => rng.gaussian());
 
+  it('importing the package registered its kernels on this backend and their gradients (no call needed)', () => {
+    for (const k of ['HashlayersMaddnessEncode', 'HashlayersLutSum', 'HashlayersLutSumTableGrad']) {
+      expect(tf.getKernel(k, tf.getBackend())).toBeDefined();
+    }
+    for (const k of ['HashlayersMaddnessEncode', 'HashlayersLutSum']) expect(tf.getGradient(k)).toBeDefined();
+  });
+
   it('encoding equals a plain reference traversal, including ties', () => {
     const x = tf.tensor2d(xv, [n, d]);
     const sd = tf.tensor2d(dims, [c, 4], 'int32');

@@ -1,16 +1,14 @@
-/** @hashlayers/representer-sketch: a trained network head rewritten as LSH (RACE) count arrays. */
+/**
+ * @hashlayers/representer-sketch: a trained network head rewritten as LSH
+ * (RACE) count arrays. RepresenterSketch is the layer;
+ * convertToRepresenterSketch converts a trained model; sizing, sketchCost
+ * and headCost measure the sketch against the head it replaces.
+ */
 import './register.js';
-import { sketchFromModel } from './from_model.js';
-import { RepresenterSketch } from './layers/representer_sketch.js';
 
 export { RepresenterSketch, representerSketch } from './layers/representer_sketch.js';
 export type { RepresenterSketchArgs, Aggregation, CellFill } from './layers/representer_sketch.js';
-export { sketchFromModel } from './from_model.js';
-export type { FromModelOptions, FromModelResult, RefineOptions } from './from_model.js';
+export { convertToRepresenterSketch } from './convert.js';
+export type { ConvertToRepresenterSketchOptions, RefineOptions, RepresenterSketchConversion, RepresenterSketchReport } from './convert.js';
 export { sizing, sketchCost, headCost } from './sizing.js';
 export type { SizingReport, SketchCost, HeadCost } from './sizing.js';
-export { sketchLookup } from './ops/sketch_lookup.js';
-export { sketchCodes } from './ops/sketch_codes.js';
-export { registerRepresenterSketchKernels } from './register.js';
-
-RepresenterSketch.fromModel = sketchFromModel;

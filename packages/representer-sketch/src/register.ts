@@ -1,15 +1,17 @@
+import * as tf from '@tensorflow/tfjs-core';
 import { registerKernelSpec } from '@hashlayers/core/internal';
-import { registerSketchLookupGradient } from './gradients/sketch_lookup_grad.js';
+import { sketchLookupGradConfig } from './gradients/SketchLookup_grad.js';
 import { sketchLookupKernel } from './kernels/sketch_lookup.js';
 import { sketchRowGradKernel } from './kernels/sketch_row_grad.js';
 import { sketchScatterKernel } from './kernels/sketch_scatter.js';
 
-/** Registers the count-array kernels (cpu, wasm, tensorflow) and the lookup gradient (runs on import). */
-export function registerRepresenterSketchKernels(): void {
-  registerKernelSpec(sketchLookupKernel);
-  registerKernelSpec(sketchScatterKernel);
-  registerKernelSpec(sketchRowGradKernel);
-  registerSketchLookupGradient();
-}
-
-registerRepresenterSketchKernels();
+/*
+ * Registers every kernel and gradient of this package on import (of the
+ * package index); nothing registers per call. Each step is idempotent, so a
+ * second copy of the package (ESM beside CJS) is harmless. Kernels: one
+ * KernelSpec each, for every backend through @hashlayers/core's adapters.
+ */
+registerKernelSpec(sketchLookupKernel);
+registerKernelSpec(sketchScatterKernel);
+registerKernelSpec(sketchRowGradKernel);
+if (tf.getGradient(sketchLookupGradConfig.kernelName) == null) tf.registerGradient(sketchLookupGradConfig);

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { testBackends } from '../../../tools/testing/backends';
 import { loadMnist } from '../../../tools/data/mnist.cjs';
-import { RepresenterSketch } from '../src';
+import { convertToRepresenterSketch } from '../src';
 
 /**
  * Real data: a small MNIST network (784 → 64 ReLU features → 512 → 512 → 10
@@ -42,7 +42,7 @@ describe('RepresenterSketch on MNIST (held-out digits)', () => {
     await model.fit(xs, ys, { epochs: 3, batchSize: 64, verbose: 0 });
     const headAcc = accuracy(model);
 
-    const r = await RepresenterSketch.fromModel(model, {
+    const r = await convertToRepresenterSketch(model, {
       headFrom: 'features',
       data: xs,
       rows: 64,
@@ -51,7 +51,7 @@ describe('RepresenterSketch on MNIST (held-out digits)', () => {
       refine: { epochs: 10, batchSize: 128, target: 'labels', labels: yl, learningRate: 0.05 },
     });
     const sketchAcc = accuracy(r.model);
-    const s = r.sizing;
+    const s = r.reports[0].sizing;
     console.log(
       `MNIST head ${(100 * headAcc).toFixed(2)}% → sketch R=64 K=6 ${(100 * sketchAcc).toFixed(2)}%; ` +
         `storage ${s.head.bytes} → ${s.sketch.bytes} bytes (×${s.storageReduction.toFixed(1)}; counts only ×${s.storageReductionCountsOnly.toFixed(1)}), ` +

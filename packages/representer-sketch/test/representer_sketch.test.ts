@@ -2,7 +2,10 @@ import * as tf from '@tensorflow/tfjs';
 import { SimHash } from '@hashlayers/hashing';
 import { srpKernel } from '@hashlayers/hashing/internal';
 import { describeBackends, expectNoLeak } from '../../../tools/testing/backends';
-import { RepresenterSketch, headCost, representerSketch, sizing, sketchCodes, sketchCost, sketchLookup } from '../src';
+import { RepresenterSketch, convertToRepresenterSketch, headCost, representerSketch, sizing, sketchCost } from '../src';
+// the layer's two ops, tested directly (not public; registered by importing '../src')
+import { sketchCodes } from '../src/ops/sketch_codes';
+import { sketchLookup } from '../src/ops/sketch_lookup';
 
 /** Deterministic pseudo-random values in [lo, hi). */
 function values(n: number, seed: number, lo = -1, hi = 1): Float32Array {
@@ -57,6 +60,13 @@ describeBackends('sketchLookup op', () => {
       w: tf.tensor1d(values(rows, 5, 0.1, 1)),
     };
   };
+
+  it('importing the package registered its kernels on this backend and the lookup gradient (no call needed)', () => {
+    for (const k of ['HashlayersSketchLookup', 'HashlayersSketchScatter', 'HashlayersSketchRowGrad']) {
+      expect(tf.getKernel(k, tf.getBackend())).toBeDefined();
+    }
+    expect(tf.getGradient('HashlayersSketchLookup')).toBeDefined();
+  });
 
   it('matches the dense one-hot reference', () => {
     const { codes, counts, w } = make();
@@ -312,7 +322,7 @@ describeBackends('RepresenterSketch layer', () => {
   });
 });
 
-describeBackends('RepresenterSketch.fromModel', () => {
+describeBackends('convertToRepresenterSketch', () => {
   it('converts the layers after headFrom; KDE insertion stores Σ α_i / n in every row', async () => {
     const model = tf.sequential({
       layers: [
@@ -323,18 +333,25 @@ describeBackends('RepresenterSketch.fromModel', () => {
     });
     const data = tf.tensor2d(values(30 * 5, 9), [30, 5]);
     const before = tf.memory().numTensors;
-    const r = await RepresenterSketch.fromModel(model, { headFrom: 'feat', data, rows: 64, bits: 3, seed: 4, insertion: 'kde', center: false });
-    expect(r.sketch.getWeights().length).toBe(3);
+    const r = await convertToRepresenterSketch(model, { headFrom: 'feat', data, rows: 64, bits: 3, seed: 4, insertion: 'kde', center: false });
+    expect(r.layers).toHaveLength(1);
+    expect(r.reports).toHaveLength(1);
+    const [sketch] = r.layers;
+    const [report] = r.reports;
+    expect(sketch).toBeInstanceOf(RepresenterSketch);
+    expect(r.model.layers.at(-1)).toBe(sketch);
+    expect(sketch.getWeights().length).toBe(3);
     expect(r.model.outputs[0].shape).toEqual([null, 3]);
-    expect(r.sizing.head.layers).toEqual(['Dense', 'Dense']);
-    expect(r.sizing.head.parameters).toBe(4 * 16 + 16 + 16 * 3 + 3);
-    expect(r.refineLoss).toEqual([]);
+    expect(report.sizing.head.layers).toEqual(['Dense', 'Dense']);
+    expect(report.sizing.head.parameters).toBe(4 * 16 + 16 + 16 * 3 + 3);
+    expect(report.fill.points).toBe(30);
+    expect(report.refineLoss).toEqual([]);
     // counts hold Σ_i α_i/n per cell: summed over a row's cells they give Σ_i α_i / n for every row
     const alpha = model.predict(data) as tf.Tensor;
     const meanT = tf.mean(alpha, 0);
     const colMean = meanT.dataSync();
     meanT.dispose();
-    const counts = r.sketch.counts?.read().dataSync() as Float32Array;
+    const counts = sketch.counts?.read().dataSync() as Float32Array;
     for (let row = 0; row < 64; row += 21) {
       for (let o = 0; o < 3; o++) {
         let s = 0;
@@ -358,16 +375,16 @@ describeBackends('RepresenterSketch.fromModel', () => {
     const model = tf.sequential({ layers: [tf.layers.dense({ inputShape: [5], units: 4, name: 'a' }), tf.layers.dense({ units: 3, name: 'b' })] });
     const data = tf.zeros([10, 5]);
     const before = tf.memory().numTensors;
-    await expect(RepresenterSketch.fromModel(model, { headFrom: 'nope', data })).rejects.toThrow(/headFrom: expected one of the model's layer names \('a', 'b'\), got 'nope'/);
-    await expect(RepresenterSketch.fromModel(model, { headFrom: 1, data })).rejects.toThrow(/headFrom: expected a layer before the last one/);
-    await expect(RepresenterSketch.fromModel(model, { headFrom: 5, data })).rejects.toThrow(/headFrom: expected an integer in \[0, 1\], got 5/);
+    await expect(convertToRepresenterSketch(model, { headFrom: 'nope', data })).rejects.toThrow(/headFrom: expected one of the model's layer names \('a', 'b'\), got 'nope'/);
+    await expect(convertToRepresenterSketch(model, { headFrom: 1, data })).rejects.toThrow(/headFrom: expected a layer before the last one/);
+    await expect(convertToRepresenterSketch(model, { headFrom: 5, data })).rejects.toThrow(/headFrom: expected an integer in \[0, 1\], got 5/);
     const wrong = tf.zeros([10, 6]);
-    await expect(RepresenterSketch.fromModel(model, { headFrom: 0, data: wrong })).rejects.toThrow(/data: expected a non-empty tensor of shape \[n, 5\], got a float32 tensor of shape \[10, 6\]/);
+    await expect(convertToRepresenterSketch(model, { headFrom: 0, data: wrong })).rejects.toThrow(/data: expected a non-empty tensor of shape \[n, 5\], got a float32 tensor of shape \[10, 6\]/);
     const t = tf.zeros([9, 3]) as tf.Tensor2D;
-    await expect(RepresenterSketch.fromModel(model, { headFrom: 0, data, targets: t })).rejects.toThrow(/targets: expected 10 rows/);
+    await expect(convertToRepresenterSketch(model, { headFrom: 0, data, targets: t })).rejects.toThrow(/targets: expected 10 rows/);
     const labels = tf.tensor1d([0, 1, 2, 3, 0, 1, 2, 0, 1, 2], 'int32');
-    await expect(RepresenterSketch.fromModel(model, { headFrom: 0, data, refine: { epochs: 1, target: 'labels', labels } })).rejects.toThrow(/refine.labels: expected integer class ids in \[0, 3\), got 3 at 3/);
-    await expect(RepresenterSketch.fromModel(model, { headFrom: 0, data, bits: 0 })).rejects.toThrow(/bits: expected an integer in \[1, 20\], got 0/);
+    await expect(convertToRepresenterSketch(model, { headFrom: 0, data, refine: { epochs: 1, target: 'labels', labels } })).rejects.toThrow(/refine.labels: expected integer class ids in \[0, 3\), got 3 at 3/);
+    await expect(convertToRepresenterSketch(model, { headFrom: 0, data, bits: 0 })).rejects.toThrow(/bits: expected an integer in \[1, 20\], got 0/);
     tf.dispose([wrong, t, labels]);
     expect(tf.memory().numTensors).toBe(before);
     tf.dispose(data);

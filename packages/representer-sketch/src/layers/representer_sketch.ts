@@ -3,8 +3,8 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import type { DisposeResult, LayerArgs } from '@tensorflow/tfjs-layers/dist/engine/topology';
 import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types';
 import { SimHash } from '@hashlayers/hashing';
-import { assertFiniteTensor, assertInt, assertMatrix, assertOneOf, fail } from '@hashlayers/core/internal';
-import type { sketchFromModel } from '../from_model.js';
+import { raceInsert } from '@hashlayers/hashing/internal';
+import { assertFiniteTensor, assertInt, assertMatrix, assertOneOf, fail, featureDim, firstInputShape } from '@hashlayers/core/internal';
 import { sketchCodes } from '../ops/sketch_codes.js';
 import { sketchLookup } from '../ops/sketch_lookup.js';
 
@@ -53,8 +53,6 @@ export interface CellFill {
  */
 export class RepresenterSketch extends tfl.layers.Layer {
   static className = 'RepresenterSketch';
-  /** Converts the layers of a trained model after `headFrom` into a sketch (see sketchFromModel; set by the package index). */
-  declare static fromModel: typeof sketchFromModel;
   readonly outputs: number;
   readonly rows: number;
   readonly bits: number;
@@ -94,9 +92,7 @@ export class RepresenterSketch extends tfl.layers.Layer {
   }
 
   override build(inputShape: tfl.Shape | tfl.Shape[]): void {
-    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tfl.Shape;
-    const dim = shape[shape.length - 1];
-    if (shape.length !== 2 || dim == null) fail('input shape', '[batch, features]', `[${shape.join(', ')}]`);
+    const dim = featureDim(inputShape);
     const width = this.rows * this.bits;
     this.center = this.addWeight('center', [dim], 'float32', tfl.initializers.zeros(), undefined, false);
     this.projection = this.addWeight('projection', [dim, width], 'float32', tfl.initializers.zeros(), undefined, false);
@@ -124,8 +120,7 @@ export class RepresenterSketch extends tfl.layers.Layer {
   }
 
   override computeOutputShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape {
-    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tfl.Shape;
-    return [shape[0], this.outputs];
+    return [firstInputShape(inputShape)[0], this.outputs];
   }
 
   /** Bucket ids [batch, rows] (int32) of features x [batch, d]. */
@@ -184,12 +179,8 @@ export class RepresenterSketch extends tfl.layers.Layer {
     const { codes, w, n } = this.readPoints(x, weights);
     const values = Float32Array.from(counts.read().dataSync() as Float32Array);
     const { rows, cells, outputs } = this;
-    for (let i = 0; i < n; i++) {
-      for (let r = 0; r < rows; r++) {
-        const base = (r * cells + codes[i * rows + r]) * outputs;
-        for (let o = 0; o < outputs; o++) values[base + o] += w != null ? w[i * outputs + o] : 1;
-      }
-    }
+    // the hashing package's RACE insertion (the one RaceSketch uses)
+    raceInsert(values, codes, w, { rows, cells, outputs });
     this.writeCounts(values);
     return { points: n, occupiedFraction: occupied(codes, rows, cells) };
   }

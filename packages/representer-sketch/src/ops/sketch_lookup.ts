@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { assertMatrix, fail, runKernel } from '@hashlayers/core/internal';
 import { sketchLookupKernel } from '../kernels/sketch_lookup.js';
-import '../register.js';
 
 /**
  * Reads each query's bucket in every row of the count arrays and aggregates:

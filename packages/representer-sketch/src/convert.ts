@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import type { ConversionResult } from '@hashlayers/core';
 import { assertInt, assertMatrix, assertOneOf, fail } from '@hashlayers/core/internal';
 import { CellFill, RepresenterSketch, RepresenterSketchArgs } from './layers/representer_sketch.js';
 import { SizingReport, headCost, sizing } from './sizing.js';
@@ -24,7 +25,13 @@ export interface RefineOptions {
   onEpochEnd?: (epoch: number, loss: number) => void;
 }
 
-export interface FromModelOptions extends Omit<RepresenterSketchArgs, 'outputs'> {
+/**
+ * Options of convertToRepresenterSketch: where the head starts and the data
+ * it is filled from, the sketch's layer options (rows, bits, seed,
+ * projection, density, aggregation, name, ...), the insertion and the
+ * optional refinement.
+ */
+export interface ConvertToRepresenterSketchOptions extends Omit<RepresenterSketchArgs, 'outputs'> {
   /** Name or index (into model.layers) of the layer whose output features feed the sketch; the layers after it are replaced. */
   headFrom: string | number;
   /** Training inputs of the model (the points inserted into the sketch). */
@@ -45,17 +52,22 @@ export interface FromModelOptions extends Omit<RepresenterSketchArgs, 'outputs'>
   batchSize?: number;
 }
 
-export interface FromModelResult {
-  /** model inputs → feature layers (shared with the original) → sketch. */
-  model: tfl.LayersModel;
-  sketch: RepresenterSketch;
-  /** model inputs → the features that feed the sketch. */
-  features: tfl.LayersModel;
+/** What convertToRepresenterSketch measured about the sketch it built. */
+export interface RepresenterSketchReport {
+  /** Bytes and multiply-adds of the sketch against the head it replaced. */
   sizing: SizingReport;
+  /** Points inserted and the fraction of cells they reached. */
   fill: CellFill;
   /** Mean loss per refinement epoch (empty without refinement). */
   refineLoss: number[];
 }
+
+/**
+ * What convertToRepresenterSketch returns: `model` (model inputs → the
+ * original feature layers, shared → the sketch), `layers` (the one new
+ * RepresenterSketch) and `reports` (its RepresenterSketchReport).
+ */
+export type RepresenterSketchConversion = ConversionResult<tfl.LayersModel, RepresenterSketch, RepresenterSketchReport>;
 
 function layerIndex(model: tfl.LayersModel, headFrom: string | number): number {
   const layers = model.layers;
@@ -73,12 +85,13 @@ function layerIndex(model: tfl.LayersModel, headFrom: string | number): number {
 }
 
 /**
- * Converts the layers after `headFrom` into a {@link RepresenterSketch}: the
- * training points' features are hashed and their α_i (the head's outputs)
- * inserted, then the counts are optionally refined with model.fit (they are
- * trainable weights and the sketch is linear in them).
+ * Converts a trained model: the layers after `headFrom` become one
+ * {@link RepresenterSketch}. The training points' features are hashed and
+ * their α_i (the head's outputs, or `targets`) inserted, then the counts are
+ * optionally refined with model.fit (they are trainable weights and the
+ * sketch is linear in them). The feature layers are shared with `model`.
  */
-export async function sketchFromModel(model: tfl.LayersModel, options: FromModelOptions): Promise<FromModelResult> {
+export async function convertToRepresenterSketch(model: tfl.LayersModel, options: ConvertToRepresenterSketchOptions): Promise<RepresenterSketchConversion> {
   if (!(model instanceof tfl.LayersModel)) fail('model', 'a tf.LayersModel', model);
   if (options == null || typeof options !== 'object') fail('options', 'an options object', options);
   if (model.outputs.length !== 1) fail('model', 'a model with one output', `${model.outputs.length} outputs`);
@@ -177,5 +190,5 @@ export async function sketchFromModel(model: tfl.LayersModel, options: FromModel
   }
   const converted = tfl.model({ inputs: model.inputs, outputs: out });
   const report = sizing(sketch, headCost(model.layers.slice(idx + 1)));
-  return { model: converted, sketch, features, sizing: report, fill, refineLoss };
+  return { model: converted, layers: [sketch], reports: [{ sizing: report, fill, refineLoss }] };
 }
