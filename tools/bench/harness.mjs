@@ -38,7 +38,7 @@ export function median(xs) {
 /**
  * Times fn (which must finish its work, e.g. by reading results back)
  * after `warmup` calls; repeats until `reps` samples and at least `minMs`.
- * Returns the median milliseconds per call and the samples.
+ * Returns the median milliseconds per call, the number of samples and the fastest and slowest.
  */
 export function time(fn, { warmup = 3, reps = 9, minMs = 300, maxReps = 200 } = {}) {
   for (let i = 0; i < warmup; i++) fn();
@@ -49,7 +49,7 @@ export function time(fn, { warmup = 3, reps = 9, minMs = 300, maxReps = 200 } = 
     fn();
     samples.push(performance.now() - t0);
   }
-  return { ms: median(samples), samples: samples.length };
+  return { ms: median(samples), samples: samples.length, min: Math.min(...samples), max: Math.max(...samples) };
 }
 
 /**
@@ -88,6 +88,12 @@ export function log(...args) {
   if (!active) return console.log(...args);
   active.bars.log(`${format(...args)}\n`);
   active.bars.update();
+}
+
+/** A logger of timed steps, `[12.3s] message`, the clock starting now (the demo's narration). */
+export function stepLog() {
+  const t0 = performance.now();
+  return (msg) => log(`[${((performance.now() - t0) / 1000).toFixed(1)}s] ${msg}`);
 }
 
 /**

@@ -2,33 +2,25 @@
 // Re-renders the result plots (SVG) from the committed results JSON, without re-running a benchmark.
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseCommandLine } from './cli.mjs';
 import { PLOTS, renderPlots } from './plots.mjs';
 
 const root = resolve(import.meta.dirname, '../..');
 const shown = (file) => (relative(root, file).startsWith('..') || isAbsolute(relative(root, file)) ? file : relative(root, file));
-const usage = `usage: node tools/bench/plot.mjs [plot ...] [--dir <dir>] [--out <dir>]
+const { values, positionals, fail } = parseCommandLine({
+  usage: `usage: node tools/bench/plot.mjs [plot ...] [--dir <dir>] [--out <dir>]
 
-Renders the plots drawn from <dir>/<results>.json (default: every plot).
-  --dir <dir>   where the results JSON are (default docs/results)
-  --out <dir>   where the SVG go (default: the --dir)
-  -h, --help    this text
-plots: ${PLOTS.map((p) => `${p.name} (from ${p.source}.json)`).join(', ')}`;
-
-const { values, positionals } = parseArgs({
-  options: { dir: { type: 'string', default: join(root, 'docs/results') }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-  allowPositionals: true,
+Renders the plots (default: all) from the results JSON they are drawn from, without running a benchmark.`,
+  options: {
+    dir: { type: 'string', arg: 'dir', default: 'docs/results', help: 'where the results JSON are' },
+    out: { type: 'string', arg: 'dir', help: 'where the SVG go (default: the --dir)' },
+  },
+  positionals: true,
+  epilog: `plots: ${PLOTS.map((p) => `${p.name} (from ${p.source}.json)`).join(', ')}`,
 });
-if (values.help) {
-  console.log(usage);
-  process.exit(0);
-}
 const unknown = positionals.filter((n) => !PLOTS.some((p) => p.name === n));
-if (unknown.length) {
-  console.error(`unknown plot ${unknown.map((n) => `'${n}'`).join(', ')}\n\n${usage}`);
-  process.exit(2);
-}
-const dir = resolve(values.dir);
+if (unknown.length) fail(`unknown plot ${unknown.map((n) => `'${n}'`).join(', ')}`);
+const dir = resolve(root, values.dir);
 const out = resolve(values.out ?? dir);
 mkdirSync(out, { recursive: true });
 const wanted = positionals.length ? PLOTS.filter((p) => positionals.includes(p.name)) : PLOTS;

@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
+import { parseCommandLine } from './cli.mjs';
 import { setResultsDir } from './harness.mjs';
 import { codesPerSecond, indexSearch } from './hashing.mjs';
 import { sotu, synthetic } from './lsh_softmax.mjs';
@@ -19,29 +19,20 @@ for (const file of ['lss.mjs', 'lut_dense.mjs', 'representer_sketch.mjs', 'wasm_
   const path = join(import.meta.dirname, file);
   if (existsSync(path)) Object.assign(BENCHMARKS, (await import(pathToFileURL(path).href)).BENCHMARKS);
 }
-const usage = `usage: node tools/bench/run.mjs [name ...] [--quick] [--out <dir>]   (npm run bench -- ...)
+const { values, positionals: names, fail } = parseCommandLine({
+  usage: `usage: node tools/bench/run.mjs [name ...] [--quick] [--out <dir>]   (or npm run bench -- ...)
 
-Runs the named benchmarks (default: all) in this process and writes <name>.json, .md and the
-plots drawn from them to docs/results/.
-  --quick       small sizes and few repetitions: checks that a benchmark runs, measures nothing to quote
-  --out <dir>   write the results there instead of docs/results (use it with --quick)
-  -h, --help    this text
-  HASHLAYERS_BACKENDS=cpu,wasm limits the backends measured.
-benchmarks: ${Object.keys(BENCHMARKS).join(', ')}`;
-
-const { values, positionals: names } = parseArgs({
-  options: { quick: { type: 'boolean', default: false }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-  allowPositionals: true,
+Runs the named benchmarks (default: all) one after another in this process and writes
+<name>.json, <name>.md and the plots drawn from them (tools/bench/plots.mjs) to docs/results/.`,
+  options: {
+    quick: { type: 'boolean', default: false, help: 'small sizes, few repetitions: checks that a benchmark runs; nothing to quote' },
+    out: { type: 'string', arg: 'dir', help: 'write the results there instead of docs/results (do, with --quick)' },
+  },
+  positionals: true,
+  epilog: `HASHLAYERS_BACKENDS=cpu,wasm limits the backends measured.\nbenchmarks: ${Object.keys(BENCHMARKS).join(', ')}`,
 });
-if (values.help) {
-  console.log(usage);
-  process.exit(0);
-}
 const unknown = names.filter((n) => !BENCHMARKS[n]);
-if (unknown.length) {
-  console.error(`unknown benchmark ${unknown.map((n) => `'${n}'`).join(', ')}; known: ${Object.keys(BENCHMARKS).join(', ')}`);
-  process.exit(2);
-}
+if (unknown.length) fail(`unknown benchmark ${unknown.map((n) => `'${n}'`).join(', ')}; known: ${Object.keys(BENCHMARKS).join(', ')}`);
 if (values.out != null) setResultsDir(values.out);
 for (const name of names.length ? names : Object.keys(BENCHMARKS)) {
   console.log(`== ${name}`);

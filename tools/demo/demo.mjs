@@ -3,19 +3,15 @@
 // through a HashIndex, against exact search: recall and speed. Part 2: LSHSoftmax
 // next-word prediction. Parts 3-5: LSS, LUTDense and RepresenterSketch (tools/demo/*.mjs).
 import { createRequire } from 'node:module';
-import { benchBackends, readBack, time, tf, useBackend } from '../bench/harness.mjs';
+import { log, Progress, readBack, stepLog, time, tf, usePreferredBackend } from '../bench/harness.mjs';
 
 const require = createRequire(import.meta.url);
 const H = require('@hashlayers/hashing');
 const { cooccurrenceVectors } = require('../data/sotu.cjs');
+const { precision } = require('../data/metrics.cjs');
 
-const t0 = performance.now();
-const step = (msg) => console.log(`[${((performance.now() - t0) / 1000).toFixed(1)}s] ${msg}`);
-
-const backends = benchBackends();
-const backend = backends.includes('tensorflow') ? 'tensorflow' : 'wasm';
-await useBackend(backend);
-step(`backend: ${backend} (available: ${backends.join(', ')})`);
+const step = stepLog();
+await usePreferredBackend();
 
 step('building word vectors from the SOTU corpus (233 speeches, 1.8 M tokens): PPMI co-occurrence, 10,000 words × 256 contexts');
 const { words, dim, vectors } = cooccurrenceVectors({ words: 10000, contexts: 256, window: 4 });
@@ -101,38 +97,28 @@ index.family.dispose();
     });
     const zeros = tf.zeros([data.train.n, 1]);
     const t1 = performance.now();
-    const total = Math.ceil(data.train.n / 256) * 2;
-    let done = 0;
+    const progress = new Progress(`  ${mode.padEnd(4)} training (batches)`, Math.ceil(data.train.n / 256) * 2);
     await train.fit([xs, ys], zeros, {
       epochs: 2, batchSize: 256, verbose: 0,
       // plain-object callbacks mixed with class callbacks must be wrapped in tf.CustomCallback
       callbacks: [...(mode === 'lsh' ? [new L.RehashCallback({ layer, everyBatches: 20 })] : []), new tf.CustomCallback({
-        onBatchEnd: async () => {
-          done++;
-          if (done % 40 === 0 || done === total) {
-            const el = (performance.now() - t1) / 1000;
-            process.stdout.write(`\r  ${mode.padEnd(4)} training ${'#'.repeat(Math.round((20 * done) / total)).padEnd(20, '.')} ${done}/${total} batches, ${el.toFixed(0)}s, eta ${((el / done) * (total - done)).toFixed(0)}s   `);
-          }
-        },
+        onBatchEnd: async () => progress.step(),
       })],
     });
-    process.stdout.write('\n');
+    progress.finish();
     zeros.dispose();
     const fitS = (performance.now() - t1) / 1000;
     const t2 = performance.now();
     const top = L.predictTopK(train, [xt], 1);
     const ms = (performance.now() - t2) / data.test.n;
-    const pred = top.indices.dataSync();
-    let hit = 0;
-    for (let i = 0; i < data.test.n; i++) if (pred[i] === data.test.y[i]) hit++;
-    results[mode] = { p1: hit / data.test.n, cand: top.candidatesPerQuery.reduce((a, b) => a + b, 0) / data.test.n, fitS, ms };
+    results[mode] = { p1: precision(top.indices.dataSync(), 1, data.test.y).p1, cand: top.candidatesPerQuery.reduce((a, b) => a + b, 0) / data.test.n, fitS, ms };
     tf.dispose([top.indices, top.values]);
   }
   const f = results.full;
   const l = results.lsh;
   step(`full softmax: held-out P@1 ${f.p1.toFixed(4)}, ${f.fitS.toFixed(0)}s training, ${f.ms.toFixed(3)} ms/query`);
   step(`LSHSoftmax:   held-out P@1 ${l.p1.toFixed(4)} (${((100 * l.p1) / f.p1).toFixed(0)}% of full) with ${l.cand.toFixed(0)} retrieved + 100 head classes of ${vocab}, ${l.fitS.toFixed(0)}s training, ${l.ms.toFixed(3)} ms/query`);
-  console.log('  (at 2,000 classes the exact softmax is cheap; the savings grow with the vocabulary: docs/lsh-softmax.md#measured)');
+  log('  (at 2,000 classes the exact softmax is cheap; the savings grow with the vocabulary: docs/lsh-softmax.md#measured)');
   tf.dispose([xs, ys, xt]);
 }
 
@@ -142,8 +128,8 @@ console.log('');
 await demoLSS(step);
 console.log('');
 const { demoLUTDense } = await import('./lut_dense.mjs');
-await demoLUTDense();
+await demoLUTDense(step);
 console.log('');
 const { demoRepresenterSketch } = await import('./representer_sketch.mjs');
-await demoRepresenterSketch();
+await demoRepresenterSketch(step);
 console.log('\nNext: docs/hashing.md, docs/lsh-softmax.md, docs/lss.md, docs/lut-dense.md, docs/representer-sketch.md (runnable examples), docs/results/ (benchmarks).');

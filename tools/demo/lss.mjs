@@ -2,28 +2,28 @@
 // label has a moderate inner product. LSS learns its hash from (query, label) pairs; SimHash and
 // WTA over the same output layer retrieve by similarity. Same candidate budget for all.
 import { createRequire } from 'node:module';
-import { readBack, time, tf } from '../bench/harness.mjs';
+import { readBack, stepLog, time, tf } from '../bench/harness.mjs';
 
 const require = createRequire(import.meta.url);
 
-export async function demoLSS(step = console.log) {
+export async function demoLSS(step = stepLog()) {
   const { LSSLayer, LSSHashTrainer } = require('@hashlayers/lss');
   const { LSHSoftmax } = require('@hashlayers/lsh-softmax');
   const { plantedWOL } = require('../data/planted_wol.cjs');
+  const { denseWith } = require('../data/models.cjs');
+  const { precision } = require('../data/metrics.cjs');
   const units = 20000;
   const budget = 100;
   step(`LSS: a ${units}-label output layer where a nuisance direction lifts wrong labels above the correct one (tools/data/planted_wol.cjs); every method scores ${budget} labels per query`);
   const P = plantedWOL({ units, train: 10000, test: 1000, seed: 2 });
-  const dense = tf.layers.dense({ units, inputShape: [P.dim], activation: 'softmax' });
-  tf.sequential({ layers: [dense] });
   const kernel = tf.tensor2d(P.kernel, [P.dim, units]);
   const bias = tf.tensor1d(P.bias);
-  dense.setWeights([kernel, bias]);
+  const dense = denseWith(kernel, bias);
   const xr = tf.tensor2d(P.train.x, [P.train.n, P.dim]);
   const yr = tf.tensor1d(P.train.y, 'int32');
   const xt = tf.tensor2d(P.test.x, [P.test.n, P.dim]);
   const yt = tf.tensor1d(P.test.y, 'int32');
-  const p1 = (pred) => pred.reduce((a, p, i) => a + (p === P.test.y[i] ? 1 : 0), 0) / P.test.n;
+  const p1 = (pred) => precision(pred, 1, P.test.y).p1;
   const denseTop = (q) => tf.topk(tf.add(tf.matMul(q, kernel), bias), 1).indices;
   const full = p1(Array.from(readBack(() => denseTop(xt))));
   const denseMs = time(() => readBack(() => denseTop(xt)), { warmup: 1, reps: 5 }).ms / P.test.n;

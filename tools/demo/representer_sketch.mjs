@@ -2,41 +2,22 @@
 // train a small MNIST network, replace its head by count arrays, compare
 // accuracy, bytes and ms/query against the original head.
 import { createRequire } from 'node:module';
-import { benchBackends, readBack, time, tf, useBackend } from '../bench/harness.mjs';
+import { readBack, stepLog, time, tf, usePreferredBackend } from '../bench/harness.mjs';
 
 const require = createRequire(import.meta.url);
 const { RepresenterSketch } = require('@hashlayers/representer-sketch');
 const { loadMnist } = require('../data/mnist.cjs');
+const { mnistHeadNetwork, mnistTensors, trainClassifier } = require('../data/models.cjs');
+const { accuracy } = require('../data/metrics.cjs');
 
-export async function demoRepresenterSketch() {
-  const t0 = performance.now();
-  const step = (msg) => console.log(`[${((performance.now() - t0) / 1000).toFixed(1)}s] ${msg}`);
-  const backends = benchBackends();
-  const backend = backends.includes('tensorflow') ? 'tensorflow' : 'wasm';
-  await useBackend(backend);
+export async function demoRepresenterSketch(step = stepLog()) {
+  const backend = await usePreferredBackend();
   const m = loadMnist();
   step(`Representer Sketch on MNIST (${m.train.n} train / ${m.test.n} test digits), backend ${backend}`);
-  const xs = tf.tensor2d(m.train.x, [m.train.n, m.dim]);
-  const yl = tf.tensor1d(m.train.y, 'int32');
-  const ys = tf.oneHot(yl, m.classes);
-  const xt = tf.tensor2d(m.test.x, [m.test.n, m.dim]);
-  const init = (seed) => tf.initializers.glorotUniform({ seed });
-  const model = tf.sequential({
-    layers: [
-      tf.layers.dense({ inputShape: [m.dim], units: 64, activation: 'relu', name: 'features', kernelInitializer: init(1) }),
-      tf.layers.dense({ units: 512, activation: 'relu', kernelInitializer: init(2) }),
-      tf.layers.dense({ units: 512, activation: 'relu', kernelInitializer: init(3) }),
-      tf.layers.dense({ units: m.classes, kernelInitializer: init(4) }),
-    ],
-  });
-  model.compile({ optimizer: tf.train.adam(1e-3), loss: (y, z) => tf.losses.softmaxCrossEntropy(y, z) });
-  await model.fit(xs, ys, { epochs: 3, batchSize: 64, verbose: 0 });
-  const acc = (mm) => {
-    const pred = readBack(() => tf.argMax(mm.predict(xt, { batchSize: 1024 }), 1));
-    let hit = 0;
-    for (let i = 0; i < m.test.n; i++) if (pred[i] === m.test.y[i]) hit++;
-    return hit / m.test.n;
-  };
+  const { xs, yl, ys, xt } = mnistTensors(m);
+  const model = mnistHeadNetwork({ dim: m.dim, classes: m.classes });
+  await trainClassifier(model, xs, ys, { epochs: 3, batchSize: 64, logits: true });
+  const acc = (mm) => accuracy(mm, xt, m.test.y, { batchSize: 1024 });
   const headAcc = acc(model);
   step(`trained 784 → 64 features → 512 → 512 → 10: test accuracy ${(100 * headAcc).toFixed(2)}%`);
 

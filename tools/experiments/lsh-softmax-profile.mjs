@@ -1,31 +1,32 @@
 // Where LSHSoftmax.topK spends its time at 100k classes (d = 128): hashing the queries,
 // bucket union, candidate sets, exact candidate logits + top-k. One backend per run:
-//   node tools/experiments/lsh-softmax-profile.mjs <cpu|wasm|tensorflow> [units] [batch]
+//   node tools/experiments/lsh-softmax-profile.mjs [--backend wasm] [--units 100000] [--batch 256]
 import { createRequire } from 'node:module';
-import { time, tf, useBackend, benchBackends, readBack } from '../bench/harness.mjs';
+import { parseCommandLine } from '../bench/cli.mjs';
+import { time, tf, useBackend, readBack } from '../bench/harness.mjs';
 
 const require = createRequire(import.meta.url);
-const L = require('@hashlayers/lsh-softmax');
-const backend = process.argv[2] ?? 'wasm';
-const units = Number(process.argv[3] ?? 100000);
-const batch = Number(process.argv[4] ?? 256);
-if (backend === 'tensorflow') benchBackends();
+const { layerWith, syntheticWideLayer } = require('../data/wide_layer.cjs');
+const { values } = parseCommandLine({
+  usage: 'usage: node tools/experiments/lsh-softmax-profile.mjs [--backend <name>] [--units <n>] [--batch <n>]\n\nWhere LSHSoftmax.topK spends its time on the synthetic wide layer (d = 128), one backend per run.',
+  options: {
+    backend: { type: 'string', arg: 'name', default: 'wasm', help: 'cpu, wasm or tensorflow' },
+    units: { type: 'string', arg: 'n', default: '100000', help: 'classes' },
+    batch: { type: 'string', arg: 'n', default: '256', help: 'queries per call' },
+  },
+});
+const backend = values.backend;
+const units = Number(values.units);
+const batch = Number(values.batch);
 await useBackend(backend);
 const d = 128;
-const w = tf.tidy(() => tf.div(tf.randomNormal([units, d], 0, 1, 'float32', 1), Math.sqrt(d)));
-const b = tf.tidy(() => tf.mul(-0.2, tf.log(tf.add(tf.range(0, units), 1))));
-const labels = Int32Array.from({ length: batch }, (_, i) => (i * 7919) % units);
-const h = tf.tidy(() => tf.add(tf.mul(8, tf.gather(w, tf.tensor1d(labels, 'int32'))), tf.randomNormal([batch, d], 0, 0.15, 'float32', 2)));
+const { w, b, h } = syntheticWideLayer(units, { d, queries: batch });
 const wt = tf.transpose(w);
 const opts = { warmup: 2, reps: 9, minMs: 300 };
 const dense = time(() => readBack(() => tf.topk(tf.add(tf.matMul(h, wt), b), 5).indices), opts).ms;
 console.log(`${backend} units=${units} batch=${batch}: dense ${(dense / batch).toFixed(4)} ms/query`);
 for (const s of [{ tables: 16, band: 4 }, { tables: 32, band: 4 }, { tables: 16, band: 3 }]) {
-  const layer = L.lshSoftmax({ units, seed: 1, window: 8, maxCandidates: 2048, ...s });
-  layer.build([null, d]);
-  layer.kernel.write(w);
-  layer.bias.write(b);
-  layer.buildIndex();
+  const layer = layerWith(w, b, { window: 8, maxCandidates: 2048, ...s });
   const index = layer.getIndex();
   const codes = readBack(() => index.hashQueries(h));
   const tHash = time(() => readBack(() => index.hashQueries(h)), opts).ms;

@@ -1,28 +1,28 @@
 // Where an LSHSoftmax training step spends its time (batch 256, d = 128, Adam):
-//   node tools/experiments/lsh-softmax-train-profile.mjs <wasm|tensorflow> [units]
+//   node tools/experiments/lsh-softmax-train-profile.mjs [--backend wasm] [--units 100000]
 import { createRequire } from 'node:module';
-import { time, tf, useBackend, benchBackends } from '../bench/harness.mjs';
+import { parseCommandLine } from '../bench/cli.mjs';
+import { time, tf, useBackend } from '../bench/harness.mjs';
 
 const require = createRequire(import.meta.url);
-const L = require('@hashlayers/lsh-softmax');
-const backend = process.argv[2] ?? 'wasm';
-const units = Number(process.argv[3] ?? 100000);
-if (backend === 'tensorflow') benchBackends();
+const { layerWith, syntheticWideLayer } = require('../data/wide_layer.cjs');
+const { values } = parseCommandLine({
+  usage: 'usage: node tools/experiments/lsh-softmax-train-profile.mjs [--backend <name>] [--units <n>]\n\nWhere an LSHSoftmax training step spends its time (batch 256, d = 128, Adam).',
+  options: {
+    backend: { type: 'string', arg: 'name', default: 'wasm', help: 'wasm or tensorflow' },
+    units: { type: 'string', arg: 'n', default: '100000', help: 'classes' },
+  },
+});
+const backend = values.backend;
+const units = Number(values.units);
 await useBackend(backend);
 const d = 128;
 const batch = 256;
-const w = tf.tidy(() => tf.div(tf.randomNormal([units, d], 0, 1, 'float32', 1), Math.sqrt(d)));
-const b = tf.tidy(() => tf.mul(-0.2, tf.log(tf.add(tf.range(0, units), 1))));
-const labels = Int32Array.from({ length: batch }, (_, i) => (i * 7919) % units);
-const h = tf.tidy(() => tf.add(tf.mul(8, tf.gather(w, tf.tensor1d(labels, 'int32'))), tf.randomNormal([batch, d], 0, 0.15, 'float32', 2)));
+const { w, b, h, labels } = syntheticWideLayer(units, { d, queries: batch });
 const y = tf.tensor1d(labels, 'int32');
 const opts = { warmup: 1, reps: 5, minMs: 0 };
 for (const mode of ['full', 'lsh']) {
-  const layer = L.lshSoftmax({ units, seed: 1, mode, tables: 16, window: 8, band: 3, maxCandidates: 256, uniformSamples: 64 });
-  layer.build([null, d]);
-  layer.kernel.write(w);
-  layer.bias.write(b);
-  layer.buildIndex();
+  const layer = layerWith(w, b, { mode, tables: 16, window: 8, band: 3, maxCandidates: 256, uniformSamples: 64 });
   const vars = [layer.kernel.read(), layer.bias.read()];
   const tLoss = time(() => { const c = tf.tidy(() => tf.mean(layer.call([h, y], {}))); c.dataSync(); c.dispose(); }, opts).ms;
   const tGrads = time(() => {
