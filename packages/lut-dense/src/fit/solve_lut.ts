@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import { assertFiniteArray, assertInt, assertOneOf, fail } from '@hashlayers/core/internal';
+import { adamConstants, adamDense, assertFiniteArray, assertInt, assertOneOf, betaPower, fail } from '@hashlayers/core/internal';
 import { LEAVES } from '../kernels/maddness_encode.js';
 import { choleskySolve, gTimes, gram, matmul } from './linear.js';
 import { contiguousPartition, correlationPartition, Partition } from './partition.js';
@@ -217,6 +217,7 @@ function refineKL(codes: Int32Array, n: number, c: number, t0: Float32Array, m: 
   for (let i = 0; i < n; i++) softmaxInto(yTarget, i * m, p, i * m);
   const g = new Float64Array(t.length);
   const q = new Float64Array(m);
+  const adam = { learningRate: lr, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 };
   for (let step = 1; step <= steps; step++) {
     g.fill(0);
     for (let i = 0; i < n; i++) {
@@ -231,13 +232,8 @@ function refineKL(codes: Int32Array, n: number, c: number, t0: Float32Array, m: 
         for (let k = 0; k < m; k++) g[o + k] += (q[k] - p[i * m + k]) / n;
       }
     }
-    const c1 = 1 - 0.9 ** step;
-    const c2 = 1 - 0.999 ** step;
-    for (let k = 0; k < t.length; k++) {
-      mom[k] = 0.9 * mom[k] + 0.1 * g[k];
-      vel[k] = 0.999 * vel[k] + 0.001 * g[k] * g[k];
-      t[k] -= (lr * (mom[k] / c1)) / (Math.sqrt(vel[k] / c2) + 1e-8);
-    }
+    // the one Adam of hashlayers (core's), in float64 here
+    adamDense(t, t, g, mom, vel, adamConstants(adam, betaPower(0.9, step, 'float64'), betaPower(0.999, step, 'float64'), 'float64'));
   }
   return Float32Array.from(t);
 }
