@@ -35,7 +35,7 @@ export async function speed({ quick }) {
     const luts = {};
     for (const c of cs) {
       const t0 = performance.now();
-      luts[c] = L.fitLUT(dense, xFit, { codebooks: c });
+      luts[c] = (await L.convertToLUTDense(tf.sequential({ layers: [dense] }), { codebooks: c, data: xFit })).layers[0];
       const err = relErr(luts[c].apply(x).dataSync(), exact);
       luts[c].fitSeconds = (performance.now() - t0) / 1000;
       luts[c].relErr = err;
@@ -131,11 +131,11 @@ export async function mnist({ quick }) {
         let model = m;
         let r;
         if (layers.includes(2)) {
-          r = L.replaceDense(m, { layers: layers.filter((i) => i !== 2), codebooks: perLayer.slice(0, -1), data: xs, partition });
-          const r2 = L.replaceDense(r.model, { layers: [3], codebooks: perLayer[perLayer.length - 1], data: xs, partition, objective: 'kl' });
+          r = await L.convertToLUTDense(m, { layers: layers.filter((i) => i !== 2), codebooks: perLayer.slice(0, -1), data: xs, partition });
+          const r2 = await L.convertToLUTDense(r.model, { layers: [3], codebooks: perLayer[perLayer.length - 1], data: xs, partition, objective: 'kl' });
           model = r2.model;
         } else {
-          r = L.replaceDense(m, { layers, codebooks: perLayer, data: xs, ...fitOpts(layers, partition) });
+          r = await L.convertToLUTDense(m, { layers, codebooks: perLayer, data: xs, ...fitOpts(layers, partition) });
           model = r.model;
         }
         const acc = testAccuracy(model);
@@ -153,8 +153,8 @@ export async function mnist({ quick }) {
     {
       const t0 = performance.now();
       const m = fresh();
-      const r = L.replaceDense(m, { layers, codebooks: layers.map((i) => Math.min(c, [784, 128, 64][i])), data: xs, fit: false, inputGradient: 'ste' });
-      const cb = new L.ProgressiveLUTReplacement({ layers: r.replaced, data: fitData, epochsPerLayer: 1, trainTables: true, fit: { partition: 'correlation', objective: 'mse' } });
+      const r = await L.convertToLUTDense(m, { layers, codebooks: layers.map((i) => Math.min(c, [784, 128, 64][i])), data: xs, fit: false, inputGradient: 'ste' });
+      const cb = new L.ProgressiveLUTReplacement({ layers: r.layers, data: fitData, epochsPerLayer: 1, trainTables: true, fit: { partition: 'correlation', objective: 'mse' } });
       r.model.compile({ optimizer: tf.train.adam(1e-3), loss: 'categoricalCrossentropy' });
       await r.model.fit(xs, ys, { epochs: layers.length, batchSize: 128, verbose: 0, callbacks: [cb] });
       const acc = testAccuracy(r.model);
@@ -173,7 +173,7 @@ export async function mnist({ quick }) {
       command: `npm run bench -- lut-dense-mnist${quick ? ' --quick' : ''}`,
       notes: [
         `MLP 784-128(relu)-64(relu)-10(softmax), Adam 1e-3, batch 64, ${epochs} epochs on the 8000 training images of tools/data/mnist.cjs; accuracy on its 1756 test images; backend ${backend}. Layers are fitted on the 8000 training inputs collected through the current network (earlier layers already replaced); hidden layers with objective 'reconstruct' (MADDNESS, λ = 1), the softmax output layer with 'kl'. C is capped at a layer's input width (64 for the output layer).`,
-        "Fine-tuned rows: replaceDense(…, {fit: false, inputGradient: 'ste'}) then model.fit (batch 128, one epoch per replaced layer) with ProgressiveLUTReplacement (epochsPerLayer 1, trainTables true, objective 'mse', correlation partition, fitted on the first 4000 training images): a layer is fitted on the current network's inputs, then its tables and the later layers train for an epoch before the next one is replaced. The dense baseline is not trained further in these rows: the fine-tuned models get one to three extra epochs for their later layers (the test in packages/lut-dense/test/mnist.test.ts compares against a dense model trained for the same extra epochs).",
+        "Fine-tuned rows: convertToLUTDense(…, {fit: false, inputGradient: 'ste'}) then model.fit (batch 128, one epoch per replaced layer) with ProgressiveLUTReplacement (epochsPerLayer 1, trainTables true, objective 'mse', correlation partition, fitted on the first 4000 training images): a layer is fitted on the current network's inputs, then its tables and the later layers train for an epoch before the next one is replaced. The dense baseline is not trained further in these rows: the fine-tuned models get one to three extra epochs for their later layers (the test in packages/lut-dense/test/mnist.test.ts compares against a dense model trained for the same extra epochs).",
         'McCarter & Dronen (arXiv 2207.05808), as quoted in issue 6: 36% to 85% accuracy for C = 1 to 16 on their MNIST MLP with every layer replaced. Their MLP, data split and training differ from ours; compare trends, not digits.',
       ],
       columns: [

@@ -43,15 +43,15 @@ export async function mnist({ quick }) {
   const sketches = [];
   for (const [rows, bits] of grid) {
     const base = { headFrom: 'features', data: xs, rows, bits, seed: 7 };
-    const plain = await RS.RepresenterSketch.fromModel(model, base);
+    const plain = await RS.convertToRepresenterSketch(model, base);
     const accInsert = testAccuracy(plain.model);
-    plain.sketch.dispose();
+    plain.layers[0].dispose();
     const t0 = performance.now();
-    const r = await RS.RepresenterSketch.fromModel(model, { ...base, refine: { epochs: refineEpochs, target: 'labels', labels: yl, learningRate: 0.05 } });
+    const r = await RS.convertToRepresenterSketch(model, { ...base, refine: { epochs: refineEpochs, target: 'labels', labels: yl, learningRate: 0.05 } });
     const buildS = (performance.now() - t0) / 1000;
     const accRefined = testAccuracy(r.model);
     sketches.push({ rows, bits, r, accInsert, accRefined, buildS });
-    prog.step(`R=${rows} K=${bits}: accuracy inserted ${accInsert.toFixed(4)}, refined ${accRefined.toFixed(4)}; bytes ×${r.sizing.storageReduction.toFixed(1)}, multiply-adds ×${r.sizing.computeReduction.toFixed(1)}`);
+    prog.step(`R=${rows} K=${bits}: accuracy inserted ${accInsert.toFixed(4)}, refined ${accRefined.toFixed(4)}; bytes ×${r.reports[0].sizing.storageReduction.toFixed(1)}, multiply-adds ×${r.reports[0].sizing.computeReduction.toFixed(1)}`);
   }
   // Choices at one size (R=64, K=6): α, insertion, refinement target, projection
   const variants = [
@@ -69,16 +69,16 @@ export async function mnist({ quick }) {
   if (!quick) {
     for (const v of variants) {
       const targets = v.probs ? tf.tidy(() => tf.softmax(model.predict(xs, { batchSize: 1024 }))) : undefined;
-      const r = await RS.RepresenterSketch.fromModel(model, { headFrom: 'features', data: xs, rows: 64, bits: 6, seed: 7, targets, ...v.opts });
+      const r = await RS.convertToRepresenterSketch(model, { headFrom: 'features', data: xs, rows: 64, bits: 6, seed: 7, targets, ...v.opts });
       const a = testAccuracy(r.model);
-      variantRows.push({ variant: v.label, acc: a, dAcc: 100 * (a - headAcc), bytes: r.sizing.sketch.bytes });
+      variantRows.push({ variant: v.label, acc: a, dAcc: 100 * (a - headAcc), bytes: r.reports[0].sizing.sketch.bytes });
       targets?.dispose();
-      r.sketch.dispose();
+      r.layers[0].dispose();
       log(`   R=64 K=6 ${v.label}: accuracy ${a.toFixed(4)}`);
     }
   }
   const headLayers = model.layers.slice(1);
-  const headCost = sketches[0].r.sizing.head;
+  const headCost = sketches[0].r.reports[0].sizing.head;
   const featT = readBack(() => model.layers[0].apply(xt));
   tf.dispose([xs, ys, xt]);
 
@@ -94,11 +94,11 @@ export async function mnist({ quick }) {
     rowsOut.push({ backend, method: 'replaced head (Dense 64→512→512→10)', rows: '-', bits: '-', bytes: headCost.bytes, storageX: 1, countsX: 1, madds: headCost.multiplyAdds, computeX: 1, accInsert: headAcc, accRefined: headAcc, dAcc: 0, ms256: head256, ms1: head1, speed256: 1, speed1: 1 });
     prog.step(`${backend} head: ${head256.toFixed(4)} ms/query @256, ${head1.toFixed(3)} ms @1`);
     for (const s of sketches) {
-      const sk = s.r.sketch;
+      const sk = s.r.layers[0];
       rehome(sk);
       const ms256 = time(() => readBack(() => sk.apply(f256)), opts).ms / 256;
       const ms1 = time(() => readBack(() => sk.apply(f1)), opts).ms;
-      const z = s.r.sizing;
+      const z = s.r.reports[0].sizing;
       rowsOut.push({
         backend, method: 'RepresenterSketch', rows: s.rows, bits: s.bits, bytes: z.sketch.bytes, storageX: z.storageReduction, countsX: z.storageReductionCountsOnly,
         madds: z.sketch.multiplyAdds, computeX: z.computeReduction, accInsert: s.accInsert, accRefined: s.accRefined,
@@ -134,7 +134,7 @@ export async function mnist({ quick }) {
       rows: variantRows,
     });
   }
-  for (const s of sketches) s.r.sketch.dispose();
+  for (const s of sketches) s.r.layers[0].dispose();
   model.dispose();
   yl.dispose();
 }

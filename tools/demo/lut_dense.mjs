@@ -21,7 +21,7 @@ export async function demoLUTDense(step = stepLog()) {
   step(`dense MLP trained (3 epochs): test accuracy ${(100 * denseAcc).toFixed(1)}%`);
 
   const C = 32;
-  const { model: lutModel, replaced, reports } = L.replaceDense(model, { layers: [0], codebooks: C, data: xs, objective: 'mse', partition: 'correlation' });
+  const { model: lutModel, layers: replaced, reports } = await L.convertToLUTDense(model, { layers: [0], codebooks: C, data: xs, objective: 'mse', partition: 'correlation' });
   const fitted = testAccuracy(lutModel);
   step(`hidden layer 1 (784→128) replaced by LUTDense, C = ${C} codebooks (${C} trees of 16 leaves), fitted in ${reports[0].seconds.toFixed(1)} s: accuracy ${(100 * fitted).toFixed(1)}%`);
   await trainClassifier(lutModel, xs, ys, { epochs: 2, batchSize: 128 });

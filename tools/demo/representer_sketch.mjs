@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import { readBack, stepLog, time, tf, usePreferredBackend } from '../bench/harness.mjs';
 
 const require = createRequire(import.meta.url);
-const { RepresenterSketch } = require('@hashlayers/representer-sketch');
+const { convertToRepresenterSketch } = require('@hashlayers/representer-sketch');
 const { loadMnist } = require('../data/mnist.cjs');
 const { mnistHeadNetwork, mnistTensors, trainClassifier } = require('../data/models.cjs');
 const { accuracy } = require('../data/metrics.cjs');
@@ -21,7 +21,7 @@ export async function demoRepresenterSketch(step = stepLog()) {
   const headAcc = acc(model);
   step(`trained 784 → 64 features → 512 → 512 → 10: test accuracy ${(100 * headAcc).toFixed(2)}%`);
 
-  const { model: sketched, sketch, sizing } = await RepresenterSketch.fromModel(model, {
+  const { model: sketched, layers: [sketch], reports: [{ sizing }] } = await convertToRepresenterSketch(model, {
     headFrom: 'features', data: xs, rows: 64, bits: 6, seed: 7,
     refine: { epochs: 10, target: 'labels', labels: yl, learningRate: 0.05 },
   });
