@@ -1,11 +1,11 @@
 // Runs from installed tarballs (see tools/packaging/pack-test.mjs).
 import * as tf from '@tensorflow/tfjs';
-import { LUTDense, replaceDense } from '@hashlayers/lut-dense';
+import { LUTDense, convertToLUTDense } from '@hashlayers/lut-dense';
 
 const model = tf.sequential({ layers: [tf.layers.dense({ inputShape: [12], units: 16, activation: 'relu' }), tf.layers.dense({ units: 3, activation: 'softmax' })] });
 const x = tf.randomNormal([256, 12], 0, 1, 'float32', 1);
 const y = tf.oneHot(tf.randomUniform([256], 0, 3, 'int32', 2), 3);
-const { model: lutModel, replaced } = replaceDense(model, { layers: [0], codebooks: 4, data: x });
+const { model: lutModel, layers: replaced } = await convertToLUTDense(model, { layers: [0], codebooks: 4, data: x });
 lutModel.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy' });
 await lutModel.fit(x, y, { epochs: 1, batchSize: 64, verbose: 0 });
 let saved;

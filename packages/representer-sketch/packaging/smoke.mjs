@@ -1,6 +1,6 @@
 // Runs from installed tarballs (see tools/packaging/pack-test.mjs).
 import * as tf from '@tensorflow/tfjs';
-import { RepresenterSketch } from '@hashlayers/representer-sketch';
+import { RepresenterSketch, convertToRepresenterSketch } from '@hashlayers/representer-sketch';
 
 const model = tf.sequential({
   layers: [
@@ -10,7 +10,7 @@ const model = tf.sequential({
   ],
 });
 const x = tf.randomNormal([64, 8], 0, 1, 'float32', 1);
-const { model: sketched, sizing } = await RepresenterSketch.fromModel(model, {
+const { model: sketched, reports: [{ sizing }] } = await convertToRepresenterSketch(model, {
   headFrom: 'features', data: x, rows: 8, bits: 4, seed: 2, refine: { epochs: 1 },
 });
 let saved;
