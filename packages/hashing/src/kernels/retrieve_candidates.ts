@@ -1,4 +1,4 @@
-import { KernelSpec } from '@hashlayers/core/internal';
+import { KernelSpec, scratch } from '@hashlayers/core/internal';
 
 /**
  * The bucket index in CSR form, one block per table: the sorted distinct
@@ -47,21 +47,14 @@ function findBucket(keys: Int32Array, lo: number, hi: number, key: number): numb
   return lo;
 }
 
-/** Scratch buffers reused across calls (grown on demand). */
-// hit counters: 16 bits (tables ≤ 4096) keep the per-item array small enough to stay in cache
-let scratchCount = new Uint16Array(0);
-let scratchTouched = new Int32Array(0);
-let scratchKeys = new Float64Array(0);
-let scratchKeys32 = new Int32Array(0);
-let scratchTied = new Int32Array(0);
-
-function growScratch(numItems: number): void {
-  scratchCount = new Uint16Array(numItems);
-  scratchTouched = new Int32Array(numItems);
-  scratchKeys = new Float64Array(numItems);
-  scratchKeys32 = new Int32Array(numItems);
-  scratchTied = new Int32Array(numItems);
-}
+/*
+ * Scratch from core's one pool, reused across calls. The hit counters are
+ * 16-bit (tables ≤ 4096) so the per-item array stays small enough for cache,
+ * and they are all zero between calls: a fresh buffer is zeroed, and
+ * selectRetrieved resets every counter it touched before returning.
+ */
+const OWNER = 'HashlayersRetrieve';
+const hitCounters = (numItems: number) => scratch(OWNER, 0, numItems, Uint16Array);
 
 /**
  * Rearranges a[0, n) so that a[0, m) holds its m smallest values (in no
@@ -109,10 +102,9 @@ export function selectRetrieved(
   hitsOut?: Int32Array,
 ): number {
   const { tables, keyStart, keys, offsets, ids, numItems } = t;
-  if (scratchCount.length < numItems) growScratch(numItems);
-  const count = scratchCount;
-  const touched = scratchTouched;
-  const tied = scratchTied;
+  const count = hitCounters(numItems);
+  const touched = scratch(OWNER, 1, numItems, Int32Array);
+  const tied = scratch(OWNER, 2, numItems, Int32Array);
   let n = 0;
   for (let l = 0; l < tables; l++) {
     const code = codes[row * tables + l];
@@ -155,9 +147,6 @@ export function selectRetrieved(
 }
 
 
-let rowIds = new Int32Array(0);
-let rowHits = new Int32Array(0);
-
 /**
  * The union of the query's buckets over all tables, at most maxCandidates
  * per query (selectRetrieved); with `ordered` (default) the candidates are
@@ -170,13 +159,10 @@ let rowHits = new Int32Array(0);
  */
 export function retrieve(codes: Int32Array, batch: number, t: BucketTables, opts: RetrieveOptions): Candidates {
   const { tables, numItems } = t;
-  if (scratchCount.length < numItems) growScratch(numItems);
-  if (rowIds.length < numItems) {
-    rowIds = new Int32Array(numItems);
-    rowHits = new Int32Array(numItems);
-  }
+  const rowIds = scratch(OWNER, 3, numItems, Int32Array);
+  const rowHits = scratch(OWNER, 4, numItems, Int32Array);
   const ordered = opts.ordered !== false;
-  const sortKeys = tables * numItems <= 0x7fffffff ? scratchKeys32 : scratchKeys;
+  const sortKeys = tables * numItems <= 0x7fffffff ? scratch(OWNER, 5, numItems, Int32Array) : scratch(OWNER, 6, numItems, Float64Array);
   let ids = new Int32Array(Math.max(16, batch * Math.min(opts.maxCandidates, 64)));
   let hits = new Int32Array(ids.length);
   const offsets = new Int32Array(batch + 1);
