@@ -236,14 +236,10 @@ function workspace(queries: Float32Array, items: Float32Array, scratch: TypedArr
     return { simd: ok ? simd : null, queries, items, pairItem, pairQuery, pairDst, scores, exIds, exScores };
   }
   const sizes = [items.length, queries.length, pairItem.length, pairQuery.length, pairDst.length, scores.length, exIds.length, exScores.length];
-  const offsets: number[] = [];
-  let bytes = 0;
-  for (const n of sizes) {
-    offsets.push(bytes);
-    bytes += Math.ceil((n * 4) / 16) * 16;
-  }
-  const arena = simdArena(bytes);
+  // core's shared SIMD scratch memory lays the regions out (16-byte aligned) and says where
+  const arena = simdArena(...sizes.map((n) => n * 4));
   if (arena == null) return { simd: null, queries, items, pairItem, pairQuery, pairDst, scores, exIds, exScores };
+  const { offsets } = arena;
   const buf = arena.memory.buffer;
   const f32 = (i: number) => new Float32Array(buf, offsets[i], sizes[i]);
   const i32 = (i: number) => new Int32Array(buf, offsets[i], sizes[i]);
