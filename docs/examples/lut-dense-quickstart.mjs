@@ -3,7 +3,7 @@
 // directly, then fine-tuned with McCarter & Dronen's progressive replacement; save → load.
 import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
-import { LUTDense, ProgressiveLUTReplacement, fitLUT, replaceDense } from '@hashlayers/lut-dense';
+import { LUTDense, ProgressiveLUTReplacement, convertToLUTDense } from '@hashlayers/lut-dense';
 
 const require = createRequire(import.meta.url);
 const { loadMnist } = require('../../tools/data/mnist.cjs');
@@ -38,21 +38,22 @@ await model.fit(xs, ys, { epochs: 4, batchSize: 128, verbose: 0 });
 const weights = model.getWeights().map((w) => tf.clone(w));
 console.log(`dense accuracy ${accuracy(model).toFixed(4)}`);
 
-// 2. One layer by hand: fitLUT learns the trees, prototypes and table from the layer's inputs.
-const lut = fitLUT(model.layers[0], xs, { codebooks: 32, objective: 'mse', partition: 'correlation' });
-console.log(`fitLUT: ${lut.codebooks} codebooks, output MSE ${lut.fitReport.outputMse.toExponential(2)}, ${lut.fitReport.seconds.toFixed(1)} s`);
-lut.dispose();
+// 2. One layer: convertToLUTDense learns the trees, prototypes and table from the inputs that reach it;
+//    the result is { model, layers, reports } with one FitReport per new layer.
+const one = await convertToLUTDense(model, { layers: [0], codebooks: 32, data: xs, objective: 'mse', partition: 'correlation' });
+const [report] = one.reports;
+console.log(`first hidden layer: ${one.layers[0].codebooks} codebooks, output MSE ${report.outputMse.toExponential(2)}, ${report.seconds.toFixed(1)} s; accuracy ${accuracy(one.model).toFixed(4)}`);
 
-// 3. Both hidden layers at once, no training: replaceDense fits each layer on the inputs that reach it
+// 3. Both hidden layers at once, no training: each layer is fitted on the inputs that reach it
 //    through the network with the earlier layers already replaced.
-const direct = replaceDense(model, { layers: [0, 1], codebooks: 32, data: xs, objective: 'mse' });
+const direct = await convertToLUTDense(model, { layers: [0, 1], codebooks: 32, data: xs, objective: 'mse' });
 console.log(`both hidden layers replaced (C = 32), no training: accuracy ${accuracy(direct.model).toFixed(4)}`);
 
 // 4. Fine-tuning (McCarter & Dronen, plus trained tables): layers start in 'dense' mode; the callback
 //    replaces one per epoch from the input side; the replaced tables and the later layers keep training.
 const fresh = mlp();
 fresh.setWeights(weights);
-const { model: lutModel, replaced } = replaceDense(fresh, { layers: [0, 1], codebooks: 32, data: xs, fit: false, inputGradient: 'ste' });
+const { model: lutModel, layers: replaced } = await convertToLUTDense(fresh, { layers: [0, 1], codebooks: 32, data: xs, fit: false, inputGradient: 'ste' });
 const progressive = new ProgressiveLUTReplacement({ layers: replaced, data: xs, epochsPerLayer: 1, trainTables: true, fit: { objective: 'mse' }, verbose: true });
 lutModel.compile({ optimizer: tf.train.adam(1e-3), loss: 'categoricalCrossentropy' });
 await lutModel.fit(xs, ys, { epochs: 2, batchSize: 128, verbose: 0, callbacks: [progressive] });

@@ -2,8 +2,7 @@
 // Replace the head of a trained MNIST network by a Representer Sketch, compare, save and reload.
 import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
-import { srpKernel } from '@hashlayers/hashing';
-import { RepresenterSketch, representerSketch } from '@hashlayers/representer-sketch';
+import { convertToRepresenterSketch, representerSketch } from '@hashlayers/representer-sketch';
 
 const require = createRequire(import.meta.url);
 const { loadMnist } = require('../../tools/data/mnist.cjs');
@@ -39,7 +38,7 @@ const accuracy = (mm) => {
 // 2. Convert: the layers after 'features' become R = 64 count arrays of 2^6 cells × 10 outputs.
 //    Every training point's features are hashed; each cell gets the mean logits of its points;
 //    then the counts (trainable weights) are refined with model.fit on the training labels.
-const { model: sketched, sketch, sizing, fill } = await RepresenterSketch.fromModel(model, {
+const { model: sketched, layers: [sketch], reports: [{ sizing, fill }] } = await convertToRepresenterSketch(model, {
   headFrom: 'features',
   data: xs,
   rows: 64,
@@ -47,7 +46,7 @@ const { model: sketched, sketch, sizing, fill } = await RepresenterSketch.fromMo
   seed: 7,
   refine: { epochs: 10, target: 'labels', labels, learningRate: 0.05 },
 });
-console.log(`head accuracy ${accuracy(model).toFixed(4)}, sketch accuracy ${accuracy(sketched).toFixed(4)} (${(100 * fill.occupiedFraction).toFixed(0)}% of cells hit)`);
+console.log(`head accuracy ${accuracy(model).toFixed(4)}, sketch accuracy ${accuracy(sketched).toFixed(4)} (${sketch.rows} rows × ${sketch.cells} cells, ${(100 * fill.occupiedFraction).toFixed(0)}% of cells hit)`);
 console.log(`bytes ${sizing.head.bytes} → ${sizing.sketch.bytes} (×${sizing.storageReduction.toFixed(1)}), multiply-adds ${sizing.head.multiplyAdds} → ${sizing.sketch.multiplyAdds} (×${sizing.computeReduction.toFixed(1)})`);
 
 // 3. Save → load: the counts, the projection and the center are weights.
@@ -56,7 +55,13 @@ await sketched.save(tf.io.withSaveHandler(async (a) => ((saved = a), { modelArti
 const loaded = await tf.loadLayersModel(tf.io.fromMemory(saved));
 console.log(`reloaded: accuracy ${accuracy(loaded).toFixed(4)}, last layer ${loaded.layers.at(-1).getClassName()}`);
 
-// 4. The RACE estimate by hand: insert points with weights α, query, compare with the closed form.
+// 4. The RACE estimate by hand: insert points with weights α, query, compare with the closed form
+//    Σ α_i k(x_i, q), k = (1 − θ/π)^K the collision probability of K-bit SimHash.
+const srpKernel = (x, q, bits) => {
+  let [dot, nx, nq] = [0, 0, 0];
+  for (let i = 0; i < x.length; i++) [dot, nx, nq] = [dot + x[i] * q[i], nx + x[i] * x[i], nq + q[i] * q[i]];
+  return (1 - Math.acos(Math.max(-1, Math.min(1, dot / Math.sqrt(nx * nq)))) / Math.PI) ** bits;
+};
 const sk = representerSketch({ outputs: 1, rows: 2048, bits: 2, seed: 3 });
 sk.build([null, 4]);
 const pts = tf.randomNormal([5, 4], 0, 1, 'float32', 1);
