@@ -1,30 +1,20 @@
 import * as tf from '@tensorflow/tfjs';
 import { describeBackends, expectNoLeak } from '../../../tools/testing/backends';
+import { randomDense } from '../../../tools/data/models.cjs';
+import { relErr } from '../../../tools/data/metrics.cjs';
 import { SeededRandom } from '@hashlayers/core/internal';
 import { LUTDense, lutDense } from '../src';
 // the per-layer fit behind convertToLUTDense and the partitions, tested directly (not public)
 import { fitLUTDense } from '../src/fit/fit_lut';
 import { contiguousPartition, correlationPartition } from '../src/fit/partition';
 
-function denseLayer(d: number, m: number, activation: 'linear' | 'relu' | 'softmax' = 'linear', seed = 1): tf.layers.Layer {
-  const layer = tf.layers.dense({ units: m, activation, inputShape: [d], kernelInitializer: tf.initializers.glorotNormal({ seed }), biasInitializer: tf.initializers.randomNormal({ seed: seed + 1 }) });
-  layer.build([null, d]);
-  return layer;
-}
+/** A built Dense layer, glorotNormal kernel (seed) and N(0, 0.05²) bias (seed + 1). */
+const denseLayer = (d: number, m: number, activation: 'linear' | 'relu' | 'softmax' = 'linear', seed = 1): tf.layers.Layer =>
+  randomDense(d, m, { activation, seed });
 
 /** The exact reference: activation(x·W + b) with the Dense layer's own weights. */
 function exact(dense: tf.layers.Layer, x: tf.Tensor): Float32Array {
   return tf.tidy(() => dense.apply(x) as tf.Tensor).dataSync() as Float32Array;
-}
-
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < a.length; i++) {
-    num += (a[i] - b[i]) ** 2;
-    den += b[i] ** 2;
-  }
-  return Math.sqrt(num / den);
 }
 
 /** Inputs with low-dimensional structure (as activations have): x = z·A + noise. */

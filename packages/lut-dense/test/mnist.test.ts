@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
-import { testBackends } from '../../../tools/testing/backends';
+import { preferredBackend, useBackend } from '../../../tools/testing/backends';
 import { loadMnist } from '../../../tools/data/mnist.cjs';
+import { mnistMLP, mnistTensors, trainClassifier } from '../../../tools/data/models.cjs';
+import { accuracy as testAccuracy } from '../../../tools/data/metrics.cjs';
 import { convertToLUTDense, LUTDense, ProgressiveLUTReplacement } from '../src';
 
 /**
@@ -11,31 +13,15 @@ import { convertToLUTDense, LUTDense, ProgressiveLUTReplacement } from '../src';
  * npm run bench -- lut-dense-mnist.
  */
 describe('LUTDense on MNIST', () => {
-  const backend = testBackends().includes('tensorflow') ? 'tensorflow' : 'wasm';
+  const backend = preferredBackend();
 
   it(`hidden layers replaced and fine-tuned: within 2 points of the dense MLP [${backend}]`, async () => {
-    await tf.setBackend(backend);
+    await useBackend(backend);
     const data = loadMnist();
-    const xs = tf.tensor2d(data.train.x, [data.train.n, 784]);
-    const ys = tf.oneHot(tf.tensor1d(data.train.y, 'int32'), 10);
-    const xt = tf.tensor2d(data.test.x, [data.test.n, 784]);
-    const accuracy = (model: tf.LayersModel) => {
-      const p = tf.tidy(() => tf.argMax(model.predict(xt) as tf.Tensor, 1));
-      const v = p.dataSync();
-      p.dispose();
-      let hit = 0;
-      for (let i = 0; i < v.length; i++) if (v[i] === data.test.y[i]) hit++;
-      return hit / v.length;
-    };
-    const model = tf.sequential({
-      layers: [
-        tf.layers.dense({ inputShape: [784], units: 128, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) }),
-        tf.layers.dense({ units: 64, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }) }),
-        tf.layers.dense({ units: 10, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({ seed: 3 }) }),
-      ],
-    });
-    model.compile({ optimizer: tf.train.adam(1e-3), loss: 'categoricalCrossentropy' });
-    await model.fit(xs, ys, { epochs: 4, batchSize: 128, verbose: 0 });
+    const { xs, yl, ys, xt } = mnistTensors(data);
+    const accuracy = (model: tf.LayersModel) => testAccuracy(model, xt, data.test.y);
+    const model = mnistMLP(1);
+    await trainClassifier(model, xs, ys, { epochs: 4, batchSize: 128 });
     const denseAcc = accuracy(model);
     const weights = model.getWeights().map((w) => tf.clone(w));
 
@@ -56,7 +42,7 @@ describe('LUTDense on MNIST', () => {
     console.log(`MNIST: dense ${denseAcc.toFixed(4)} (4 epochs), ${denseMore.toFixed(4)} (6 epochs); both hidden layers LUTDense (C = ${C}) after progressive fine-tuning ${lutAcc.toFixed(4)}`);
     expect(denseAcc).toBeGreaterThan(0.9);
     expect(lutAcc).toBeGreaterThanOrEqual(Math.max(denseAcc, denseMore) - 0.02);
-    tf.dispose([xs, ys, xt, fitData, ...weights]);
+    tf.dispose([xs, yl, ys, xt, fitData, ...weights]);
     lutModel.dispose();
   });
 });

@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
-import { testBackends } from '../../../tools/testing/backends';
+import { preferredBackend, useBackend } from '../../../tools/testing/backends';
 import { loadMnist } from '../../../tools/data/mnist.cjs';
+import { mnistHeadNetwork, mnistTensors, trainClassifier } from '../../../tools/data/models.cjs';
+import { accuracy as testAccuracy } from '../../../tools/data/metrics.cjs';
 import { convertToRepresenterSketch } from '../src';
 
 /**
@@ -14,32 +16,16 @@ import { convertToRepresenterSketch } from '../src';
  * node tools/bench/run.mjs representer-sketch.
  */
 describe('RepresenterSketch on MNIST (held-out digits)', () => {
-  const backend = testBackends().includes('tensorflow') ? 'tensorflow' : 'wasm';
+  const backend = preferredBackend();
 
   it(`stays within 1 point of the replaced head's accuracy, smaller and cheaper [${backend}]`, async () => {
-    await tf.setBackend(backend);
+    await useBackend(backend);
     const m = loadMnist();
-    const xs = tf.tensor2d(m.train.x, [m.train.n, m.dim]);
-    const yl = tf.tensor1d(m.train.y, 'int32');
-    const ys = tf.oneHot(yl, m.classes);
-    const xt = tf.tensor2d(m.test.x, [m.test.n, m.dim]);
-    const accuracy = (model: tf.LayersModel) => {
-      const pred = tf.tidy(() => tf.argMax(model.predict(xt, { batchSize: 1024 }) as tf.Tensor, 1)).dataSync();
-      let hit = 0;
-      for (let i = 0; i < m.test.n; i++) if (pred[i] === m.test.y[i]) hit++;
-      return hit / m.test.n;
-    };
-    const init = (seed: number) => tf.initializers.glorotUniform({ seed });
-    const model = tf.sequential({
-      layers: [
-        tf.layers.dense({ inputShape: [m.dim], units: 64, activation: 'relu', name: 'features', kernelInitializer: init(1) }),
-        tf.layers.dense({ units: 512, activation: 'relu', kernelInitializer: init(2) }),
-        tf.layers.dense({ units: 512, activation: 'relu', kernelInitializer: init(3) }),
-        tf.layers.dense({ units: m.classes, kernelInitializer: init(4) }),
-      ],
-    });
-    model.compile({ optimizer: tf.train.adam(1e-3), loss: (y: tf.Tensor, z: tf.Tensor) => tf.losses.softmaxCrossEntropy(y, z) });
-    await model.fit(xs, ys, { epochs: 3, batchSize: 64, verbose: 0 });
+    const { xs, yl, ys, xt } = mnistTensors(m);
+    const accuracy = (model: tf.LayersModel) => testAccuracy(model, xt, m.test.y, { batchSize: 1024 });
+    // 784 → 64 ReLU 'features' → 512 → 512 → 10 logits (the benchmark's and the demo's network)
+    const model = mnistHeadNetwork({ dim: m.dim, classes: m.classes });
+    await trainClassifier(model, xs, ys, { epochs: 3, batchSize: 64, logits: true });
     const headAcc = accuracy(model);
 
     const r = await convertToRepresenterSketch(model, {
