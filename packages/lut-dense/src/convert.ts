@@ -2,9 +2,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { ConversionResult } from '@hashlayers/core';
 import { assertInt, fail, readDense } from '@hashlayers/core/internal';
-import { buildInScope, fitLUTDense, FitLUTLayerOptions } from './fit/fit_lut.js';
-import { FitReport } from './fit/solve_lut.js';
+import { buildInScope, fitLUTDense } from './fit/fit_lut.js';
+import { FitLUTOptions, FitReport } from './fit/solve_lut.js';
 import { LUTDense } from './layers/lut_dense.js';
+import { InputGradient } from './ops/lut_matmul.js';
 
 type SymbolicTensor = tfl.SymbolicTensor;
 
@@ -14,7 +15,7 @@ type SymbolicTensor = tfl.SymbolicTensor;
  * quantize, lambda, refine, splitCandidates, klSteps, klLearningRate) and
  * layer options (inputGradient, keepKernel) of every new layer.
  */
-export interface ConvertToLUTDenseOptions extends Omit<FitLUTLayerOptions, 'codebooks' | 'name' | 'targetInputs'> {
+export interface ConvertToLUTDenseOptions extends Omit<FitLUTOptions, 'codebooks' | 'targetInputs'> {
   /** The Dense layers to replace, by name or index in model.layers (default: every Dense layer). */
   layers?: (string | number)[];
   /** C per replaced layer: one number for all, or one per entry of `layers`. */
@@ -37,6 +38,10 @@ export interface ConvertToLUTDenseOptions extends Omit<FitLUTLayerOptions, 'code
   fit?: boolean;
   /** Batch size of the collection passes (default 512). */
   batchSize?: number;
+  /** Gradient of the new layers with respect to their input (default 'none'; see LUTDenseArgs). */
+  inputGradient?: InputGradient;
+  /** Keep the dense kernel as a weight of the new layers (default false; true for 'ste' and with fit: false). */
+  keepKernel?: boolean;
 }
 
 /**
@@ -150,7 +155,7 @@ export async function convertToLUTDense(model: tfl.LayersModel, options: Convert
           name: `${l.name}_lut`,
         });
         buildInScope(lut, parts.kernel.shape[0]);
-        (lut.kernel as ReturnType<tfl.layers.Layer['addWeight']>).write(parts.kernel);
+        (lut.kernel as NonNullable<LUTDense['kernel']>).write(parts.kernel);
         if (parts.bias && lut.bias) lut.bias.write(parts.bias);
       }
       replaced[at] = lut;

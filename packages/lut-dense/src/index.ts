@@ -2,6 +2,8 @@
  * @hashlayers/lut-dense: LUTDense, a look-up-table (MADDNESS) replacement for
  * tfjs Dense layers; convertToLUTDense converts a trained model, and
  * ProgressiveLUTReplacement fine-tunes it during model.fit.
+ *
+ * @packageDocumentation
  */
 import './register.js';
 

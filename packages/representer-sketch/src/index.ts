@@ -3,6 +3,8 @@
  * (RACE) count arrays. RepresenterSketch is the layer;
  * convertToRepresenterSketch converts a trained model; sizing, sketchCost
  * and headCost measure the sketch against the head it replaces.
+ *
+ * @packageDocumentation
  */
 import './register.js';
 

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { DisposeResult, LayerArgs } from '@tensorflow/tfjs-layers/dist/engine/topology';
 import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types';
+import type { LayerVariable } from '@tensorflow/tfjs-layers/dist/variables';
 import { assertInt, assertOneOf, fail, firstInputShape, SeededRandom } from '@hashlayers/core/internal';
 import { LEAVES, NODES, TREE_DEPTH } from '../kernels/maddness_encode.js';
 import { maddnessEncodeUnchecked } from '../ops/maddness_encode.js';
@@ -10,7 +11,6 @@ import { lutSumUnchecked } from '../ops/lut_sum.js';
 import { ActivationFn, ActivationIdentifier, getActivation, serializeActivation } from './activations.js';
 import { DenseParams, FitLUTOptions, FitReport, solveLUT } from '../fit/solve_lut.js';
 
-type LayerVariable = ReturnType<tfl.layers.Layer['addWeight']>;
 
 export interface LUTDenseArgs extends LayerArgs {
   /** Output units, as tf.layers.dense. */

@@ -2,13 +2,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { DisposeResult, LayerArgs } from '@tensorflow/tfjs-layers/dist/engine/topology';
 import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types';
+import type { LayerVariable } from '@tensorflow/tfjs-layers/dist/variables';
 import { SimHash } from '@hashlayers/hashing';
 import { raceInsert } from '@hashlayers/hashing/internal';
 import { assertFiniteTensor, assertInt, assertMatrix, assertOneOf, fail, featureDim, firstInputShape } from '@hashlayers/core/internal';
 import { sketchCodes } from '../ops/sketch_codes.js';
 import { sketchLookup } from '../ops/sketch_lookup.js';
 
-type LayerVariable = ReturnType<tfl.layers.Layer['addWeight']>;
 
 export type Aggregation = 'mean' | 'weighted';
 
