@@ -13,13 +13,13 @@ import { renderPlots } from './plots.mjs';
 const require = createRequire(import.meta.url);
 export const root = resolve(import.meta.dirname, '../..');
 export const tf = require('@tensorflow/tfjs');
-const backend = require('../testing/backend.cjs');
+const backendHelper = require('../testing/backend.cjs');
 
-export const { useBackend, preferredBackend } = backend;
+export const { useBackend, preferredBackend } = backendHelper;
 
 /** Backends to measure: cpu, wasm and tensorflow (when tfjs-node is built), or HASHLAYERS_BACKENDS. */
 export function benchBackends() {
-  return backend.availableBackends({ hint: true });
+  return backendHelper.availableBackends({ hint: true });
 }
 
 /** Switches to the backend of a single training run (tensorflow when available, else wasm) and says which. */

@@ -3,6 +3,7 @@
 // through a HashIndex, against exact search: recall and speed. Part 2: LSHSoftmax
 // next-word prediction. Parts 3-5: LSS, LUTDense and RepresenterSketch (tools/demo/*.mjs).
 import { createRequire } from 'node:module';
+import { parseCommandLine } from '../bench/cli.mjs';
 import { log, Progress, readBack, stepLog, time, tf, usePreferredBackend } from '../bench/harness.mjs';
 
 const require = createRequire(import.meta.url);
@@ -10,6 +11,14 @@ const H = require('@hashlayers/hashing');
 const { cooccurrenceVectors } = require('../data/sotu.cjs');
 const { precision } = require('../data/metrics.cjs');
 
+parseCommandLine({
+  usage: `usage: node tools/demo/demo.mjs   (or npm run demo, which builds the packages first)
+
+hashlayers at work on embedded data: HashIndex nearest words (SOTU), LSHSoftmax next-word prediction,
+LSS on the planted problem, LUTDense and RepresenterSketch on MNIST. Backend: tensorflow when
+tfjs-node is built, else wasm. Parts 4 and 5 also run alone: node tools/demo/lut_dense.mjs,
+node tools/demo/representer_sketch.mjs.`,
+});
 const step = stepLog();
 await usePreferredBackend();
 
