@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { fail } from '@hashlayers/core/internal';
-import { LSHSoftmax, LSHSoftmaxArgs, TopK } from './layers/lsh_softmax.js';
+import type { ConversionResult } from '@hashlayers/core';
+import { fail, readDense } from '@hashlayers/core/internal';
+import type { BuildReport } from '@hashlayers/hashing';
+import { LSHSoftmax, LSHSoftmaxArgs, lshSoftmaxInternals, TopK } from './layers/lsh_softmax.js';
 
 type SymbolicTensor = tfl.SymbolicTensor;
 
@@ -40,19 +42,61 @@ export function predictTopK(model: tfl.LayersModel, x: tf.Tensor | tf.Tensor[], 
   }
 }
 
+export interface ConvertToLSHSoftmaxOptions extends Omit<LSHSoftmaxArgs, 'units' | 'useBias'> {
+  /**
+   * The Dense layer to replace: its name or its index in `model.layers`
+   * (default: the last layer). It must be an output of the model, with a
+   * softmax or linear activation.
+   */
+  layer?: string | number;
+}
+
+/** What convertToLSHSoftmax reports per new layer: the Dense it replaced and the hash tables it built. */
+export interface LSHSoftmaxReport extends BuildReport {
+  /** Name of the replaced Dense layer. */
+  replaced: string;
+  classes: number;
+  tables: number;
+  hash: LSHSoftmax['hash'];
+}
+
 /**
- * Converts a trained model whose last layer is a Dense softmax into a model
- * with an LSHSoftmax output (same weights, shared earlier layers).
+ * Converts a trained model whose output layer is a Dense softmax (or linear)
+ * layer into a model with an LSHSoftmax output: the same weights (the kernel
+ * stored transposed), the classes hashed into the tables. The layers before
+ * it are shared with the input model.
  */
-export function convertDenseSoftmax(
+export async function convertToLSHSoftmax(
   model: tfl.LayersModel,
-  options: Omit<LSHSoftmaxArgs, 'units' | 'useBias'> = {},
-): { model: tfl.LayersModel; layer: LSHSoftmax } {
-  const dense = model.layers[model.layers.length - 1];
-  if (dense == null || dense.getClassName() !== 'Dense') fail('model', 'a model whose last layer is Dense', dense?.getClassName());
-  const layer = LSHSoftmax.fromDense(dense, options);
+  options: ConvertToLSHSoftmaxOptions = {},
+): Promise<ConversionResult<tfl.LayersModel, LSHSoftmax, LSHSoftmaxReport>> {
+  if (model == null || !Array.isArray((model as tfl.LayersModel).layers) || !Array.isArray((model as tfl.LayersModel).outputs)) fail('model', 'a tf.LayersModel', model);
+  const { layer: which, ...args } = options ?? {};
+  const layers = model.layers;
+  let dense: tfl.layers.Layer | undefined;
+  if (which == null) dense = layers[layers.length - 1];
+  else if (typeof which === 'number') dense = Number.isInteger(which) ? layers[which] : undefined;
+  else if (typeof which === 'string') dense = layers.find((l) => l.name === which);
+  if (dense == null) fail('options.layer', `a layer name or an index in [0, ${layers.length})`, typeof which === 'string' ? `'${which}'` : which);
+  const { kernel, bias, units } = readDense(dense, { arg: 'dense', activations: ['softmax', 'linear'] });
+  const output = dense.output as SymbolicTensor;
+  const at = model.outputs.indexOf(output);
+  if (at < 0) fail('options.layer', 'an output layer of the model (LSHSoftmax is an output layer)', `'${dense.name}'`);
+  const layer = new LSHSoftmax({ ...args, units, useBias: bias != null });
+  let report: BuildReport;
+  try {
+    report = lshSoftmaxInternals(layer).setDenseWeights(kernel, bias);
+  } catch (e) {
+    if (layer.built) layer.dispose();
+    throw e;
+  }
   const out = layer.apply(dense.input as SymbolicTensor) as SymbolicTensor;
-  return { model: tfl.model({ inputs: model.inputs, outputs: out }), layer };
+  const outputs = model.outputs.map((o, i) => (i === at ? out : o));
+  return {
+    model: tfl.model({ inputs: model.inputs, outputs: outputs.length === 1 ? outputs[0] : outputs }),
+    layers: [layer],
+    reports: [{ ...report, replaced: dense.name, classes: units, tables: layer.tables, hash: layer.hash }],
+  };
 }
 
 /**

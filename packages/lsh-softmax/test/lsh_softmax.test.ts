@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { describeBackends, expectNoLeak } from '../../../tools/testing/backends';
-import { LSHSoftmax, RehashCallback, convertDenseSoftmax, lshSoftmax, lshSoftmaxLoss, predictTopK, trainingModel } from '../src';
+import * as api from '../src';
+import { LSHSoftmax, RehashCallback, convertToLSHSoftmax, lshSoftmax, lshSoftmaxLoss, predictTopK, trainingModel } from '../src';
+import { lshSoftmaxInternals } from '../src/internal';
 
 const dim = 12;
 const units = 40;
@@ -158,9 +160,13 @@ describeBackends('LSHSoftmax', (backend) => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('converts a trained Dense softmax model with the same weights', () => {
-    const model = tf.sequential({ layers: [tf.layers.dense({ inputShape: [6], units: dim, activation: 'relu' }), tf.layers.dense({ units, activation: 'softmax' })] });
-    const { model: converted, layer } = convertDenseSoftmax(model, { exactBelow: units + 1, seed: 1 });
+  it('converts a trained Dense softmax model with the same weights', async () => {
+    const model = tf.sequential({ layers: [tf.layers.dense({ inputShape: [6], units: dim, activation: 'relu' }), tf.layers.dense({ units, activation: 'softmax', name: 'out' })] });
+    const { model: converted, layers, reports } = await convertToLSHSoftmax(model, { exactBelow: units + 1, seed: 1, tables: 5 });
+    const [layer] = layers;
+    expect(layer).toBeInstanceOf(LSHSoftmax);
+    expect(reports).toEqual([expect.objectContaining({ replaced: 'out', classes: units, tables: 5, hash: 'wta', items: units })]);
+    expect(converted.layers).toContain(model.layers[0]); // the layers before it are shared
     const x = tf.randomNormal([7, 6], 0, 1, 'float32', 12);
     const p1 = model.predict(x) as tf.Tensor;
     const p2 = converted.predict(x) as tf.Tensor;
@@ -169,8 +175,97 @@ describeBackends('LSHSoftmax', (backend) => {
     expect(Array.from(top.indices.dataSync())).toEqual(Array.from(tf.topk(p1, 2).indices.dataSync()));
     const dw = model.layers[1].getWeights()[0];
     expect(tf.max(tf.abs(tf.sub(tf.transpose(dw), layer.kernel!.read()))).dataSync()[0]).toBe(0);
-    expect(() => LSHSoftmax.fromDense(model.layers[0])).toThrow(/dense.activation: expected 'softmax' or 'linear', got 'relu'/);
+    // the layer to replace by name or index; it must be a softmax/linear Dense and an output of the model
+    const byName = await convertToLSHSoftmax(model, { layer: 'out', seed: 1 });
+    expect(byName.reports[0].replaced).toBe('out');
+    await expect(convertToLSHSoftmax(model, { layer: 0 })).rejects.toThrow(/dense.activation: expected 'softmax' or 'linear', got 'relu'/);
+    await expect(convertToLSHSoftmax(model, { layer: 'nope' })).rejects.toThrow(/options.layer: expected a layer name or an index in \[0, 2\), got 'nope'/);
+    const linear = tf.sequential({ layers: [tf.layers.dense({ inputShape: [6], units: dim, name: 'hidden' }), tf.layers.dense({ units, activation: 'softmax' })] });
+    await expect(convertToLSHSoftmax(linear, { layer: 'hidden' })).rejects.toThrow(/options.layer: expected an output layer of the model \(LSHSoftmax is an output layer\), got 'hidden'/);
     tf.dispose([x, p1, p2, top.indices, top.values]);
+    [layer, byName.layers[0]].forEach((l) => l.dispose());
+  });
+
+  it('takes tfjs-layers initializers: names (seeded) and objects, the kernel the transpose of the Dense one', () => {
+    // an initializer object: the kernel equals tf.layers.dense's with the same initializer (fan-in = features)
+    for (const make of [() => tf.initializers.heUniform({ seed: 5 }), () => tf.initializers.glorotNormal({ seed: 6 })]) {
+      const dense = tf.layers.dense({ units, kernelInitializer: make() });
+      dense.build([null, dim]);
+      const layer = lshSoftmax({ units, kernelInitializer: make(), biasInitializer: tf.initializers.constant({ value: 0.5 }) });
+      layer.build([null, dim]);
+      const ref = tf.transpose(dense.getWeights()[0]);
+      expect(Array.from(layer.kernel!.read().dataSync())).toEqual(Array.from(ref.dataSync()));
+      expect(Array.from(layer.bias!.read().dataSync())).toEqual(new Array(units).fill(0.5));
+      ref.dispose();
+      layer.dispose();
+    }
+    // a name ('heUniform' included) is seeded with the layer's seed: same seed, same weights; scale by fan-in
+    const a = built({ kernelInitializer: 'heUniform', seed: 3 });
+    const b = built({ kernelInitializer: 'heUniform', seed: 3 });
+    const c = built({ kernelInitializer: 'heUniform', seed: 4 });
+    const w = a.kernel!.read().dataSync();
+    expect(Array.from(b.kernel!.read().dataSync())).toEqual(Array.from(w));
+    expect(Array.from(c.kernel!.read().dataSync())).not.toEqual(Array.from(w));
+    const limit = Math.sqrt(6 / dim);
+    expect(Math.max(...Array.from(w, Math.abs))).toBeLessThanOrEqual(limit);
+    expect(Math.max(...Array.from(w, Math.abs))).toBeGreaterThan(0.9 * limit);
+    // getConfig serializes them as tf.layers.dense does
+    const cfg = a.getConfig();
+    expect(cfg.kernelInitializer).toEqual({ className: 'VarianceScaling', config: { scale: 2, mode: 'fanIn', distribution: 'uniform', seed: 3 } });
+    expect(cfg.biasInitializer).toEqual(tf.layers.dense({ units: 1, biasInitializer: tf.initializers.randomNormal({ mean: 0, stddev: 0.05, seed: 3 }) }).getConfig().biasInitializer);
+    expect(() => lshSoftmax({ units, kernelInitializer: 'md5' as 'zeros' })).toThrow(/kernelInitializer: expected a tfjs-layers initializer \(a name such as 'glorotUniform' or 'heUniform', an initializer object, or its config\), got 'md5'/);
+    [a, b, c].forEach((l) => l.dispose());
+  });
+
+  it('loads a saved model whose config names its initializers (the format before tfjs-layers initializers)', async () => {
+    const model = tf.sequential({ layers: [tf.layers.dense({ inputShape: [6], units: dim }), lshSoftmax({ units, seed: 9, tables: 6, window: 4, band: 2 })] });
+    let saved: tf.io.ModelArtifacts | null = null;
+    await model.save(tf.io.withSaveHandler(async (a) => ((saved = a), { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } })));
+    const art = saved! as tf.io.ModelArtifacts;
+    const topology = JSON.parse(JSON.stringify(art.modelTopology)) as { config: { layers: { class_name: string; config: Record<string, unknown> }[] } };
+    const cfg = topology.config.layers.find((l) => l.class_name === 'LSHSoftmax')!.config;
+    expect(cfg.kernel_initializer).toEqual(expect.objectContaining({ class_name: 'VarianceScaling' }));
+    // what the previous release wrote
+    cfg.kernel_initializer = 'glorot_uniform';
+    cfg.bias_initializer = 'zeros';
+    delete cfg.asymmetric;
+    const loaded = await tf.loadLayersModel(tf.io.fromMemory({ ...art, modelTopology: topology }));
+    const x = tf.randomNormal([5, 6], 0, 1, 'float32', 3);
+    const pa = predictTopK(model, x, 3);
+    const pb = predictTopK(loaded, x, 3);
+    expect(Array.from(pb.indices.dataSync())).toEqual(Array.from(pa.indices.dataSync()));
+    expect((loaded.layers[1] as LSHSoftmax).getConfig().kernelInitializer).toEqual({ className: 'VarianceScaling', config: { scale: 1, mode: 'fanAvg', distribution: 'uniform', seed: 9 } });
+    tf.dispose([x, pa.indices, pa.values, pb.indices, pb.values]);
+  });
+
+  it("hash 'learned': the projections are non-trainable weights, save → load is exact", async () => {
+    for (const asymmetric of [false, true]) {
+      const model = tf.sequential({ layers: [tf.layers.dense({ inputShape: [6], units: dim, activation: 'tanh' }), lshSoftmax({ units, seed: 2, hash: 'learned', tables: 4, bits: 3, asymmetric })] });
+      const lsh = model.layers[1] as LSHSoftmax;
+      const names = lsh.weights.map((w) => w.originalName.split('/').pop());
+      // trainable weights first, then the non-trainable ones in the order the pre-composition LSSLayer had
+      expect(names).toEqual(['kernel', 'bias', ...(asymmetric ? ['query_projection', 'label_projection'] : ['query_projection']), 'hash_codes']);
+      expect(lsh.trainableWeights.map((w) => w.originalName.split('/').pop())).toEqual(['kernel', 'bias']);
+      // move the projections (as a hash trainer would) and re-hash the classes
+      const { family } = lshSoftmaxInternals(lsh);
+      for (const v of Object.values(family.state)) v.assign(tf.randomNormal(v.shape, 0, 1, 'float32', 7 + v.shape.length));
+      lsh.rehash();
+      let saved: tf.io.ModelArtifacts | null = null;
+      await model.save(tf.io.withSaveHandler(async (a) => ((saved = a), { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } })));
+      const loaded = await tf.loadLayersModel(tf.io.fromMemory(saved!));
+      const lsh2 = loaded.layers[1] as LSHSoftmax;
+      expect(lsh2.getConfig()).toEqual(lsh.getConfig());
+      const state2 = lshSoftmaxInternals(lsh2).family.state;
+      for (const [name, v] of Object.entries(family.state)) expect(Array.from(state2[name].dataSync())).toEqual(Array.from(v.dataSync()));
+      const x = tf.randomNormal([10, 6], 0, 1, 'float32', 11);
+      const ta = predictTopK(model, x, 3);
+      const tb = predictTopK(loaded, x, 3);
+      expect(Array.from(tb.indices.dataSync())).toEqual(Array.from(ta.indices.dataSync()));
+      expect(Array.from(tb.candidatesPerQuery)).toEqual(Array.from(ta.candidatesPerQuery));
+      tf.dispose([x, ta.indices, ta.values, tb.indices, tb.values]);
+      model.dispose();
+      loaded.dispose();
+    }
   });
 
   it('rejects bad labels and features with clear errors, changing nothing', () => {
@@ -192,7 +287,8 @@ describeBackends('LSHSoftmax', (backend) => {
     const wrong = tf.zeros([3, dim + 1]);
     expect(() => layer.topK(wrong as tf.Tensor2D, 2)).toThrow(/features: expected a \[batch, 12\] tensor, got shape \[3, 13\]/);
     expect(() => lshSoftmax({ units: 1 })).toThrow(/units: expected an integer in \[2, /);
-    expect(() => lshSoftmax({ units, hash: 'md5' as 'wta' })).toThrow(/hash: expected one of 'wta', 'dwta', 'simhash', got 'md5'/);
+    expect(() => lshSoftmax({ units, hash: 'md5' as 'wta' })).toThrow(/hash: expected one of 'wta', 'dwta', 'simhash', 'learned', got 'md5'/);
+    expect(() => lshSoftmax({ units, asymmetric: true })).toThrow(/asymmetric: expected false unless hash is 'learned', got true with hash 'wta'/);
     wrong.dispose();
     expect(tf.memory().numTensors).toBe(before);
     expect(Array.from(layer.kernel!.read().dataSync())).toEqual(kernel);
@@ -202,5 +298,12 @@ describeBackends('LSHSoftmax', (backend) => {
     });
     x.dispose();
     layer.dispose();
+  });
+});
+
+describe('the public surface', () => {
+  it('exports what a user calls, not the machinery', () => {
+    expect(Object.keys(api).sort()).toEqual(['LSHSoftmax', 'RehashCallback', 'convertToLSHSoftmax', 'featureModel', 'lshSoftmax', 'lshSoftmaxLoss', 'predictTopK', 'trainingModel']);
+    expect((LSHSoftmax as unknown as Record<string, unknown>).fromDense).toBeUndefined();
   });
 });

@@ -1,6 +1,6 @@
 /** @hashlayers/lss: Label Superior Sampling, a wide output layer whose candidates come from a hash learned to retrieve the correct label. */
-export { LSSLayer, lss } from './layers/lss_layer.js';
-export type { LSSArgs } from './layers/lss_layer.js';
+export { convertToLSS, lss } from './layers/lss.js';
+export type { ConvertToLSSOptions, LSSArgs } from './layers/lss.js';
 export { LSSHashTrainer } from './train/hash_trainer.js';
 export type { LSSHashTrainerArgs, HashFitReport } from './train/hash_trainer.js';
 export { LSSHashCallback } from './callbacks/lss_hash_callback.js';

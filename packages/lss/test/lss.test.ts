@@ -1,15 +1,24 @@
 import * as tf from '@tensorflow/tfjs';
 import { describeBackends, expectNoLeak, testBackends } from '../../../tools/testing/backends';
 import { plantedWOL } from '../../../tools/data/planted_wol.cjs';
-import { LSHSoftmax, lshSoftmaxLoss, trainingModel } from '@hashlayers/lsh-softmax';
-import { LSSHashCallback, LSSHashTrainer, LSSLayer, lss } from '../src';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { LSHSoftmax, convertToLSHSoftmax, lshSoftmax, lshSoftmaxLoss, trainingModel } from '@hashlayers/lsh-softmax';
+import { lshSoftmaxInternals } from '@hashlayers/lsh-softmax/internal';
+import * as api from '../src';
+import { LSSHashCallback, LSSHashTrainer, convertToLSS, lss } from '../src';
 
-/** A built Dense softmax layer with the given kernel [dim, units] and bias. */
-function denseWith(kernel: tf.Tensor2D, bias: tf.Tensor1D): tf.layers.Layer {
+/** A model of one Dense softmax layer with the given kernel [dim, units] and bias. */
+function denseWith(kernel: tf.Tensor2D, bias: tf.Tensor1D): tf.Sequential {
   const dense = tf.layers.dense({ units: kernel.shape[1], inputShape: [kernel.shape[0]], activation: 'softmax' });
-  tf.sequential({ layers: [dense] });
+  const model = tf.sequential({ layers: [dense] });
   dense.setWeights([kernel, bias]);
-  return dense;
+  return model;
+}
+
+/** The new output layer of a conversion. */
+async function converted(p: Promise<{ layers: LSHSoftmax[] }>): Promise<LSHSoftmax> {
+  return (await p).layers[0];
 }
 
 function top1Accuracy(pred: tf.Tensor, y: Int32Array): number {
@@ -19,7 +28,7 @@ function top1Accuracy(pred: tf.Tensor, y: Int32Array): number {
   return hit / y.length;
 }
 
-describeBackends('LSSLayer', () => {
+describeBackends('LSS (an LSHSoftmax with the learned hash)', () => {
   const dim = 12;
   const units = 60;
   let kernel: tf.Tensor2D;
@@ -32,17 +41,15 @@ describeBackends('LSSLayer', () => {
   });
   afterAll(() => tf.dispose([kernel, bias, x]));
 
-  it('with every label a candidate, topK equals dense softmax top-k exactly', () => {
-    const dense = denseWith(kernel, bias);
-    const layer = LSSLayer.fromDense(dense, { tables: 4, bits: 6, seed: 1 });
+  it('with every label a candidate, topK equals dense softmax top-k exactly', async () => {
+    const layer = await converted(convertToLSS(denseWith(kernel, bias), { tables: 4, bits: 6, seed: 1 }));
+    expect(layer.getConfig()).toEqual(expect.objectContaining({ hash: 'learned', tables: 4, bits: 6, asymmetric: true }));
     // zero projections: every query and label gets the same code, so every label is retrieved
     const zero = tf.zeros([dim + 1, 4 * 6]);
     const ws = layer.getWeights();
     layer.setWeights(ws.map((w) => (w.shape.length === 2 && w.shape[0] === dim + 1 ? zero : w)));
     layer.rehash(); // the stored codes still come from the old projection: re-hash the labels
     const ref = tf.tidy(() => tf.topk(tf.softmax(tf.add(tf.matMul(x, kernel), bias)), 5));
-    const warm = layer.topK(x, 5); // builds the query hash from the new projection once (held by the layer)
-    tf.dispose([warm.indices, warm.values]);
     const got = expectNoLeak(() => layer.topK(x, 5), 2);
     expect(Array.from(got.candidatesPerQuery)).toEqual(new Array(9).fill(units));
     expect(Array.from(got.indices.dataSync())).toEqual(Array.from(ref.indices.dataSync()));
@@ -53,12 +60,12 @@ describeBackends('LSSLayer', () => {
     layer.dispose();
   });
 
-  it('an untrained LSSLayer retrieves like SimHash over [w; b] and [h; 1] (sign bits of the same seeded projection)', () => {
-    const dense = denseWith(kernel, bias);
-    const layer = LSSLayer.fromDense(dense, { tables: 3, bits: 5, seed: 9, asymmetric: true });
-    const { query } = layer.hashFamilies();
+  it('an untrained LSS layer retrieves like SimHash over [w; b] and [h; 1] (sign bits of the same seeded projection)', async () => {
+    const layer = await converted(convertToLSS(denseWith(kernel, bias), { tables: 3, bits: 5, seed: 9, asymmetric: true }));
+    const internals = lshSoftmaxInternals(layer);
     // independent reference: codes from the stored projection, recomputed here
-    const P = (layer.queryProjection as NonNullable<LSSLayer["queryProjection"]>).read().arraySync() as number[][];
+    const P = internals.family.state.query_projection.arraySync() as number[][];
+    expect(internals.family.state.label_projection.arraySync()).toEqual(P);
     const xv = x.arraySync();
     const wv = kernel.arraySync();
     const bv = bias.arraySync();
@@ -71,7 +78,7 @@ describeBackends('LSSLayer', () => {
       }
       return c;
     };
-    const found = layer.search(x);
+    const found = internals.retrieve(x);
     for (let i = 0; i < 9; i++) {
       const q = [...xv[i], 1];
       const expected: number[] = [];
@@ -82,7 +89,7 @@ describeBackends('LSSLayer', () => {
       const got = Array.from(found.ids.subarray(found.offsets[i], found.offsets[i + 1])).sort((p, r) => p - r);
       expect(got).toEqual(expected);
     }
-    expect(query.bits).toBe(5);
+    expect(internals.family.bitsPerTable).toBe(5);
     layer.dispose();
   });
 
@@ -97,8 +104,9 @@ describeBackends('LSSLayer', () => {
     let saved: tf.io.ModelArtifacts | undefined;
     await model.save(tf.io.withSaveHandler(async (a) => ((saved = a), { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } })));
     const loaded = await tf.loadLayersModel(tf.io.fromMemory(saved as tf.io.ModelArtifacts));
-    const copy = loaded.layers[1] as LSSLayer;
-    expect(copy).toBeInstanceOf(LSSLayer);
+    const copy = loaded.layers[1] as LSHSoftmax;
+    expect(copy).toBeInstanceOf(LSHSoftmax);
+    expect(copy.hash).toBe('learned');
     expect(copy.asymmetric).toBe(true);
     const a = layer.topK(x, 3);
     const b = copy.topK(x, 3);
@@ -110,26 +118,80 @@ describeBackends('LSSLayer', () => {
     loaded.dispose();
   });
 
-  it('hash training leaks no tensors; bad labels give a clear error and leave the projections untouched', () => {
-    const layer = LSSLayer.fromDense(denseWith(kernel, bias), { tables: 4, bits: 4, seed: 2 });
+  it('hash training leaks no tensors; bad labels give a clear error and leave the projections untouched', async () => {
+    const layer = await converted(convertToLSS(denseWith(kernel, bias), { tables: 4, bits: 4, seed: 2 }));
     const trainer = new LSSHashTrainer(layer, { seed: 1 });
     const y = tf.tensor1d([1, 2, 3, 4, 5, 6, 7, 8, 9], 'int32');
     trainer.step(x, y); // creates the optimizer slots once
     expectNoLeak(() => trainer.step(x, y));
-    const { query } = layer.hashFamilies();
-    const before = query.projection.dataSync().slice();
+    const query = lshSoftmaxInternals(layer).family.state.query_projection;
+    const before = query.dataSync().slice();
     const bad = tf.tensor1d([1, 2, 3, 4, 5, 6, 7, 8, units], 'int32');
     expect(() => trainer.step(x, bad)).toThrow(/labels.*\[0, 60\).*60 at row 8/);
     expect(() => trainer.step(x, tf.tensor1d([0.5, 1, 2, 3, 4, 5, 6, 7, 8]))).toThrow(/integer class ids/);
     expect(() => trainer.fit(tf.zeros([9, dim + 1]) as tf.Tensor2D, y)).toThrow(/features.*\[n, 12\]/);
-    expect(Array.from(query.projection.dataSync())).toEqual(Array.from(before));
-    expect(() => new LSSLayer({ units, asymmetric: 'yes' as unknown as boolean })).toThrow(/asymmetric/);
+    expect(Array.from(query.dataSync())).toEqual(Array.from(before));
+    expect(() => lss({ units, asymmetric: 'yes' as unknown as boolean })).toThrow(/asymmetric/);
     expect(() => lss({ units: 1 })).toThrow(/units/);
-    expect(() => new LSSHashTrainer(new LSSLayer({ units }))).toThrow(/built/);
+    expect(() => new LSSHashTrainer(lss({ units }))).toThrow(/built/);
+    const wta = lshSoftmax({ units });
+    wta.build([null, dim]);
+    expect(() => new LSSHashTrainer(wta)).toThrow(/layer: expected an LSS layer \(an LSHSoftmax with hash 'learned': lss\(\) or convertToLSS\), got an LSHSoftmax with hash 'wta'/);
+    wta.dispose();
     expect(() => new LSSHashTrainer(layer, { hardNegatives: 0, randomNegatives: 0 })).toThrow(/at least 1/);
     tf.dispose([y, bad]);
     trainer.dispose();
     layer.dispose();
+  });
+});
+
+/** A model saved by the pre-composition LSSLayer (test/fixtures/README.md), as tf.io.fromMemory artifacts. */
+function fixture(name: string): { artifacts: tf.io.ModelArtifacts; expected: Record<string, number[]> } {
+  const dir = join(__dirname, 'fixtures');
+  const json = JSON.parse(readFileSync(join(dir, `${name}.json`), 'utf8'));
+  const bin = readFileSync(join(dir, `${name}.weights.bin`));
+  const weightData = bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength);
+  const artifacts = { modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0].weights, weightData };
+  return { artifacts, expected: JSON.parse(readFileSync(join(dir, `${name}.expected.json`), 'utf8')) };
+}
+
+describeBackends('saved models of the earlier LSSLayer class', () => {
+  it.each(['lss_asymmetric', 'lss_symmetric'])('%s loads into the composed layer with identical retrieval and predictions', async (name) => {
+    const { artifacts, expected } = fixture(name);
+    expect((artifacts.modelTopology as { config: { layers: { class_name: string }[] } }).config.layers[2].class_name).toBe('LSSLayer');
+    const model = await tf.loadLayersModel(tf.io.fromMemory(artifacts));
+    const layer = model.layers[2] as LSHSoftmax;
+    expect(layer).toBeInstanceOf(LSHSoftmax);
+    expect(layer.getConfig()).toEqual(expect.objectContaining({ hash: 'learned', units: 50, tables: 4, bits: 4, seed: 2, maxCandidates: 20, asymmetric: name === 'lss_asymmetric' }));
+    expect(Array.from(layer.codes!.read().dataSync())).toEqual(expected.codes);
+    const x = tf.tensor2d(expected.x, expected.shape as [number, number]);
+    const h = model.layers[1].apply(x) as tf.Tensor2D;
+    const found = lshSoftmaxInternals(layer).retrieve(h);
+    expect(Array.from(found.offsets)).toEqual(expected.retrievedOffsets);
+    expect(Array.from(found.ids)).toEqual(expected.retrievedIds);
+    const top = layer.topK(h, 3);
+    expect(Array.from(top.indices.dataSync())).toEqual(expected.topIndices);
+    expect(Array.from(top.candidatesPerQuery)).toEqual(expected.candidatesPerQuery);
+    Array.from(top.values.dataSync()).forEach((v, i) => expect(Math.abs(v - expected.topValues[i])).toBeLessThan(1e-6));
+    const probs = model.predict(x) as tf.Tensor;
+    Array.from(probs.dataSync()).forEach((v, i) => expect(Math.abs(v - expected.probabilities[i])).toBeLessThan(1e-6));
+    // saved again, it is an LSHSoftmax with the same weight names and the same answers
+    let saved: tf.io.ModelArtifacts | undefined;
+    await model.save(tf.io.withSaveHandler(async (a) => ((saved = a), { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } })));
+    expect(saved!.weightSpecs!.map((w) => w.name).sort()).toEqual(artifacts.weightSpecs!.map((w) => w.name).sort());
+    const again = await tf.loadLayersModel(tf.io.fromMemory(saved!));
+    expect(again.layers[2].getClassName()).toBe('LSHSoftmax');
+    const top2 = (again.layers[2] as LSHSoftmax).topK(h, 3);
+    expect(Array.from(top2.indices.dataSync())).toEqual(expected.topIndices);
+    tf.dispose([x, h, probs, top.indices, top.values, top2.indices, top2.values]);
+    model.dispose();
+    again.dispose();
+  });
+});
+
+describe('the public surface', () => {
+  it('exports the factory, the trainer, the callback and the conversion', () => {
+    expect(Object.keys(api).sort()).toEqual(['LSSHashCallback', 'LSSHashTrainer', 'convertToLSS', 'lss']);
   });
 });
 
@@ -152,9 +214,9 @@ describe('LSS on a planted problem where correct labels have moderate inner prod
     const full = top1Accuracy(tf.tidy(() => tf.argMax(dense.apply(xt) as tf.Tensor, 1)), P.test.y);
     const budget = 100;
     // every method's union of buckets exceeds the budget, so each returns `budget` classes per query
-    const sim = LSHSoftmax.fromDense(dense, { hash: 'simhash', tables: 16, bits: 5, maxCandidates: budget, seed: 1 });
-    const wta = LSHSoftmax.fromDense(dense, { hash: 'wta', tables: 16, window: 8, band: 2, maxCandidates: budget, seed: 1 });
-    const layer = LSSLayer.fromDense(dense, { tables: 16, bits: 6, maxCandidates: budget, seed: 1 });
+    const sim = await converted(convertToLSHSoftmax(dense, { hash: 'simhash', tables: 16, bits: 5, maxCandidates: budget, seed: 1 }));
+    const wta = await converted(convertToLSHSoftmax(dense, { hash: 'wta', tables: 16, window: 8, band: 2, maxCandidates: budget, seed: 1 }));
+    const layer = await converted(convertToLSS(dense, { tables: 16, bits: 6, maxCandidates: budget, seed: 1 }));
     const before = layer.labelRecall(xt, yt);
     const trainer = new LSSHashTrainer(layer, { seed: 2 });
     const fit = trainer.fit(xr, yr, { epochs: 2 });
@@ -177,7 +239,7 @@ describe('LSS on a planted problem where correct labels have moderate inner prod
     [sim, wta, layer].forEach((l) => l.dispose());
   });
 
-  it(`joint workflow: model.fit trains the network through the LSSLayer while LSSHashCallback trains the hash [${backend}]`, async () => {
+  it(`joint workflow: model.fit trains the network through the LSS layer while LSSHashCallback trains the hash [${backend}]`, async () => {
     await tf.setBackend(backend);
     const P = plantedWOL({ units: 500, train: 3000, test: 500, seed: 6 });
     const x = tf.tensor2d(P.train.x, [P.train.n, P.dim]);

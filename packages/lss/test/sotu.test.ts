@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { testBackends } from '../../../tools/testing/backends';
 import { nextWordData } from '../../../tools/data/sotu.cjs';
-import { LSHSoftmax } from '@hashlayers/lsh-softmax';
-import { LSSHashTrainer, LSSLayer } from '../src';
+import { convertToLSHSoftmax } from '@hashlayers/lsh-softmax';
+import { LSSHashTrainer, convertToLSS } from '../src';
 
 /**
  * Real data, post-hoc workflow: a next-word model on the State of the Union
@@ -49,14 +49,14 @@ describe('LSS on SOTU next-word prediction (held-out speeches)', () => {
     const full = accuracy(tf.tidy(() => tf.argMax(model.predict(xt) as tf.Tensor, 1)));
     const budget = 64;
     const head = 20;
-    const lss = LSSLayer.fromDense(out, { tables: 16, bits: 8, maxCandidates: budget, headClasses: head, seed: 1 });
+    const [lss] = (await convertToLSS(model, { tables: 16, bits: 8, maxCandidates: budget, headClasses: head, seed: 1 })).layers;
     const trainer = new LSSHashTrainer(lss, { seed: 1 });
     trainer.fit(hr, yr, { epochs: 1 });
     trainer.dispose();
-    const wta = LSHSoftmax.fromDense(out, { hash: 'wta', tables: 16, window: 8, band: 2, maxCandidates: budget, headClasses: head, seed: 1 });
+    const [wta] = (await convertToLSHSoftmax(model, { hash: 'wta', tables: 16, window: 8, band: 2, maxCandidates: budget, headClasses: head, seed: 1 })).layers;
     // SimHash retrieves many head words (frequent words have large norms), so it gets budget + head
     // retrieved classes to score at least as many classes per query as LSS
-    const sim = LSHSoftmax.fromDense(out, { hash: 'simhash', tables: 16, bits: 4, maxCandidates: budget + head, headClasses: head, seed: 1 });
+    const [sim] = (await convertToLSHSoftmax(model, { hash: 'simhash', tables: 16, bits: 4, maxCandidates: budget + head, headClasses: head, seed: 1 })).layers;
     const r = { lss: lss.labelRecall(ht, yt), wta: wta.labelRecall(ht, yt), simhash: sim.labelRecall(ht, yt) };
     const top = lss.topK(ht, 1);
     const p1 = accuracy(top.indices);

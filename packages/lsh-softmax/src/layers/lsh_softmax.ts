@@ -1,30 +1,39 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { DisposeResult, LayerArgs } from '@tensorflow/tfjs-layers/dist/engine/topology';
-import type { Initializer } from '@tensorflow/tfjs-layers/dist/initializers';
 import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types';
-import { Candidates, DWTAHash, HashFamily, HashIndex, RebuildReport, SimHash, WTAHash, candidateTopK } from '@hashlayers/hashing';
-import { SeededRandom, assertInt, assertOneOf, fail } from '@hashlayers/core/internal';
+import { BuildReport, Candidates, HashFamily, HashFamilyConfig, HashIndex, RebuildReport, candidateTopK, hashFamilyFromConfig } from '@hashlayers/hashing';
+import { SeededRandom, assertInt, assertOneOf, fail, featureDim, firstInputShape, isMultiInputShape } from '@hashlayers/core/internal';
+import type { RowSparseSource } from '@hashlayers/core';
 import { buildCandidates, CandidateBatch } from '../candidates.js';
 import { candidateLogits, candidateSoftmaxLoss } from '../ops/candidate_softmax.js';
-import type { RowSparseSource } from '@hashlayers/core';
+import { getInitializer, Initializer, InitializerArg, serializeInitializer, transposedInitializer } from './initializers.js';
 
-export type InitializerName = 'glorotUniform' | 'glorotNormal' | 'heNormal' | 'zeros' | 'randomNormal';
 type LayerVariable = ReturnType<tfl.layers.Layer['addWeight']>;
+
+/** The hash families an LSHSoftmax can use (all through @hashlayers/hashing's family interface). */
+export type LSHSoftmaxHash = 'wta' | 'dwta' | 'simhash' | 'learned';
 
 export interface LSHSoftmaxArgs extends LayerArgs {
   /** Number of classes. */
   units: number;
-  /** Hash of the class vectors [w; b] and queries [h; 1]: 'wta' (default, as in arXiv 1412.7479), 'dwta' (sparse activations), 'simhash'. */
-  hash?: 'wta' | 'dwta' | 'simhash';
+  /**
+   * Hash of the class vectors [w; b] and queries [h; 1]: 'wta' (default, as in arXiv 1412.7479),
+   * 'dwta' (sparse activations), 'simhash' (sign random projections after the MIPS transform),
+   * 'learned' (a LearnedHash whose projections are non-trainable weights, trained by
+   * @hashlayers/lss's LSSHashTrainer: Label Superior Sampling).
+   */
+  hash?: LSHSoftmaxHash;
   /** L, hash tables (default 16). */
   tables?: number;
   /** WTA/DWTA: entries compared per code (default 8). */
   window?: number;
   /** WTA/DWTA: codes per table (default 3, i.e. 9-bit buckets with window 8). */
   band?: number;
-  /** SimHash: bits per table (default 10). */
+  /** SimHash and learned: sign bits per table (default 10). */
   bits?: number;
+  /** Learned: queries and classes each get their own projection (default false: one projection hashes both). */
+  asymmetric?: boolean;
   /** At most this many retrieved classes per query, most table hits first (default min(units, 1024)). */
   maxCandidates?: number;
   /** Uniform samples of the classes outside the retrieved set, for the LSH-softmax tail estimate (default 0). */
@@ -41,8 +50,14 @@ export interface LSHSoftmaxArgs extends LayerArgs {
   headClasses?: number;
   seed?: number;
   useBias?: boolean;
-  kernelInitializer?: InitializerName;
-  biasInitializer?: InitializerName;
+  /**
+   * Any tfjs-layers initializer, as for tf.layers.dense: a name ('glorotUniform', the default;
+   * 'heUniform', ...), an initializer object, or its config. The kernel starts as the transpose of
+   * the Dense kernel the initializer would draw; a name is seeded with `seed`.
+   */
+  kernelInitializer?: InitializerArg;
+  /** The bias initializer (default 'zeros'), as for tf.layers.dense. */
+  biasInitializer?: InitializerArg;
   /** 'lsh' (default): candidates in training and inference. 'full': exact softmax (compatibility, baselines). */
   mode?: 'lsh' | 'full';
 }
@@ -72,6 +87,38 @@ export interface TrainingStats {
   exactRows: number;
 }
 
+/**
+ * What the other hashlayers packages (the lss package's trainer and
+ * callback) and this package's conversion reach inside an LSHSoftmax.
+ * UNSTABLE: exported through '@hashlayers/lsh-softmax/internal' only.
+ */
+export interface LSHSoftmaxInternals {
+  /** The hash family; its state (a learned family's projections) is the layer's non-trainable weights. */
+  readonly family: HashFamily;
+  /** The bucket index of the class vectors (restored from the codes weight after load or setWeights). */
+  index(): HashIndex;
+  /** The retrieved classes of the rows of h (ragged, by hits then id, or unordered; no head classes, no fallback). */
+  retrieve(h: tf.Tensor2D, ordered?: boolean): Candidates;
+  /** Validates labels ([batch] or [batch, 1], integer class ids in [0, units)) and reads them. */
+  readLabels(labels: tf.Tensor, batch: number): Int32Array;
+  /** The queries as the family hashes them ([h; 1] with a bias), [batch, family.inputDim]. */
+  queryInputs(h: tf.Tensor2D): tf.Tensor2D;
+  /** The class vectors of `ids` as the family hashes them ([w; b] with a bias), [ids, family.inputDim]. */
+  classInputs(ids: tf.Tensor1D): tf.Tensor2D;
+  /** Candidate sets of the rows of h (labels first when given: training). */
+  candidates(h: tf.Tensor2D, labels: Int32Array | null, uniformSamples: number): CandidateBatch;
+  /** Builds the layer with a Dense kernel [dim, units] (stored transposed) and bias, then hashes the classes. */
+  setDenseWeights(kernel: tf.Tensor2D, bias: tf.Tensor1D | null): BuildReport;
+}
+
+let internalsOf: (layer: LSHSoftmax) => LSHSoftmaxInternals;
+
+/** The internals of a layer (see LSHSoftmaxInternals; for @hashlayers/* packages only). */
+export function lshSoftmaxInternals(layer: LSHSoftmax): LSHSoftmaxInternals {
+  if (layer == null || typeof layer.getClassName !== 'function' || layer.getClassName() !== 'LSHSoftmax') fail('layer', 'an LSHSoftmax layer', layer);
+  return internalsOf(layer);
+}
+
 /** The class ids of a padded candidate matrix without the padding (−1); duplicates stay. */
 function candidateRows(ids: Int32Array): Int32Array {
   let n = 0;
@@ -79,23 +126,6 @@ function candidateRows(ids: Int32Array): Int32Array {
   const out = new Int32Array(n);
   for (let p = 0, j = 0; p < ids.length; p++) if (ids[p] >= 0) out[j++] = ids[p];
   return out;
-}
-
-function makeInitializer(name: InitializerName, seed: number | undefined): Initializer {
-  switch (name) {
-    case 'glorotUniform':
-      return tfl.initializers.glorotUniform({ seed });
-    case 'glorotNormal':
-      return tfl.initializers.glorotNormal({ seed });
-    case 'heNormal':
-      return tfl.initializers.heNormal({ seed });
-    case 'zeros':
-      return tfl.initializers.zeros();
-    case 'randomNormal':
-      return tfl.initializers.randomNormal({ mean: 0, stddev: 0.05, seed });
-    default:
-      return fail('initializer', "'glorotUniform', 'glorotNormal', 'heNormal', 'zeros' or 'randomNormal'", name);
-  }
 }
 
 /**
@@ -111,6 +141,12 @@ function makeInitializer(name: InitializerName, seed: number | undefined): Initi
  *   non-zero only for candidates in 'lsh' mode, the exact softmax in 'full' mode.
  * - `topK(features, k)` is the fast inference path.
  *
+ * The hash family comes from @hashlayers/hashing through its family
+ * interface (`hashFamilyFromConfig`): the layer only builds the config. A
+ * family's state (the learned family's projections) lives in non-trainable
+ * weights named after the state entries (`query_projection`,
+ * `label_projection`), which the family adopts.
+ *
  * The kernel is stored one row per class, [units, inputDim] (the transpose of
  * a Dense kernel), so candidate rows are contiguous. The hash codes of the
  * classes are a non-trainable int32 weight, so `model.save` /
@@ -119,11 +155,12 @@ function makeInitializer(name: InitializerName, seed: number | undefined): Initi
 export class LSHSoftmax extends tfl.layers.Layer implements RowSparseSource {
   static className = 'LSHSoftmax';
   readonly units: number;
-  readonly hash: 'wta' | 'dwta' | 'simhash';
+  readonly hash: LSHSoftmaxHash;
   readonly tables: number;
   readonly window: number;
   readonly band: number;
   readonly bits: number;
+  readonly asymmetric: boolean;
   readonly maxCandidates: number;
   readonly uniformSamples: number;
   readonly exactBelow: number;
@@ -131,29 +168,56 @@ export class LSHSoftmax extends tfl.layers.Layer implements RowSparseSource {
   readonly headClasses: number;
   readonly seed: number;
   readonly useBias: boolean;
-  readonly kernelInitializer: InitializerName;
-  readonly biasInitializer: InitializerName;
+  readonly kernelInitializer: Initializer;
+  readonly biasInitializer: Initializer;
   mode: 'lsh' | 'full';
   kernel: LayerVariable | null = null;
   bias: LayerVariable | null = null;
   codes: LayerVariable | null = null;
   /** Statistics of the last training step. */
   lastTrainingStats: TrainingStats | null = null;
-  protected index: HashIndex | null = null;
+  private family: HashFamily | null = null;
+  private transform: 'none' | 'mips' = 'none';
+  private stateWeights: LayerVariable[] = [];
+  private index: HashIndex | null = null;
   private head: Int32Array | null = null;
   private codesDataId: object | null = null;
   private rng: SeededRandom;
   /** Rows of kernel and bias the last training step touched, per variable, until the optimizer clears them. */
   private touched = new Map<tf.Variable, Int32Array>();
 
+  static {
+    internalsOf = (layer) => ({
+      get family() {
+        return layer.requireBuilt().family;
+      },
+      index: () => layer.getIndex(),
+      retrieve: (h, ordered = true) => {
+        layer.checkFeatures(h);
+        return layer.retrieve(h, ordered);
+      },
+      readLabels: (labels, batch) => layer.readLabels(labels, batch),
+      queryInputs: (h) => {
+        layer.checkFeatures(h);
+        return layer.getIndex().transformQueries(h);
+      },
+      classInputs: (ids) => layer.classInputs(ids),
+      candidates: (h, labels, uniformSamples) => layer.candidates(h, labels, uniformSamples),
+      setDenseWeights: (kernel, bias) => layer.setDenseWeights(kernel, bias),
+    });
+  }
+
   constructor(args: LSHSoftmaxArgs) {
     super(args);
     this.units = assertInt('units', args.units, 2);
-    this.hash = assertOneOf('hash', args.hash ?? 'wta', ['wta', 'dwta', 'simhash']);
+    this.hash = assertOneOf('hash', args.hash ?? 'wta', ['wta', 'dwta', 'simhash', 'learned']);
     this.tables = assertInt('tables', args.tables ?? 16, 1, 4096);
     this.window = assertInt('window', args.window ?? 8, 2, 1 << 16);
     this.band = assertInt('band', args.band ?? 3, 1, 30);
     this.bits = assertInt('bits', args.bits ?? 10, 1, 30);
+    if (args.asymmetric != null && typeof args.asymmetric !== 'boolean') fail('asymmetric', 'a boolean', args.asymmetric);
+    this.asymmetric = args.asymmetric ?? false;
+    if (this.asymmetric && this.hash !== 'learned') fail('asymmetric', "false unless hash is 'learned'", `true with hash '${this.hash}'`);
     this.maxCandidates = assertInt('maxCandidates', args.maxCandidates ?? Math.min(this.units, 1024), 1);
     this.uniformSamples = assertInt('uniformSamples', args.uniformSamples ?? 0, 0);
     this.exactBelow = assertInt('exactBelow', args.exactBelow ?? 1, 0);
@@ -161,60 +225,72 @@ export class LSHSoftmax extends tfl.layers.Layer implements RowSparseSource {
     this.headClasses = assertInt('headClasses', args.headClasses ?? 0, 0, this.units);
     this.seed = assertInt('seed', args.seed ?? 0, 0, 0xffffffff);
     this.useBias = args.useBias ?? true;
-    this.kernelInitializer = args.kernelInitializer ?? 'glorotUniform';
-    this.biasInitializer = args.biasInitializer ?? 'zeros';
-    makeInitializer(this.kernelInitializer, 0);
-    makeInitializer(this.biasInitializer, 0);
+    this.kernelInitializer = getInitializer('kernelInitializer', args.kernelInitializer ?? 'glorotUniform', this.seed);
+    this.biasInitializer = getInitializer('biasInitializer', args.biasInitializer ?? 'zeros', this.seed);
     this.mode = assertOneOf('mode', args.mode ?? 'lsh', ['lsh', 'full']);
     this.rng = new SeededRandom(this.seed + 1);
     this.supportsMasking = false;
   }
 
-  private featureShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape {
-    return (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tfl.Shape;
+  /**
+   * The family config for class vectors of `dim` features (bias folded in;
+   * SimHash after the MIPS transform, which adds a dimension): the one place
+   * where the layer names families.
+   */
+  private familyConfig(dim: number): { config: HashFamilyConfig; transform: 'none' | 'mips' } {
+    const transform = this.hash === 'simhash' ? 'mips' : 'none';
+    const inputDim = dim + (this.useBias ? 1 : 0) + (transform === 'mips' ? 1 : 0);
+    const base = { inputDim, tables: this.tables, seed: this.seed };
+    const config: HashFamilyConfig =
+      this.hash === 'simhash'
+        ? { ...base, className: 'SimHash', bits: this.bits }
+        : this.hash === 'learned'
+          ? { ...base, className: 'LearnedHash', bits: this.bits, asymmetric: this.asymmetric }
+          : { ...base, className: this.hash === 'dwta' ? 'DWTAHash' : 'WTAHash', window: Math.min(this.window, inputDim), band: this.band };
+    return { config, transform };
   }
 
   override build(inputShape: tfl.Shape | tfl.Shape[]): void {
-    const shape = this.featureShape(inputShape);
-    const dim = shape[shape.length - 1];
-    if (shape.length !== 2 || dim == null) fail('input shape', '[batch, features]', `[${shape.join(', ')}]`);
-    this.kernel = this.addWeight('kernel', [this.units, dim], 'float32', makeInitializer(this.kernelInitializer, this.seed), undefined, true);
-    if (this.useBias) {
-      this.bias = this.addWeight('bias', [this.units], 'float32', makeInitializer(this.biasInitializer, this.seed), undefined, true);
+    const dim = featureDim(inputShape);
+    const { config, transform } = this.familyConfig(dim);
+    const family = hashFamilyFromConfig(config);
+    // the family's state (learned projections) becomes non-trainable weights that the family hashes with:
+    // model.save, tf.loadLayersModel and setWeights then read and write it directly
+    const adopted: Record<string, tf.Variable> = {};
+    for (const [name, value] of Object.entries(family.state)) {
+      const w = this.addWeight(name, value.shape, value.dtype, tfl.initializers.zeros(), undefined, false);
+      w.write(value);
+      this.stateWeights.push(w);
+      adopted[name] = w.read() as tf.Variable;
     }
+    family.adoptState(adopted);
+    this.family = family;
+    this.transform = transform;
+    this.kernel = this.addWeight('kernel', [this.units, dim], 'float32', transposedInitializer(this.kernelInitializer), undefined, true);
+    if (this.useBias) this.bias = this.addWeight('bias', [this.units], 'float32', this.biasInitializer, undefined, true);
     this.codes = this.addWeight('hash_codes', [this.units, this.tables], 'int32', tfl.initializers.zeros(), undefined, false);
     this.built = true;
     this.buildIndex();
   }
 
-  /** The hash family for class vectors of `dim` features (bias folded in, MIPS transform for SimHash). */
-  protected makeFamily(dim: number): HashFamily {
-    const extra = (this.useBias ? 1 : 0) + (this.hash === 'simhash' ? 1 : 0);
-    const inputDim = dim + extra;
-    if (this.hash === 'simhash') return new SimHash({ inputDim, tables: this.tables, bits: this.bits, seed: this.seed });
-    const opts = { inputDim, tables: this.tables, window: Math.min(this.window, inputDim), band: this.band, seed: this.seed };
-    return this.hash === 'dwta' ? new DWTAHash(opts) : new WTAHash(opts);
+  private requireBuilt(): { kernel: LayerVariable; codes: LayerVariable; family: HashFamily } {
+    if (this.kernel == null || this.codes == null || this.family == null) fail('LSHSoftmax', 'a built layer (call it on an input first)', 'an unbuilt layer');
+    return { kernel: this.kernel, codes: this.codes, family: this.family };
   }
 
-  protected indexOptions(): { foldBias: boolean; transform: 'none' | 'mips' } {
-    return { foldBias: this.useBias, transform: this.hash === 'simhash' ? ('mips' as const) : ('none' as const) };
-  }
-
-  protected requireBuilt(): { kernel: LayerVariable; codes: LayerVariable } {
-    if (this.kernel == null || this.codes == null) fail('LSHSoftmax', 'a built layer (call it on an input first)', 'an unbuilt layer');
-    return { kernel: this.kernel, codes: this.codes };
+  private indexOptions() {
+    return { foldBias: this.useBias, transform: this.transform, storeItems: false };
   }
 
   /** Hashes every class vector from scratch and stores the codes. */
-  buildIndex(): void {
-    const { kernel } = this.requireBuilt();
-    const w = kernel.read() as tf.Tensor2D;
-    const index = new HashIndex(this.makeFamily(w.shape[1]), this.indexOptions());
-    index.build(w, this.bias?.read() as tf.Tensor1D | undefined);
-    this.index?.family.dispose();
+  private buildIndex(): BuildReport {
+    const { kernel, family } = this.requireBuilt();
+    const index = new HashIndex(family, this.indexOptions());
+    const report = index.build(kernel.read() as tf.Tensor2D, this.bias?.read() as tf.Tensor1D | undefined);
     this.index = index;
     this.storeCodes();
     this.updateHead();
+    return report;
   }
 
   /** The exact head: class ids added to every candidate set (empty without headClasses). */
@@ -224,7 +300,7 @@ export class LSHSoftmax extends tfl.layers.Layer implements RowSparseSource {
   }
 
   /** The `headClasses` classes with the largest bias (recomputed with the tables). */
-  protected updateHead(): void {
+  private updateHead(): void {
     if (this.headClasses === 0 || this.bias == null) {
       this.head = null;
       return;
@@ -234,7 +310,7 @@ export class LSHSoftmax extends tfl.layers.Layer implements RowSparseSource {
     this.head = Int32Array.from(order.slice(0, this.headClasses));
   }
 
-  protected storeCodes(): void {
+  private storeCodes(): void {
     const { codes } = this.requireBuilt();
     const t = (this.index as HashIndex).toTensors().codes;
     codes.write(t);
@@ -243,12 +319,10 @@ export class LSHSoftmax extends tfl.layers.Layer implements RowSparseSource {
   }
 
   /** The index, restored from the codes weight when it was replaced (loadLayersModel, setWeights). */
-  getIndex(): HashIndex {
-    const { kernel, codes } = this.requireBuilt();
+  private getIndex(): HashIndex {
+    const { codes, family } = this.requireBuilt();
     const v = codes.read();
     if (this.index == null || v.dataId !== this.codesDataId) {
-      const family = this.makeFamily(kernel.shape[1] as number);
-      this.index?.family.dispose();
       this.index = HashIndex.fromTensors(family, { codes: v as tf.Tensor2D }, this.indexOptions());
       this.codesDataId = v.dataId;
       this.updateHead();
@@ -257,8 +331,9 @@ export class LSHSoftmax extends tfl.layers.Layer implements RowSparseSource {
   }
 
   /**
-   * Re-hashes the class vectors after training moved them; the tables are
-   * rebuilt only when at least `minChangedFraction` of the codes changed.
+   * Re-hashes the class vectors after training moved them (or a learned
+   * hash was trained); the tables are rebuilt only when at least
+   * `minChangedFraction` of the codes changed.
    */
   rehash(opts: { minChangedFraction?: number } = {}): RebuildReport {
     const { kernel } = this.requireBuilt();
@@ -270,8 +345,8 @@ export class LSHSoftmax extends tfl.layers.Layer implements RowSparseSource {
   }
 
   override computeOutputShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape {
-    const shape = this.featureShape(inputShape);
-    return Array.isArray(inputShape[0]) ? [shape[0], 1] : [shape[0], this.units];
+    const shape = firstInputShape(inputShape);
+    return isMultiInputShape(inputShape) ? [shape[0], 1] : [shape[0], this.units];
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: Kwargs): tf.Tensor {
@@ -283,7 +358,7 @@ export class LSHSoftmax extends tfl.layers.Layer implements RowSparseSource {
     return this.probabilities(h);
   }
 
-  protected checkFeatures(h: tf.Tensor): void {
+  private checkFeatures(h: tf.Tensor): void {
     const { kernel } = this.requireBuilt();
     const dim = kernel.shape[1];
     if (!(h instanceof tf.Tensor) || h.rank !== 2 || h.shape[1] !== dim) {
@@ -292,7 +367,7 @@ export class LSHSoftmax extends tfl.layers.Layer implements RowSparseSource {
   }
 
   /** Validates labels ([batch] or [batch, 1], integer class ids in [0, units)) and reads them. */
-  readLabels(labels: tf.Tensor, batch: number): Int32Array {
+  private readLabels(labels: tf.Tensor, batch: number): Int32Array {
     if (!(labels instanceof tf.Tensor)) fail('labels', 'a tensor of class ids', labels);
     const ok = (labels.rank === 1 && labels.shape[0] === batch) || (labels.rank === 2 && labels.shape[0] === batch && labels.shape[1] === 1);
     if (!ok) fail('labels', `shape [${batch}] or [${batch}, 1]`, `shape [${labels.shape.join(', ')}]`);
@@ -315,23 +390,26 @@ export class LSHSoftmax extends tfl.layers.Layer implements RowSparseSource {
     });
   }
 
-  /** Bucket ids [batch, tables] of the rows of h in the index's hash family (subclasses with their own query hash override this). */
-  protected queryCodes(h: tf.Tensor2D): tf.Tensor2D {
-    return this.getIndex().hashQueries(h);
+  /** The class vectors of `ids` as the family hashes them. */
+  private classInputs(ids: tf.Tensor1D): tf.Tensor2D {
+    const { kernel } = this.requireBuilt();
+    const index = this.getIndex();
+    return tf.tidy(() => {
+      const w = kernel.read() as tf.Tensor2D;
+      const b = this.bias?.read() as tf.Tensor1D | undefined;
+      // the MIPS transform scales by the largest norm of all classes: transform all, then gather
+      if (this.transform === 'mips') return tf.gather(index.transformItems(w, b), ids) as tf.Tensor2D;
+      return index.transformItems(tf.gather(w, ids) as tf.Tensor2D, b != null ? (tf.gather(b, ids) as tf.Tensor1D) : undefined);
+    });
   }
 
   /** The classes retrieved for the rows of h (by hits then id, or unordered: the same sets, faster). */
-  protected retrieve(h: tf.Tensor2D, ordered = true): Candidates {
-    const codes = this.queryCodes(h);
+  private retrieve(h: tf.Tensor2D, ordered = true): Candidates {
+    const index = this.getIndex();
+    const codes = index.hashQueries(h);
     const values = codes.dataSync() as Int32Array;
     codes.dispose();
-    return this.getIndex().retrieveCodes(values, h.shape[0], { maxCandidates: this.maxCandidates, ordered });
-  }
-
-  /** The retrieved classes of the rows of h (ragged: ids, row offsets, table hits; no head classes, no fallback). */
-  search(h: tf.Tensor2D): Candidates {
-    this.checkFeatures(h);
-    return this.retrieve(h);
+    return index.retrieveCodes(values, h.shape[0], { maxCandidates: this.maxCandidates, ordered });
   }
 
   /**
@@ -343,8 +421,9 @@ export class LSHSoftmax extends tfl.layers.Layer implements RowSparseSource {
     this.checkFeatures(h);
     const y = this.readLabels(labels, h.shape[0]);
     const found = this.retrieve(h);
+    const head = this.headClassIds();
     const inHead = new Uint8Array(this.units);
-    for (const c of this.headClassIds()) inHead[c] = 1;
+    for (const c of head) inHead[c] = 1;
     let hit = 0;
     let total = 0;
     for (let i = 0; i < y.length; i++) {
@@ -355,13 +434,13 @@ export class LSHSoftmax extends tfl.layers.Layer implements RowSparseSource {
         if (inHead[found.ids[j]] === 0) extra++;
       }
       if (found_i) hit++;
-      total += this.headClassIds().length + extra;
+      total += head.length + extra;
     }
     return { recall: hit / Math.max(1, y.length), meanCandidates: total / Math.max(1, y.length) };
   }
 
   /** Candidate sets of the rows of h (labels first when given: training). */
-  candidates(h: tf.Tensor2D, labels: Int32Array | null, uniformSamples: number): CandidateBatch {
+  private candidates(h: tf.Tensor2D, labels: Int32Array | null, uniformSamples: number): CandidateBatch {
     const found = this.retrieve(h, false);
     const exactBelow = labels != null ? this.trainExactBelow : this.exactBelow;
     return buildCandidates(found, labels, { units: this.units, exactBelow, uniformSamples, head: this.head ?? undefined }, this.rng);
@@ -460,7 +539,7 @@ export class LSHSoftmax extends tfl.layers.Layer implements RowSparseSource {
     const { kernel } = this.requireBuilt();
     const index = this.getIndex();
     const r = tf.tidy(() => {
-      const out = candidateTopK(features, this.queryCodes(features), kernel.read() as tf.Tensor2D, (this.bias?.read() ?? null) as tf.Tensor1D | null, index.bucketTables(), {
+      const out = candidateTopK(features, index.hashQueries(features), kernel.read() as tf.Tensor2D, (this.bias?.read() ?? null) as tf.Tensor1D | null, index.bucketTables(), {
         k,
         maxCandidates: this.maxCandidates,
         exactBelow: this.exactBelow,
@@ -475,22 +554,14 @@ export class LSHSoftmax extends tfl.layers.Layer implements RowSparseSource {
     return { indices: r.indices, values: r.values, candidatesPerQuery: retrieved, exactRows };
   }
 
-  /** Turns a trained Dense softmax (or linear) layer into an LSHSoftmax with the same weights. */
-  static fromDense(dense: tfl.layers.Layer, options: Omit<LSHSoftmaxArgs, 'units' | 'useBias'> = {}): LSHSoftmax {
-    const { kernel, bias } = denseWeights(dense);
-    const layer = new LSHSoftmax({ ...options, units: kernel.shape[1] as number, useBias: bias != null });
-    layer.setDenseWeights(kernel, bias);
-    return layer;
-  }
-
   /** Builds the layer with a Dense kernel [dim, units] (stored transposed) and bias, then hashes the classes. */
-  protected setDenseWeights(kernel: tf.Tensor, bias: tf.Tensor | undefined): void {
-    this.build([null, kernel.shape[0] as number]);
+  private setDenseWeights(kernel: tf.Tensor2D, bias: tf.Tensor1D | null): BuildReport {
+    if (!this.built) this.build([null, kernel.shape[0]]);
     const wt = tf.transpose(kernel);
     (this.kernel as LayerVariable).write(wt);
     wt.dispose();
     if (bias != null) (this.bias as LayerVariable).write(bias);
-    this.buildIndex();
+    return this.buildIndex();
   }
 
   override getConfig(): tf.serialization.ConfigDict {
@@ -502,6 +573,7 @@ export class LSHSoftmax extends tfl.layers.Layer implements RowSparseSource {
       window: this.window,
       band: this.band,
       bits: this.bits,
+      asymmetric: this.asymmetric,
       maxCandidates: this.maxCandidates,
       uniformSamples: this.uniformSamples,
       exactBelow: this.exactBelow,
@@ -509,35 +581,33 @@ export class LSHSoftmax extends tfl.layers.Layer implements RowSparseSource {
       headClasses: this.headClasses,
       seed: this.seed,
       useBias: this.useBias,
-      kernelInitializer: this.kernelInitializer,
-      biasInitializer: this.biasInitializer,
+      kernelInitializer: serializeInitializer(this.kernelInitializer),
+      biasInitializer: serializeInitializer(this.biasInitializer),
       mode: this.mode,
     };
   }
 
-  /** Frees the weights and the index (also for a layer built by fromDense and never applied). */
+  /** Frees the weights and the hash family (also for a layer built by a conversion and never applied). */
   override dispose(): DisposeResult {
-    this.index?.family.dispose();
-    this.index = null;
-    if (this.inboundNodes.length > 0) return super.dispose();
-    const vars = [this.kernel, this.bias, this.codes].filter((v): v is LayerVariable => v != null);
-    vars.forEach((v) => v.dispose());
-    return { refCountAfterDispose: 0, numDisposedVariables: vars.length };
+    let result: DisposeResult;
+    if (this.inboundNodes.length > 0) {
+      result = super.dispose();
+    } else {
+      const vars = [...this.stateWeights, this.kernel, this.bias, this.codes].filter((v): v is LayerVariable => v != null);
+      vars.forEach((v) => v.dispose());
+      result = { refCountAfterDispose: 0, numDisposedVariables: vars.length };
+    }
+    // the family goes with the weights (a layer shared by several models keeps both until the last dispose)
+    if (result.refCountAfterDispose === 0) {
+      this.family?.dispose();
+      this.family = null;
+      this.index = null;
+    }
+    return result;
   }
 }
 
 tf.serialization.registerClass(LSHSoftmax);
-
-/** The kernel [dim, units] and bias of a built Dense layer with softmax or linear activation (for conversions). */
-export function denseWeights(dense: tfl.layers.Layer): { kernel: tf.Tensor; bias: tf.Tensor | undefined } {
-  if (dense == null || dense.getClassName() !== 'Dense') fail('dense', 'a Dense layer', dense?.getClassName());
-  const cfg = dense.getConfig();
-  const act = String(cfg.activation ?? 'linear');
-  if (act !== 'softmax' && act !== 'linear') fail('dense.activation', "'softmax' or 'linear'", `'${act}'`);
-  const weights = dense.getWeights();
-  if (weights.length === 0) fail('dense', 'a built Dense layer', 'an unbuilt layer');
-  return { kernel: weights[0], bias: weights[1] };
-}
 
 /** Factory in the style of tf.layers.*. */
 export function lshSoftmax(args: LSHSoftmaxArgs): LSHSoftmax {

@@ -1,12 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { SeededRandom, assertInt, fail } from '@hashlayers/core/internal';
-import { featureModel } from '@hashlayers/lsh-softmax';
-import { LSSLayer } from '../layers/lss_layer.js';
-import { LSSHashTrainer, LSSHashTrainerArgs } from '../train/hash_trainer.js';
+import { featureModel, LSHSoftmax } from '@hashlayers/lsh-softmax';
+import { learnedLayer, LSSHashTrainer, LSSHashTrainerArgs } from '../train/hash_trainer.js';
 
 export interface LSSHashCallbackArgs extends LSSHashTrainerArgs {
-  layer: LSSLayer;
+  /** The LSS layer (`lss`, `convertToLSS`) whose hash to train. */
+  layer: LSHSoftmax;
   /** The model inputs of the training data (without the labels input of a training model). */
   x: tf.Tensor | tf.Tensor[];
   /** Class ids [n] or [n, 1] of the training data. */
@@ -28,7 +28,7 @@ export interface LSSHashEvent {
 }
 
 /**
- * The joint workflow: while model.fit trains the network (with the LSSLayer
+ * The joint workflow: while model.fit trains the network (with the LSS layer
  * producing its loss over retrieved ∪ label ∪ tail classes), this callback
  * trains the layer's hash every N epochs on (penultimate activation, label)
  * pairs of a sample of the training data, then re-hashes the labels. Events
@@ -47,12 +47,12 @@ export class LSSHashCallback extends tfl.Callback {
 
   constructor(args: LSSHashCallbackArgs) {
     super();
-    if (!(args?.layer instanceof LSSLayer)) fail('layer', 'an LSSLayer', args?.layer);
+    const internals = learnedLayer(args?.layer);
     const x = Array.isArray(args.x) ? args.x : [args.x];
     if (x.length === 0 || !x.every((t) => t instanceof tf.Tensor)) fail('x', 'a tensor or an array of tensors', args.x);
     const n = x[0].shape[0];
     if (!x.every((t) => t.shape[0] === n)) fail('x', `tensors with the same number of rows (${n})`, x.map((t) => t.shape[0]).join(', '));
-    this.y = args.layer.readLabels(args.y, n);
+    this.y = internals.readLabels(args.y, n);
     this.x = x;
     this.everyEpochs = assertInt('everyEpochs', args.everyEpochs ?? 1, 1);
     this.hashEpochs = assertInt('hashEpochs', args.hashEpochs ?? 1, 1);

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { RebuildReport } from '@hashlayers/hashing';
+import type { LearnedHash, RebuildReport } from '@hashlayers/hashing';
 import { SeededRandom, assertInt, fail } from '@hashlayers/core/internal';
-import { LSSLayer } from '../layers/lss_layer.js';
+import type { LSHSoftmax } from '@hashlayers/lsh-softmax';
+import { lshSoftmaxInternals, LSHSoftmaxInternals } from '@hashlayers/lsh-softmax/internal';
 
 export interface LSSHashTrainerArgs {
   /** Adam learning rate of the projections (default 0.01). */
@@ -29,7 +30,21 @@ export interface HashFitReport {
 const EPS = 1e-6;
 
 /**
- * Trains the learned hash of an LSSLayer so that a query's buckets contain
+ * The internals of an LSHSoftmax with a learned hash (an `lss` layer),
+ * checked: its LearnedHash family and the layer's retrieval and labels.
+ */
+export function learnedLayer(layer: LSHSoftmax, arg = 'layer'): LSHSoftmaxInternals & { family: LearnedHash } {
+  const what = "an LSS layer (an LSHSoftmax with hash 'learned': lss() or convertToLSS)";
+  if (layer == null || typeof layer.getClassName !== 'function' || layer.getClassName() !== 'LSHSoftmax') fail(arg, what, layer);
+  if (layer.hash !== 'learned') fail(arg, what, `an LSHSoftmax with hash '${layer.hash}'`);
+  if (!layer.built) fail(arg, 'a built LSS layer (apply it, or use convertToLSS)', 'an unbuilt layer');
+  const internals = lshSoftmaxInternals(layer);
+  if (internals.family.className !== 'LearnedHash') fail(arg, what, `a layer hashing with ${internals.family.className}`);
+  return internals as LSHSoftmaxInternals & { family: LearnedHash };
+}
+
+/**
+ * Trains the learned hash of an LSS layer (`lss`, `convertToLSS`) so that a query's buckets contain
  * its correct label (Label Superior Sampling, arXiv 2007.01230), in the
  * learnable-LSH design of the same group (MONGOOSE, ICLR 2021):
  *
@@ -49,9 +64,14 @@ const EPS = 1e-6;
  * bias are inputs here. `fit` ends with `layer.rehash()` (tables rebuilt when
  * enough codes changed). Use it post hoc, or every N epochs during model.fit
  * through LSSHashCallback.
+ *
+ * The projections are the layer's non-trainable weights, which its
+ * LearnedHash family hashes with; Adam updates them in place (gradients of
+ * the pairwise loss with respect to them, applied by name), so `model.save`
+ * sees every step.
  */
 export class LSSHashTrainer {
-  readonly layer: LSSLayer;
+  readonly layer: LSHSoftmax;
   readonly learningRate: number;
   readonly hardNegatives: number;
   readonly randomNegatives: number;
@@ -60,10 +80,10 @@ export class LSSHashTrainer {
   readonly minChangedFraction: number;
   private readonly optimizer: tf.Optimizer;
   private readonly rng: SeededRandom;
+  private readonly internals: LSHSoftmaxInternals & { family: LearnedHash };
 
-  constructor(layer: LSSLayer, args: LSSHashTrainerArgs = {}) {
-    if (!(layer instanceof LSSLayer)) fail('layer', 'an LSSLayer', layer);
-    if (!layer.built) fail('layer', 'a built LSSLayer (apply it or use LSSLayer.fromDense)', 'an unbuilt layer');
+  constructor(layer: LSHSoftmax, args: LSSHashTrainerArgs = {}) {
+    this.internals = learnedLayer(layer);
     this.layer = layer;
     this.learningRate = args.learningRate ?? 0.01;
     if (!(this.learningRate > 0)) fail('learningRate', 'a positive number', args.learningRate);
@@ -82,7 +102,7 @@ export class LSSHashTrainer {
   /** Draws the pairs of a mini-batch: [query row, label id, target] with the class weights. */
   private pairs(h: tf.Tensor2D, y: Int32Array): { rows: Int32Array; ids: Int32Array; targets: Float32Array; weights: Float32Array } {
     const units = this.layer.units;
-    const found = this.layer.search(h);
+    const found = this.internals.retrieve(h);
     const rows: number[] = [];
     const ids: number[] = [];
     const targets: number[] = [];
@@ -123,38 +143,35 @@ export class LSSHashTrainer {
 
   /** One Adam step on the pairs of (features h [batch, dim], labels y); returns the loss. */
   step(h: tf.Tensor2D, labels: tf.Tensor | Int32Array): number {
-    const y = labels instanceof Int32Array ? this.checkIds(labels, h.shape[0]) : this.layer.readLabels(labels, h.shape[0]);
-    const { query, label } = this.layer.hashFamilies();
-    const index = this.layer.getIndex();
+    const { family } = this.internals;
+    const y = labels instanceof Int32Array ? this.checkIds(labels, h.shape[0]) : this.internals.readLabels(labels, h.shape[0]);
     const p = this.pairs(h, y);
     if (p.rows.length === 0) return 0;
-    const { kernel, bias } = this.layer;
     const L = this.layer.tables;
     const K = this.layer.bits;
-    const varList = query === label ? [query.projection] : [query.projection, label.projection];
+    // the query projection, then the label projection when it is another variable (one optimizer slot each, always in this order)
+    const vars = family.asymmetric ? [family.queryProjection, family.projection] : [family.queryProjection];
     const loss = tf.tidy(() => {
       const unit = (x: tf.Tensor2D) => tf.div(x, tf.add(tf.norm(x, 'euclidean', 1, true), EPS)) as tf.Tensor2D;
-      const q = unit(tf.gather(index.transformQueries(h), tf.tensor1d(p.rows, 'int32')));
-      const ids = tf.tensor1d(p.ids, 'int32');
-      const w = tf.gather((kernel as NonNullable<typeof kernel>).read(), ids) as tf.Tensor2D;
-      const lv = unit(bias != null ? (tf.concat([w, tf.reshape(tf.gather(bias.read(), ids), [-1, 1])], 1) as tf.Tensor2D) : w);
+      const q = unit(tf.gather(this.internals.queryInputs(h), tf.tensor1d(p.rows, 'int32')));
+      const lv = unit(this.internals.classInputs(tf.tensor1d(p.ids, 'int32')));
       const t = tf.tensor2d(p.targets, [p.targets.length, 1]);
       const wt = tf.tensor2d(p.weights, [p.weights.length, 1]);
-      const cost = this.optimizer.minimize(
-        () => {
-          const a = tf.reshape(tf.tanh(tf.div(tf.matMul(q, query.projection), this.temperature)), [-1, L, K]);
-          const b = tf.reshape(tf.tanh(tf.div(tf.matMul(lv, label.projection), this.temperature)), [-1, L, K]);
-          // log P(all K bits of a table agree) = Σ_k log((1 + a_k b_k) / 2)
-          const agree = tf.clipByValue(tf.div(tf.add(1, tf.mul(a, b)), 2), EPS, 1);
-          const logP = tf.sum(tf.log(agree), 2);
-          const logNotP = tf.log(tf.clipByValue(tf.sub(1, tf.exp(logP)), EPS, 1));
-          const bce = tf.neg(tf.add(tf.mul(t, logP), tf.mul(tf.sub(1, t), logNotP)));
-          return tf.sum(tf.mul(wt, tf.mean(bce, 1, true))) as tf.Scalar;
-        },
-        true,
-        varList,
-      );
-      return cost as tf.Scalar;
+      const cost = (pq: tf.Tensor, pl: tf.Tensor): tf.Scalar => {
+        const a = tf.reshape(tf.tanh(tf.div(tf.matMul(q, pq), this.temperature)), [-1, L, K]);
+        const b = tf.reshape(tf.tanh(tf.div(tf.matMul(lv, pl), this.temperature)), [-1, L, K]);
+        // log P(all K bits of a table agree) = Σ_k log((1 + a_k b_k) / 2)
+        const agree = tf.clipByValue(tf.div(tf.add(1, tf.mul(a, b)), 2), EPS, 1);
+        const logP = tf.sum(tf.log(agree), 2);
+        const logNotP = tf.log(tf.clipByValue(tf.sub(1, tf.exp(logP)), EPS, 1));
+        const bce = tf.neg(tf.add(tf.mul(t, logP), tf.mul(tf.sub(1, t), logNotP)));
+        return tf.sum(tf.mul(wt, tf.mean(bce, 1, true))) as tf.Scalar;
+      };
+      // the projections are non-trainable weights (model.fit must not move them), so the gradients are
+      // taken with respect to them as inputs and applied by name
+      const { value, grads } = tf.valueAndGrads((...ps: tf.Tensor[]) => cost(ps[0], ps[ps.length - 1]))(vars);
+      this.optimizer.applyGradients(Object.fromEntries(vars.map((v, i) => [v.name, grads[i]])));
+      return value;
     });
     const v = loss.dataSync()[0];
     loss.dispose();
@@ -181,7 +198,7 @@ export class LSSHashTrainer {
     if (!(features instanceof tf.Tensor) || features.rank !== 2 || features.shape[1] !== dim) {
       fail('features', `a [n, ${dim}] tensor`, features instanceof tf.Tensor ? `shape [${features.shape.join(', ')}]` : features);
     }
-    const y = labels instanceof Int32Array ? this.checkIds(labels, n) : this.layer.readLabels(labels, n);
+    const y = labels instanceof Int32Array ? this.checkIds(labels, n) : this.internals.readLabels(labels, n);
     const losses: number[] = [];
     for (let e = 0; e < epochs; e++) {
       const order = Int32Array.from({ length: n }, (_, i) => i);
