@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import { Progress, readBack, time, tf, useBackend, writeResults } from './harness.mjs';
 
 const require = createRequire(import.meta.url);
-const H = require('@hashlayers/hashing');
+const { setWasmSimdKernels } = require('@hashlayers/core');
 const { layerWith, syntheticWideLayer } = require('../data/wide_layer.cjs');
 
 async function simdAB({ quick }) {
@@ -24,7 +24,7 @@ async function simdAB({ quick }) {
     const layer = layerWith(w, b, { ...s, maxCandidates: 2048 });
     const r = {};
     for (const on of [false, true]) {
-      H.setWasmSimdKernels(on);
+      setWasmSimdKernels(on);
       r[on] = time(() => { const t = layer.topK(h, 5); t.indices.dataSync(); tf.dispose([t.indices, t.values]); }, opts).ms / nq;
     }
     const cand = layer.topK(h, 5);
@@ -38,13 +38,13 @@ async function simdAB({ quick }) {
   const y = tf.tensor1d(labels, 'int32');
   const r = {};
   for (const on of [false, true]) {
-    H.setWasmSimdKernels(on);
+    setWasmSimdKernels(on);
     const opt = tf.train.adam(1e-3);
     const vars = [layer.kernel.read(), layer.bias.read()];
     r[on] = time(() => { const c = opt.minimize(() => tf.mean(layer.call([h, y], {})), true, vars); c.dataSync(); c.dispose(); }, { warmup: 1, reps: quick ? 2 : 5, minMs: 0 }).ms;
     opt.dispose();
   }
-  H.setWasmSimdKernels(true);
+  setWasmSimdKernels(true);
   rows.push({ what: 'LSHSoftmax training step (batch 256, Adam), ms', js: r.false, simd: r.true, ratio: r.false / r.true });
   prog.step(`training step: JS ${r.false.toFixed(1)} → SIMD ${r.true.toFixed(1)} ms`);
   tf.dispose([w, b, h, wt, y]);

@@ -44,16 +44,11 @@ function neighbours(qIds, k, useIndex) {
     const top = readBack(() => tf.topk(tf.matMul(q, itemsT), k + 1).indices);
     out = qIds.map((_, i) => Array.from(top.slice(i * (k + 1), (i + 1) * (k + 1))));
   } else {
-    const { candidates, counts } = index.retrievePadded(q, { maxCandidates: 2000 });
-    const width = Math.max(k + 1, ...counts.dataSync());
-    const c = tf.slice(candidates, [0, 0], [qIds.length, width]);
-    const top = readBack(() => {
-      const s = H.gatherDot(q, items, c);
-      return tf.topk(tf.where(tf.greaterEqual(c, 0), s, tf.fill(s.shape, -Infinity)), k + 1).indices;
-    });
-    const cv = c.dataSync();
-    out = qIds.map((_, i) => Array.from(top.slice(i * (k + 1), (i + 1) * (k + 1)), (j) => cv[i * width + j]).filter((id) => id >= 0));
-    tf.dispose([candidates, counts, c]);
+    // FAISS-shaped: the k + 1 best retrieved words by exact inner product, -1 where fewer were retrieved
+    const { ids, scores } = index.search(q, k + 1, { maxCandidates: 2000 });
+    const iv = ids.dataSync();
+    out = qIds.map((_, i) => Array.from(iv.slice(i * (k + 1), (i + 1) * (k + 1))).filter((id) => id >= 0));
+    tf.dispose([ids, scores]);
   }
   q.dispose();
   return out.map((row, i) => row.filter((id) => id !== qIds[i]).slice(0, k));
@@ -85,6 +80,7 @@ q.dispose();
 step(`exact topk(matMul): ${(te.ms / 1000).toFixed(3)} ms/query; HashIndex: ${(ta.ms / 1000).toFixed(3)} ms/query (${(te.ms / ta.ms).toFixed(2)}x), ${(cand.ids.length / 1000).toFixed(0)} candidates/query (${((100 * cand.ids.length) / 1000 / n).toFixed(1)}% of the vocabulary), recall@10 = ${recall.toFixed(3)}`);
 
 tf.dispose([items, itemsT]);
+index.dispose();
 index.family.dispose();
 
 // Part 2 (@hashlayers/lsh-softmax): next-word prediction with an LSHSoftmax output layer.

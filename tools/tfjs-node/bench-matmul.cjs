@@ -1,13 +1,17 @@
 #!/usr/bin/env node
 // matMul throughput on the 'tensorflow' backend (tfjs-node).
-// Usage: node tools/tfjs-node/bench-matmul.cjs [n=1024] [reps=5] [backend=tensorflow]
+// Usage: node tools/tfjs-node/bench-matmul.cjs [--n 1024] [--reps 5] [--backend tensorflow]
 'use strict';
+const { parseArgs } = require('node:util');
 const tf = require('@tensorflow/tfjs-node');
 
 async function main() {
-  const n = Number(process.argv[2] || 1024);
-  const reps = Number(process.argv[3] || 5);
-  const backendName = process.argv[4] || 'tensorflow';
+  const { values } = parseArgs({
+    options: { n: { type: 'string', default: '1024' }, reps: { type: 'string', default: '5' }, backend: { type: 'string', default: 'tensorflow' } },
+  });
+  const n = Number(values.n);
+  const reps = Number(values.reps);
+  const backendName = values.backend;
   if (!(await tf.setBackend(backendName))) throw new Error(`backend ${backendName} unavailable`);
   const a = tf.randomUniform([n, n], -1, 1, 'float32');
   const b = tf.randomUniform([n, n], -1, 1, 'float32');

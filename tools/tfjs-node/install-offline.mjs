@@ -24,6 +24,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 
 const TFJS_NODE_VERSION = '4.22.0';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -601,10 +602,9 @@ function verify() {
 // ---------------------------------------------------------------------------
 
 function main() {
-  const argv = process.argv.slice(2);
-  const force = argv.includes('--force');
-  const positional = argv.filter((a) => !a.startsWith('--'));
-  const explicitWheel = positional[0] || process.env.HASHLAYERS_TF_WHEEL || '';
+  const { values, positionals } = parseArgs({ options: { force: { type: 'boolean', default: false } }, allowPositionals: true });
+  const force = values.force;
+  const explicitWheel = positionals[0] || process.env.HASHLAYERS_TF_WHEEL || '';
 
   if (process.platform !== 'linux' || process.arch !== 'x64') {
     throw new Unavailable(`unsupported platform ${process.platform}-${process.arch} (need linux-x64)`);
