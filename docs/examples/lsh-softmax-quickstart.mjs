@@ -2,7 +2,7 @@
 // Next-word prediction on the State of the Union speeches with an LSHSoftmax output layer.
 import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
-import { LSHSoftmax, RehashCallback, convertDenseSoftmax, lshSoftmax, lshSoftmaxLoss, predictTopK, trainingModel } from '@hashlayers/lsh-softmax';
+import { LSHSoftmax, RehashCallback, convertToLSHSoftmax, lshSoftmax, lshSoftmaxLoss, predictTopK, trainingModel } from '@hashlayers/lsh-softmax';
 
 const require = createRequire(import.meta.url);
 const { nextWordData } = require('../../tools/data/sotu.cjs');
@@ -52,5 +52,5 @@ console.log('reloaded layer:', loaded.layers.at(-1) instanceof LSHSoftmax);
 
 // 5. Converting an existing Dense-softmax model.
 const dense = tf.sequential({ layers: [tf.layers.dense({ inputShape: [10], units: 32, activation: 'relu' }), tf.layers.dense({ units: 500, activation: 'softmax' })] });
-const { model: converted } = convertDenseSoftmax(dense, { tables: 16, window: 8, band: 3 });
-console.log('converted:', converted.layers.map((l) => l.getClassName()).join(' -> '));
+const { model: converted, reports } = await convertToLSHSoftmax(dense, { tables: 16, window: 8, band: 3 });
+console.log('converted:', converted.layers.map((l) => l.getClassName()).join(' -> '), reports[0]);

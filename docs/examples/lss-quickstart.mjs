@@ -2,8 +2,8 @@
 //   node docs/examples/lss-quickstart.mjs
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
-import { LSSHashCallback, LSSHashTrainer, LSSLayer, lss } from '@hashlayers/lss';
-import { LSHSoftmax, lshSoftmaxLoss, predictTopK, trainingModel } from '@hashlayers/lsh-softmax';
+import { LSSHashCallback, LSSHashTrainer, convertToLSS, lss } from '@hashlayers/lss';
+import { convertToLSHSoftmax, lshSoftmaxLoss, predictTopK, trainingModel } from '@hashlayers/lsh-softmax';
 
 const require = createRequire(import.meta.url);
 try {
@@ -26,8 +26,8 @@ const xTest = tf.tensor2d(P.test.x, [P.test.n, P.dim]);
 const yTest = tf.tensor1d(P.test.y, 'int32');
 const full = accuracy(Array.from(tf.argMax(model.predict(xTest), 1).dataSync()), P.test.y);
 
-const layer = LSSLayer.fromDense(dense, { tables: 16, bits: 8, maxCandidates: 100, seed: 1 });
-const simhash = LSHSoftmax.fromDense(dense, { hash: 'simhash', tables: 16, bits: 6, maxCandidates: 100, seed: 1 });
+const { layers: [layer] } = await convertToLSS(model, { tables: 16, bits: 8, maxCandidates: 100, seed: 1 });
+const { layers: [simhash] } = await convertToLSHSoftmax(model, { hash: 'simhash', tables: 16, bits: 6, maxCandidates: 100, seed: 1 });
 console.log(`before hash training: correct label retrieved ${layer.labelRecall(xTest, yTest).recall.toFixed(3)} (SimHash ${simhash.labelRecall(xTest, yTest).recall.toFixed(3)}) with 100 candidates of ${P.units}`);
 const trainer = new LSSHashTrainer(layer, { learningRate: 0.01 });
 const report = trainer.fit(xTrain, yTrain, { epochs: 2 });

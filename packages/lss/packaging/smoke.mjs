@@ -1,7 +1,7 @@
 // Runs from installed tarballs (see tools/packaging/pack-test.mjs).
 import * as tf from '@tensorflow/tfjs';
-import { LSSLayer, LSSHashCallback, lss } from '@hashlayers/lss';
-import { lshSoftmaxLoss, trainingModel } from '@hashlayers/lsh-softmax';
+import { LSSHashCallback, lss } from '@hashlayers/lss';
+import { LSHSoftmax, lshSoftmaxLoss, trainingModel } from '@hashlayers/lsh-softmax';
 
 const input = tf.input({ shape: [8] });
 const hidden = tf.layers.dense({ units: 16, activation: 'relu' }).apply(input);
@@ -15,5 +15,6 @@ await train.fit([x, y], tf.zeros([64, 1]), { epochs: 1, batchSize: 32, verbose: 
 let saved;
 await train.save(tf.io.withSaveHandler(async (a) => ((saved = a), { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } })));
 const loaded = await tf.loadLayersModel(tf.io.fromMemory(saved));
-if (!(loaded.layers.at(-1) instanceof LSSLayer)) throw new Error('LSSLayer not restored');
+const restored = loaded.layers.at(-1);
+if (!(restored instanceof LSHSoftmax) || restored.hash !== 'learned') throw new Error('LSS layer not restored');
 console.log(`esm ok: ${cb.events.length} hash round(s), ${(100 * cb.events[0].changedFraction).toFixed(1)}% codes changed`);
