@@ -4,12 +4,17 @@ import { createRequire } from 'node:module';
 import { benchBackends, log, Progress, readBack, time, tf, useBackend, usePreferredBackend, writeResults } from './harness.mjs';
 
 const require = createRequire(import.meta.url);
-const { LSSLayer, LSSHashTrainer } = require('@hashlayers/lss');
-const { LSHSoftmax } = require('@hashlayers/lsh-softmax');
+const { LSSHashTrainer, convertToLSS } = require('@hashlayers/lss');
+const { convertToLSHSoftmax } = require('@hashlayers/lsh-softmax');
 const { Index: HNSWIndex } = require('usearch');
 const { plantedWOL } = require('../data/planted_wol.cjs');
 const { nextWordData } = require('../data/sotu.cjs');
 const { denseWith } = require('../data/models.cjs');
+
+/** The new output layer of a conversion of the one-layer model around a Dense layer. */
+async function convert(fn, dense, opts) {
+  return (await fn(tf.model({ inputs: dense.input, outputs: dense.output }), opts)).layers[0];
+}
 const { precision } = require('../data/metrics.cjs');
 
 /** HNSW over [w; b] with the inner-product metric; queries [h; 1]; top-`budget` then exact rescoring. */
@@ -72,7 +77,7 @@ async function compare(name, title, { kernel, bias, train, test, dim, units, bud
   const yr = tf.tensor1d(train.y, 'int32');
   const trained = {};
   for (const asymmetric of [false, true]) {
-    const lss0 = LSSLayer.fromDense(dense0, { ...lssOpts, asymmetric, maxCandidates: budgets[0] });
+    const lss0 = await convert(convertToLSS, dense0, { ...lssOpts, asymmetric, maxCandidates: budgets[0] });
     const trainer = new LSSHashTrainer(lss0, { seed: 1 });
     const t0 = performance.now();
     const fit = trainer.fit(xr, yr, { epochs: hashEpochs });
@@ -90,8 +95,8 @@ async function compare(name, title, { kernel, bias, train, test, dim, units, bud
   const rows = [];
   const prog = new Progress(name, backends.length * (1 + 4 * budgets.length) + budgets.length);
   const nq = Math.min(256, test.n);
-  const lssWith = (dense, B, asymmetric) => {
-    const l = LSSLayer.fromDense(dense, { ...lssOpts, asymmetric, maxCandidates: B });
+  const lssWith = async (dense, B, asymmetric) => {
+    const l = await convert(convertToLSS, dense, { ...lssOpts, asymmetric, maxCandidates: B });
     const ws = trained[asymmetric ? 'asymmetric' : 'shared'].weights.map((w) => tf.tensor(w.values, w.shape, w.dtype));
     l.setWeights(ws);
     tf.dispose(ws);
@@ -100,8 +105,8 @@ async function compare(name, title, { kernel, bias, train, test, dim, units, bud
   const methods = (dense) => ({
     'LSS (shared)': (B) => lssWith(dense, B, false),
     'LSS (asymmetric)': (B) => lssWith(dense, B, true),
-    SimHash: (B) => LSHSoftmax.fromDense(dense, { ...simOpts, maxCandidates: B }),
-    WTA: (B) => LSHSoftmax.fromDense(dense, { ...wtaOpts, maxCandidates: B }),
+    SimHash: (B) => convert(convertToLSHSoftmax, dense, { ...simOpts, maxCandidates: B }),
+    WTA: (B) => convert(convertToLSHSoftmax, dense, { ...wtaOpts, maxCandidates: B }),
   });
   for (const backend of backends) {
     await useBackend(backend);
@@ -121,7 +126,7 @@ async function compare(name, title, { kernel, bias, train, test, dim, units, bud
     prog.step(`${backend} dense: P@1 ${dAcc.p1.toFixed(4)}, ${d256.toFixed(3)} ms/query @256, ${d1.toFixed(2)} ms @1`);
     for (const [method, make] of Object.entries(methods(dense))) {
       for (const B of budgets) {
-        const layer = make(B);
+        const layer = await make(B);
         const run = (q) => {
           const r = layer.topK(q, 5);
           const v = r.indices.dataSync();

@@ -25,7 +25,7 @@ function layerWith(w, b, opts = {}) {
   layer.build([null, w.shape[1]]);
   layer.kernel.write(w);
   layer.bias.write(b);
-  layer.buildIndex();
+  layer.rehash(); // re-hashes the written weights into the tables
   return layer;
 }
 

@@ -7,8 +7,8 @@ import { readBack, stepLog, time, tf } from '../bench/harness.mjs';
 const require = createRequire(import.meta.url);
 
 export async function demoLSS(step = stepLog()) {
-  const { LSSLayer, LSSHashTrainer } = require('@hashlayers/lss');
-  const { LSHSoftmax } = require('@hashlayers/lsh-softmax');
+  const { LSSHashTrainer, convertToLSS } = require('@hashlayers/lss');
+  const { convertToLSHSoftmax } = require('@hashlayers/lsh-softmax');
   const { plantedWOL } = require('../data/planted_wol.cjs');
   const { denseWith } = require('../data/models.cjs');
   const { precision } = require('../data/metrics.cjs');
@@ -19,6 +19,9 @@ export async function demoLSS(step = stepLog()) {
   const kernel = tf.tensor2d(P.kernel, [P.dim, units]);
   const bias = tf.tensor1d(P.bias);
   const dense = denseWith(kernel, bias);
+  // a conversion takes a model and returns its new output layer: here the one-layer model around the Dense layer
+  const model = tf.model({ inputs: dense.input, outputs: dense.output });
+  const convert = async (fn, opts) => (await fn(model, opts)).layers[0];
   const xr = tf.tensor2d(P.train.x, [P.train.n, P.dim]);
   const yr = tf.tensor1d(P.train.y, 'int32');
   const xt = tf.tensor2d(P.test.x, [P.test.n, P.dim]);
@@ -28,13 +31,13 @@ export async function demoLSS(step = stepLog()) {
   const full = p1(Array.from(readBack(() => denseTop(xt))));
   const denseMs = time(() => readBack(() => denseTop(xt)), { warmup: 1, reps: 5 }).ms / P.test.n;
   step(`full softmax: P@1 ${full.toFixed(3)}, ${denseMs.toFixed(3)} ms/query (dense topk(matMul))`);
-  const lss = LSSLayer.fromDense(dense, { tables: 16, bits: 10, maxCandidates: budget, seed: 1 });
+  const lss = await convert(convertToLSS, { tables: 16, bits: 10, maxCandidates: budget, seed: 1 });
   const t1 = performance.now();
   const fit = new LSSHashTrainer(lss, { seed: 1 }).fit(xr, yr, { epochs: 2 });
   step(`LSS hash trained on ${P.train.n} (query, label) pairs in ${((performance.now() - t1) / 1000).toFixed(1)} s (loss ${fit.losses.map((l) => l.toFixed(3)).join(' → ')})`);
   const methods = {
-    SimHash: LSHSoftmax.fromDense(dense, { hash: 'simhash', tables: 16, bits: 10, maxCandidates: budget, seed: 1 }),
-    WTA: LSHSoftmax.fromDense(dense, { hash: 'wta', tables: 16, window: 8, band: 3, maxCandidates: budget, seed: 1 }),
+    SimHash: await convert(convertToLSHSoftmax, { hash: 'simhash', tables: 16, bits: 10, maxCandidates: budget, seed: 1 }),
+    WTA: await convert(convertToLSHSoftmax, { hash: 'wta', tables: 16, window: 8, band: 3, maxCandidates: budget, seed: 1 }),
     LSS: lss,
   };
   for (const [name, layer] of Object.entries(methods)) {

@@ -7,6 +7,8 @@ import { time, tf, useBackend, readBack } from '../bench/harness.mjs';
 
 const require = createRequire(import.meta.url);
 const { layerWith, syntheticWideLayer } = require('../data/wide_layer.cjs');
+// the layer's index and candidate sets are machinery: reached through the package's internal entry
+const { lshSoftmaxInternals } = require('@hashlayers/lsh-softmax/internal');
 const { values } = parseCommandLine({
   usage: 'usage: node tools/experiments/lsh-softmax-profile.mjs [--backend <name>] [--units <n>] [--batch <n>]\n\nWhere LSHSoftmax.topK spends its time on the synthetic wide layer (d = 128), one backend per run.',
   options: {
@@ -27,12 +29,13 @@ const dense = time(() => readBack(() => tf.topk(tf.add(tf.matMul(h, wt), b), 5).
 console.log(`${backend} units=${units} batch=${batch}: dense ${(dense / batch).toFixed(4)} ms/query`);
 for (const s of [{ tables: 16, band: 4 }, { tables: 32, band: 4 }, { tables: 16, band: 3 }]) {
   const layer = layerWith(w, b, { window: 8, maxCandidates: 2048, ...s });
-  const index = layer.getIndex();
+  const internals = lshSoftmaxInternals(layer);
+  const index = internals.index();
   const codes = readBack(() => index.hashQueries(h));
   const tHash = time(() => readBack(() => index.hashQueries(h)), opts).ms;
   const tRetrieve = time(() => index.retrieveCodes(codes, batch, { maxCandidates: 2048 }), opts).ms;
   const found = index.retrieveCodes(codes, batch, { maxCandidates: 2048 });
-  const tCand = time(() => layer.candidates(h, null, 0), opts).ms - tHash - tRetrieve;
+  const tCand = time(() => internals.candidates(h, null, 0), opts).ms - tHash - tRetrieve;
   const tTopK = time(() => { const r = layer.topK(h, 5); r.indices.dataSync(); tf.dispose([r.indices, r.values]); }, opts).ms;
   const nc = found.ids.length / batch;
   const f = (x) => (x / batch).toFixed(4);
