@@ -1,4 +1,11 @@
-/** @hashlayers/lsh-softmax: a softmax output layer that computes logits only for hash-retrieved classes. */
+/**
+ * @hashlayers/lsh-softmax: LSHSoftmax, a softmax output layer that computes
+ * logits only for the classes its hash tables retrieve (any hash family of
+ * @hashlayers/hashing), in training and in inference; convertToLSHSoftmax
+ * converts a trained model.
+ *
+ * @packageDocumentation
+ */
 export { LSHSoftmax, lshSoftmax, lshSoftmaxLoss } from './layers/lsh_softmax.js';
 export type { LSHSoftmaxArgs, LSHSoftmaxHash, LabelRecall, TopK, TrainingStats } from './layers/lsh_softmax.js';
 export type { InitializerArg } from './layers/initializers.js';

@@ -5,7 +5,6 @@ import { fail, readDense } from '@hashlayers/core/internal';
 import type { BuildReport } from '@hashlayers/hashing';
 import { LSHSoftmax, LSHSoftmaxArgs, lshSoftmaxInternals, TopK } from './layers/lsh_softmax.js';
 
-type SymbolicTensor = tfl.SymbolicTensor;
 
 function lastLSH(model: tfl.LayersModel): LSHSoftmax {
   const layer = [...model.layers].reverse().find((l) => l instanceof LSHSoftmax);
@@ -21,7 +20,7 @@ export function featureModel(model: tfl.LayersModel): tfl.LayersModel {
   if (m == null) {
     const layer = lastLSH(model);
     // node 0 is the first application: [features, labels] in a training model, features otherwise
-    const input = layer.getInputAt(0) as SymbolicTensor | SymbolicTensor[];
+    const input = layer.getInputAt(0) as tfl.SymbolicTensor | tfl.SymbolicTensor[];
     const h = Array.isArray(input) ? input[0] : input;
     const labels = Array.isArray(input) ? input[1] : null;
     const inputs = model.inputs.filter((t) => t !== labels);
@@ -42,6 +41,7 @@ export function predictTopK(model: tfl.LayersModel, x: tf.Tensor | tf.Tensor[], 
   }
 }
 
+/** convertToLSHSoftmax's options: which Dense layer to replace, and the new layer's options. */
 export interface ConvertToLSHSoftmaxOptions extends Omit<LSHSoftmaxArgs, 'units' | 'useBias'> {
   /**
    * The Dense layer to replace: its name or its index in `model.layers`
@@ -79,7 +79,7 @@ export async function convertToLSHSoftmax(
   else if (typeof which === 'string') dense = layers.find((l) => l.name === which);
   if (dense == null) fail('options.layer', `a layer name or an index in [0, ${layers.length})`, typeof which === 'string' ? `'${which}'` : which);
   const { kernel, bias, units } = readDense(dense, { arg: 'dense', activations: ['softmax', 'linear'] });
-  const output = dense.output as SymbolicTensor;
+  const output = dense.output as tfl.SymbolicTensor;
   const at = model.outputs.indexOf(output);
   if (at < 0) fail('options.layer', 'an output layer of the model (LSHSoftmax is an output layer)', `'${dense.name}'`);
   const layer = new LSHSoftmax({ ...args, units, useBias: bias != null });
@@ -90,7 +90,7 @@ export async function convertToLSHSoftmax(
     if (layer.built) layer.dispose();
     throw e;
   }
-  const out = layer.apply(dense.input as SymbolicTensor) as SymbolicTensor;
+  const out = layer.apply(dense.input as tfl.SymbolicTensor) as tfl.SymbolicTensor;
   const outputs = model.outputs.map((o, i) => (i === at ? out : o));
   return {
     model: tfl.model({ inputs: model.inputs, outputs: outputs.length === 1 ? outputs[0] : outputs }),
@@ -105,14 +105,14 @@ export async function convertToLSHSoftmax(
  * inference model x → probabilities, sharing every layer and weight.
  */
 export function trainingModel(
-  inputs: SymbolicTensor | SymbolicTensor[],
-  features: SymbolicTensor,
+  inputs: tfl.SymbolicTensor | tfl.SymbolicTensor[],
+  features: tfl.SymbolicTensor,
   layer: LSHSoftmax,
-): { train: tfl.LayersModel; infer: tfl.LayersModel; labels: SymbolicTensor } {
+): { train: tfl.LayersModel; infer: tfl.LayersModel; labels: tfl.SymbolicTensor } {
   const xs = Array.isArray(inputs) ? inputs : [inputs];
   const labels = tfl.input({ shape: [1], dtype: 'int32', name: `${layer.name}_labels` });
-  const loss = layer.apply([features, labels]) as SymbolicTensor;
-  const probs = layer.apply(features) as SymbolicTensor;
+  const loss = layer.apply([features, labels]) as tfl.SymbolicTensor;
+  const probs = layer.apply(features) as tfl.SymbolicTensor;
   return {
     train: tfl.model({ inputs: [...xs, labels], outputs: loss }),
     infer: tfl.model({ inputs: xs, outputs: probs }),

@@ -2,14 +2,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { DisposeResult, LayerArgs } from '@tensorflow/tfjs-layers/dist/engine/topology';
 import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types';
+import type { LayerVariable } from '@tensorflow/tfjs-layers/dist/variables';
 import { BuildReport, Candidates, HashFamily, HashFamilyConfig, HashIndex, RebuildReport, candidateTopK, hashFamilyFromConfig } from '@hashlayers/hashing';
 import { SeededRandom, assertInt, assertOneOf, fail, featureDim, firstInputShape, isMultiInputShape } from '@hashlayers/core/internal';
 import type { RowSparseSource } from '@hashlayers/core';
 import { buildCandidates, CandidateBatch } from '../candidates.js';
 import { candidateLogits, candidateSoftmaxLoss } from '../ops/candidate_softmax.js';
 import { getInitializer, Initializer, InitializerArg, serializeInitializer, transposedInitializer } from './initializers.js';
-
-type LayerVariable = ReturnType<tfl.layers.Layer['addWeight']>;
 
 /** The hash families an LSHSoftmax can use (all through @hashlayers/hashing's family interface). */
 export type LSHSoftmaxHash = 'wta' | 'dwta' | 'simhash' | 'learned';

@@ -51,6 +51,7 @@ export function lss(args: LSSArgs): LSHSoftmax {
   return lshSoftmax(lssArgs(args));
 }
 
+/** convertToLSS's options: convertToLSHSoftmax's (`layer` names the Dense layer) without the WTA ones, with LSS's defaults. */
 export type ConvertToLSSOptions = Omit<ConvertToLSHSoftmaxOptions, 'hash' | 'window' | 'band'> & Pick<LSSArgs, 'tables' | 'bits' | 'asymmetric'>;
 
 /**
