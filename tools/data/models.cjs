@@ -48,10 +48,11 @@ function mnistTensors(data) {
  * Compiles `model` with Adam(lr) and fits it silently. Loss: categorical cross-entropy on its
  * softmax outputs, or with `logits: true` softmax cross-entropy on its logits.
  */
-function trainClassifier(model, xs, ys, { epochs, batchSize, lr = 1e-3, logits = false }) {
+function trainClassifier(model, xs, ys, { epochs, batchSize, lr = 1e-3, logits = false, shuffle = true }) {
   const loss = logits ? (y, z) => tf.losses.softmaxCrossEntropy(y, z) : 'categoricalCrossentropy';
   model.compile({ optimizer: tf.train.adam(lr), loss });
-  return model.fit(xs, ys, { epochs, batchSize, verbose: 0 });
+  // shuffle: false keeps the (seeded) order of the data: fit's own shuffle uses Math.random
+  return model.fit(xs, ys, { epochs, batchSize, verbose: 0, shuffle });
 }
 
 /** A built Dense layer with seeded random weights: glorotNormal kernel (seed), N(0, biasStddev²) bias (seed + 1). */

@@ -8,7 +8,7 @@ export function mnistTensors(data: { dim: number; classes: number; train: MnistS
 };
 export function trainClassifier(
   model: tf.LayersModel, xs: tf.Tensor, ys: tf.Tensor,
-  opts: { epochs: number; batchSize: number; lr?: number; logits?: boolean },
+  opts: { epochs: number; batchSize: number; lr?: number; logits?: boolean; shuffle?: boolean },
 ): Promise<tf.History>;
 export function randomDense(
   inputDim: number, units: number,
