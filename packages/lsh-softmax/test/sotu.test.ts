@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { testBackends } from '../../../tools/testing/backends';
+import { preferredBackend, useBackend } from '../../../tools/testing/backends';
 import { nextWordData } from '../../../tools/data/sotu.cjs';
 import * as L from '../src';
 import { predictTopK, RehashCallback } from '../src';
@@ -12,10 +12,10 @@ import { shuffledRows } from '../../../tools/data/rng.cjs';
  * version (10k words) is in the benchmark: npm run bench -- lsh-softmax-sotu.
  */
 describe('LSHSoftmax on SOTU next-word prediction (held-out speeches)', () => {
-  const backend = testBackends().includes('tensorflow') ? 'tensorflow' : 'wasm';
+  const backend = preferredBackend();
 
   it(`reaches at least 95% of full-softmax top-1 accuracy [${backend}]`, async () => {
-    await tf.setBackend(backend);
+    await useBackend(backend);
     const vocab = 2000;
     const ctx = 3;
     const data = nextWordData({ vocabSize: vocab, context: ctx, maxTrain: 40000, maxTest: 5000 });

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { describeBackends, expectNoLeak, testBackends } from '../../../tools/testing/backends';
+import { describeBackends, expectNoLeak, preferredBackend, useBackend } from '../../../tools/testing/backends';
 import { plantedWOL } from '../../../tools/data/planted_wol.cjs';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -201,10 +201,10 @@ describe('the public surface', () => {
  * misses it. Runs on one backend (tfjs-node when present, else wasm).
  */
 describe('LSS on a planted problem where correct labels have moderate inner products', () => {
-  const backend = testBackends().includes('tensorflow') ? 'tensorflow' : 'wasm';
+  const backend = preferredBackend();
 
   it(`retrieves the correct label more often than SimHash and WTA at the same budget, P@1 >= 99% of full [${backend}]`, async () => {
-    await tf.setBackend(backend);
+    await useBackend(backend);
     const P = plantedWOL({ units: 2000, train: 6000, test: 1000, seed: 4 });
     const dense = denseWith(tf.tensor2d(P.kernel, [P.dim, P.units]), tf.tensor1d(P.bias));
     const xr = tf.tensor2d(P.train.x, [P.train.n, P.dim]);
@@ -240,7 +240,7 @@ describe('LSS on a planted problem where correct labels have moderate inner prod
   });
 
   it(`joint workflow: model.fit trains the network through the LSS layer while LSSHashCallback trains the hash [${backend}]`, async () => {
-    await tf.setBackend(backend);
+    await useBackend(backend);
     const P = plantedWOL({ units: 500, train: 3000, test: 500, seed: 6 });
     const x = tf.tensor2d(P.train.x, [P.train.n, P.dim]);
     const y = tf.tensor1d(P.train.y, 'int32');

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { testBackends } from '../../../tools/testing/backends';
+import { preferredBackend, useBackend } from '../../../tools/testing/backends';
 import { nextWordData } from '../../../tools/data/sotu.cjs';
 import { convertToLSHSoftmax } from '@hashlayers/lsh-softmax';
 import { LSSHashTrainer, convertToLSS } from '../src';
@@ -11,10 +11,10 @@ import { LSSHashTrainer, convertToLSS } from '../src';
  * version is the benchmark: npm run bench -- lss-sotu.
  */
 describe('LSS on SOTU next-word prediction (held-out speeches)', () => {
-  const backend = testBackends().includes('tensorflow') ? 'tensorflow' : 'wasm';
+  const backend = preferredBackend();
 
   it(`retrieves the correct word more often than SimHash and WTA at the same budget, P@1 near full [${backend}]`, async () => {
-    await tf.setBackend(backend);
+    await useBackend(backend);
     const vocab = 2000;
     const ctx = 3;
     const data = nextWordData({ vocabSize: vocab, context: ctx, maxTrain: 40000, maxTest: 5000 });
