@@ -26,6 +26,7 @@ export { simHash, packSignBits } from './ops/sim_hash.js';
 export { wtaHash, dwtaHash } from './ops/wta_hash.js';
 export type { WTAParams, DWTAParams } from './ops/wta_hash.js';
 export { gatherDot } from './ops/gather_dot.js';
+export type { GatherDotPath } from './ops/gather_dot.js';
 export { retrieveCandidates } from './ops/retrieve_candidates.js';
 export { candidateTopK } from './ops/candidate_top_k.js';
 export type { CandidateTopKOptions, CandidateTopKResult } from './ops/candidate_top_k.js';

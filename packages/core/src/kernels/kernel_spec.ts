@@ -10,7 +10,7 @@ import {
   wasmMemoryOf,
 } from '../backend/internals.js';
 import { fail } from '../util/validate.js';
-import { scratchArrays } from './scratch.js';
+import { scratch } from './scratch.js';
 
 export type { TensorInfoLike, TypedArray } from '../backend/internals.js';
 
@@ -98,6 +98,15 @@ export const cpuAdapter: BackendAdapter = {
     return outSpecs.map((o, i) => b.makeTensorInfo(o.shape, o.dtype, outs[i]));
   },
 };
+
+/** A kernel's KernelSpec.scratch buffers on the JavaScript backends (cpu, tensorflow). */
+function scratchArrays<A extends object>(spec: KernelSpec<A>, shapes: Record<string, number[]>, attrs: A): TypedArray[] {
+  if (spec.scratch == null) return [];
+  return spec.scratch(shapes, attrs).map((o, i) => {
+    const size = o.shape.reduce((a, b) => a * b, 1);
+    return o.dtype === 'int32' ? scratch(spec.kernelName, i, size, Int32Array) : scratch(spec.kernelName, i, size, Float32Array);
+  });
+}
 
 /**
  * wasm: outputs are allocated on the heap first, then every view is taken

@@ -1,5 +1,3 @@
-import type { TypedArray } from '../backend/internals.js';
-import type { KernelSpec, OutputSpec } from './kernel_spec.js';
 
 type ArrayCtor<T> = { new (length: number): T; readonly BYTES_PER_ELEMENT: number };
 type Growable = Float32Array | Float64Array | Int32Array | Uint16Array | Uint8Array;
@@ -22,13 +20,4 @@ export function scratch<T extends Growable>(owner: string, slot: number, length:
     pool[slot] = new ctor(Math.max(length, Math.ceil((have?.length ?? 0) * 1.5)));
   }
   return (pool[slot] as T).subarray(0, length) as T;
-}
-
-/** A kernel's KernelSpec.scratch buffers on the JavaScript backends (cpu, tensorflow). */
-export function scratchArrays<A extends object>(spec: KernelSpec<A>, shapes: Record<string, number[]>, attrs: A): TypedArray[] {
-  if (spec.scratch == null) return [];
-  return spec.scratch(shapes, attrs).map((o: OutputSpec, i) => {
-    const size = o.shape.reduce((a, b) => a * b, 1);
-    return o.dtype === 'int32' ? scratch(spec.kernelName, i, size, Int32Array) : scratch(spec.kernelName, i, size, Float32Array);
-  });
 }
