@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { adamConstants, adamDense, adamRows, betaPower } from '@hashlayers/core/internal';
+import { adamConstants, adamDense, adamRows, betaPower } from '../src/internal';
 
 /** An independent float64 Adam: the textbook formula with Math.pow bias corrections. */
 function referenceAdam(x0: number[], grads: number[][], lr: number, b1: number, b2: number, eps: number) {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { describeBackends } from '../../../tools/testing/backends';
-import { setWasmSimdKernels } from '@hashlayers/core/internal';
+import { setWasmSimdKernels } from '../src/internal';
 import { FusedAdamOptimizer, fusedAdam } from '../src';
 import type { RowSparseSource } from '../src';
 

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { describeBackends } from '../../../tools/testing/backends';
-import { createSimdMemory, heapSimdMemory, setWasmSimdKernels, simdArena } from '@hashlayers/core/internal';
-import { backendOf } from '@hashlayers/core/internal';
+import { createSimdMemory, heapSimdMemory, setWasmSimdKernels, simdArena } from '../src/internal';
+import { backendOf } from '../src/internal';
 
 describe('SIMD memories', () => {
   it('a private memory: aligned blocks that keep their contents when it grows, scratch above them, space back when all are freed', () => {

@@ -2,6 +2,7 @@
 import './register.js';
 
 export type { HashFamily, HashFamilyConfig } from './families/hash_family.js';
+export { SeededHashFamily } from './families/hash_family.js';
 export { SimHash } from './families/simhash.js';
 export type { SimHashOptions } from './families/simhash.js';
 export { WTAHash, DWTAHash } from './families/wta.js';

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describeBackends, expectNoLeak } from '../../../tools/testing/backends';
 import { RaceSketch } from '../src';
-import { raceInsert, srpKernel } from '@hashlayers/hashing/internal';
+import { raceInsert, srpKernel } from '../src/internal';
 import { SeededRandom } from '@hashlayers/core/internal';
 import { randn, rows } from './helpers';
 

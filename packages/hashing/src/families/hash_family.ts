@@ -83,3 +83,38 @@ export function checkState(arg: string, values: Record<string, tf.Tensor> | null
     }
   }
 }
+
+/**
+ * What the families drawn entirely from their seed share (SimHash, WTA,
+ * DWTA): symmetric (queries are hashed like items) and no state to save.
+ */
+export abstract class SeededHashFamily implements HashFamily {
+  abstract readonly className: string;
+  abstract readonly inputDim: number;
+  abstract readonly tables: number;
+  abstract readonly bitsPerTable: number;
+  abstract readonly seed: number;
+  /** Items and queries are hashed alike. */
+  readonly asymmetric = false;
+  abstract hash(x: tf.Tensor2D): tf.Tensor2D;
+  abstract getConfig(): HashFamilyConfig;
+  abstract dispose(): void;
+
+  /** The same function as `hash` (a symmetric family). */
+  hashQueries(x: tf.Tensor2D): tf.Tensor2D {
+    return this.hash(x);
+  }
+
+  /** None: everything is drawn again from the seed. */
+  get state(): Readonly<Record<string, tf.Variable>> {
+    return {};
+  }
+
+  setState(values: Record<string, tf.Tensor>): void {
+    checkState('values', values, this.state);
+  }
+
+  adoptState(variables: Record<string, tf.Variable>): void {
+    checkState('variables', variables, this.state);
+  }
+}

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { simHash } from '../ops/sim_hash.js';
 import { assertInt, assertOneOf, fail, SeededRandom } from '@hashlayers/core/internal';
-import { checkState, HashFamily, HashFamilyConfig } from './hash_family.js';
+import { HashFamilyConfig, SeededHashFamily } from './hash_family.js';
 
 export interface SimHashOptions {
   inputDim: number;
@@ -41,10 +41,8 @@ export function drawProjection(
  * Signed random projections (Charikar 2002): bit k of table l is the sign of
  * x · r_{l,k}. Per bit, P[collision] = 1 − θ(x, y)/π.
  */
-export class SimHash implements HashFamily {
+export class SimHash extends SeededHashFamily {
   readonly className = 'SimHash';
-  /** Items and queries share one projection. */
-  readonly asymmetric = false;
   readonly inputDim: number;
   readonly tables: number;
   readonly bits: number;
@@ -54,6 +52,7 @@ export class SimHash implements HashFamily {
   private projection: tf.Tensor2D | null = null;
 
   constructor(opts: SimHashOptions) {
+    super();
     this.inputDim = assertInt('inputDim', opts.inputDim, 1);
     this.tables = assertInt('tables', opts.tables, 1, 4096);
     this.bits = assertInt('bits', opts.bits, 1, 30);
@@ -79,24 +78,6 @@ export class SimHash implements HashFamily {
 
   hash(x: tf.Tensor2D): tf.Tensor2D {
     return simHash(x, this.getProjection(), { tables: this.tables, bits: this.bits });
-  }
-
-  /** The same function as `hash` (a symmetric family). */
-  hashQueries(x: tf.Tensor2D): tf.Tensor2D {
-    return this.hash(x);
-  }
-
-  /** None: the projection is drawn again from the seed. */
-  get state(): Readonly<Record<string, tf.Variable>> {
-    return {};
-  }
-
-  setState(values: Record<string, tf.Tensor>): void {
-    checkState('values', values, this.state);
-  }
-
-  adoptState(variables: Record<string, tf.Variable>): void {
-    checkState('variables', variables, this.state);
   }
 
   getConfig(): HashFamilyConfig {

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { codeBits } from '../kernels/wta_hash.js';
 import { dwtaHash, wtaHash } from '../ops/wta_hash.js';
 import { assertInt, deriveSeed, fail, SeededRandom } from '@hashlayers/core/internal';
-import { checkState, HashFamily, HashFamilyConfig } from './hash_family.js';
+import { HashFamilyConfig, SeededHashFamily } from './hash_family.js';
 
 export interface WTAHashOptions {
   inputDim: number;
@@ -24,10 +24,8 @@ export interface WTAHashOptions {
  * permutation) and records which of them is largest. Rank-based: invariant
  * to any strictly increasing transform of the input.
  */
-export class WTAHash implements HashFamily {
+export class WTAHash extends SeededHashFamily {
   readonly className: string = 'WTAHash';
-  /** Items and queries are hashed alike. */
-  readonly asymmetric = false;
   readonly inputDim: number;
   readonly tables: number;
   readonly window: number;
@@ -37,6 +35,7 @@ export class WTAHash implements HashFamily {
   readonly indices: Int32Array;
 
   constructor(opts: WTAHashOptions) {
+    super();
     this.inputDim = assertInt('inputDim', opts.inputDim, 2);
     this.tables = assertInt('tables', opts.tables, 1, 4096);
     this.window = assertInt('window', opts.window ?? Math.min(8, this.inputDim), 2, this.inputDim);
@@ -62,24 +61,6 @@ export class WTAHash implements HashFamily {
       fail('x', `${this.inputDim} columns (inputDim)`, x);
     }
     return wtaHash(x, this);
-  }
-
-  /** The same function as `hash` (a symmetric family). */
-  hashQueries(x: tf.Tensor2D): tf.Tensor2D {
-    return this.hash(x);
-  }
-
-  /** None: the permutations are drawn again from the seed. */
-  get state(): Readonly<Record<string, tf.Variable>> {
-    return {};
-  }
-
-  setState(values: Record<string, tf.Tensor>): void {
-    checkState('values', values, this.state);
-  }
-
-  adoptState(variables: Record<string, tf.Variable>): void {
-    checkState('variables', variables, this.state);
   }
 
   getConfig(): HashFamilyConfig {

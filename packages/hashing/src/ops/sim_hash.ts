@@ -17,10 +17,7 @@ export function simHash(
   const bits = assertInt('bits', opts.bits, 1, 30);
   assertMatrix('projection', projection, { cols: tables * bits });
   assertMatrix('x', x, { cols: projection.shape[0] });
-  return tf.tidy(() => {
-    const p = tf.matMul(x, projection);
-    return runKernel(packSignBitsKernel, { projections: p }, { tables, bits })[0] as tf.Tensor2D;
-  });
+  return tf.tidy(() => packSignBits(tf.matMul(x, projection), { tables, bits }));
 }
 
 /** Packs already computed projections [batch, tables·bits] into bucket ids. */
