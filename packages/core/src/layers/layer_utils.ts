@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import { fail } from '../util/validate.js';
+import { assertFiniteTensor, fail } from '../util/validate.js';
 
 /**
  * Helpers for the tfjs-layers Layer subclasses of every hashlayers package.
@@ -72,5 +72,9 @@ export function readDense(dense: unknown, opts: { arg?: string; activations?: re
   const kernel = weights[0] as tf.Tensor2D;
   if (kernel.rank !== 2) fail(arg, 'a kernel of rank 2', `rank ${kernel.rank}`);
   const useBias = Boolean(cfg.useBias ?? true);
-  return { kernel, bias: useBias ? ((weights[1] as tf.Tensor1D) ?? null) : null, units: kernel.shape[1], activation };
+  const bias = useBias ? ((weights[1] as tf.Tensor1D) ?? null) : null;
+  // a NaN or infinite weight would become NaN tables, codes or counts downstream: refuse it here, naming the weight
+  assertFiniteTensor(`${arg}.kernel ('${(dense as { name?: string }).name ?? ''}')`, kernel);
+  if (bias != null) assertFiniteTensor(`${arg}.bias ('${(dense as { name?: string }).name ?? ''}')`, bias);
+  return { kernel, bias, units: kernel.shape[1], activation };
 }

@@ -1,0 +1,111 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { fail } from '../util/validate.js';
+
+/**
+ * Validation of layer weights where they enter: `setWeights`,
+ * `tf.loadLayersModel` (tfjs-layers writes each LayerVariable), conversions
+ * and fits. A guarded variable checks every value written to it, and the
+ * error names the layer and the weight ('<layer>/<weight>: expected …').
+ */
+export interface WeightRule {
+  /** Every value finite (float weights; default true for float32). */
+  finite?: boolean;
+  /** Integer weights: every value in [min, max] (inclusive). */
+  min?: number;
+  max?: number | (() => number);
+  /** Any further check of the values (throw with fail()). */
+  check?: (values: ArrayLike<number>, where: string) => void;
+}
+
+/** What a guard reads of a tfjs-layers LayerVariable. */
+export interface GuardableVariable {
+  readonly shape: number[];
+  readonly dtype: tf.DataType;
+  write(value: tf.Tensor): unknown;
+}
+
+const GUARD = Symbol.for('hashlayers.weightGuard');
+
+type Guard = (value: unknown) => void;
+
+/** Checks `value` as the new value of weight `where` (shape, dtype, range, finiteness). */
+export function checkWeightValue(where: string, value: unknown, shape: readonly number[], dtype: tf.DataType, rule: WeightRule = {}): void {
+  if (!(value instanceof tf.Tensor)) fail(where, 'a tf.Tensor', value === null ? null : typeof value);
+  const t = value as tf.Tensor;
+  if (t.isDisposed) fail(where, 'a live tensor', 'a disposed tensor');
+  if (t.shape.length !== shape.length || t.shape.some((s, i) => s !== shape[i])) fail(where, `shape [${shape.join(', ')}]`, `shape [${t.shape.join(', ')}]`);
+  if (t.dtype !== dtype) fail(where, `dtype ${dtype}`, t.dtype);
+  const finite = rule.finite ?? dtype === 'float32';
+  const max = typeof rule.max === 'function' ? rule.max() : rule.max;
+  if (!finite && rule.min == null && max == null && rule.check == null) return;
+  const v = t.dataSync() as ArrayLike<number>;
+  for (let i = 0; i < v.length; i++) {
+    const x = v[i];
+    // x - x is NaN exactly for NaN and ±Infinity
+    if (finite && x - x !== 0) fail(where, 'finite values', `${x} at flat index ${i}`);
+    if ((rule.min != null && x < rule.min) || (max != null && x > max)) {
+      fail(where, `values in [${rule.min ?? '-inf'}, ${max ?? 'inf'}]`, `${x} at flat index ${i}`);
+    }
+  }
+  rule.check?.(v, where);
+}
+
+/**
+ * Guards a layer weight: every later write (setWeights, loadLayersModel,
+ * the layer's own writes) is checked first and fails naming
+ * '<layer name>/<weightName>'. Optimizer updates (Variable.assign) are not
+ * checked (training keeps its speed).
+ */
+export function guardWeight(layer: { readonly name: string }, variable: GuardableVariable, weightName: string, rule: WeightRule = {}): void {
+  const guard: Guard = (value) => checkWeightValue(`${layer.name}/${weightName}`, value, variable.shape, variable.dtype, rule);
+  (variable as unknown as Record<symbol, Guard>)[GUARD] = guard;
+  const write = variable.write.bind(variable);
+  (variable as { write: (t: tf.Tensor) => unknown }).write = (t: tf.Tensor) => {
+    guard(t);
+    return write(t);
+  };
+}
+
+/**
+ * Checks a list of values for `layer.setWeights` against the layer's weights
+ * (count, shapes, dtypes, and each guarded weight's rule) before anything is
+ * written, so a failed setWeights changes nothing.
+ */
+export function checkWeightList(layer: { readonly name: string; readonly weights: GuardableVariable[] }, values: unknown): void {
+  const vars = layer.weights;
+  if (!Array.isArray(values) || values.length !== vars.length) {
+    fail(`${layer.name}.setWeights(weights)`, `an array of ${vars.length} tensors`, Array.isArray(values) ? `${values.length} tensors` : values);
+  }
+  vars.forEach((v, i) => {
+    const guard = (v as unknown as Record<symbol, Guard | undefined>)[GUARD];
+    const name = (v as unknown as { originalName?: string; name?: string }).originalName ?? (v as unknown as { name?: string }).name ?? `weight ${i}`;
+    if (guard != null) guard(values[i]);
+    else checkWeightValue(`${layer.name}/${name}`, values[i], v.shape, v.dtype, { finite: false });
+  });
+}
+
+/** Fails on keys of `args` that are not in `known` (an options object or a saved config with a typo or drift). */
+export function assertKnownKeys(arg: string, args: object, known: readonly string[]): void {
+  for (const key of Object.keys(args)) {
+    if (!known.includes(key)) fail(arg, `only the options ${known.join(', ')}`, `unknown option '${key}'`);
+  }
+}
+
+/** The options of tfjs-layers' LayerArgs (and what Layer.getConfig writes), accepted by every hashlayers layer. */
+export const LAYER_ARG_KEYS: readonly string[] = [
+  'name',
+  'trainable',
+  'inputShape',
+  'batchInputShape',
+  'batchSize',
+  'dtype',
+  'weights',
+  'inputDType',
+];
+
+/** Fails unless `v` is a boolean (or undefined: the default). */
+export function assertBoolean(arg: string, v: unknown, dflt: boolean): boolean {
+  if (v === undefined) return dflt;
+  if (typeof v !== 'boolean') fail(arg, 'a boolean', typeof v === 'string' ? `'${v}'` : v);
+  return v;
+}
