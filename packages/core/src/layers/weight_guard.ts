@@ -19,7 +19,7 @@ export interface WeightRule {
 
 /** What a guard reads of a tfjs-layers LayerVariable. */
 export interface GuardableVariable {
-  readonly shape: number[];
+  readonly shape: readonly (number | null)[];
   readonly dtype: tf.DataType;
   write(value: tf.Tensor): unknown;
 }
@@ -29,7 +29,7 @@ const GUARD = Symbol.for('hashlayers.weightGuard');
 type Guard = (value: unknown) => void;
 
 /** Checks `value` as the new value of weight `where` (shape, dtype, range, finiteness). */
-export function checkWeightValue(where: string, value: unknown, shape: readonly number[], dtype: tf.DataType, rule: WeightRule = {}): void {
+export function checkWeightValue(where: string, value: unknown, shape: readonly (number | null)[], dtype: tf.DataType, rule: WeightRule = {}): void {
   if (!(value instanceof tf.Tensor)) fail(where, 'a tf.Tensor', value === null ? null : typeof value);
   const t = value as tf.Tensor;
   if (t.isDisposed) fail(where, 'a live tensor', 'a disposed tensor');
@@ -71,7 +71,7 @@ export function guardWeight(layer: { readonly name: string }, variable: Guardabl
  * (count, shapes, dtypes, and each guarded weight's rule) before anything is
  * written, so a failed setWeights changes nothing.
  */
-export function checkWeightList(layer: { readonly name: string; readonly weights: GuardableVariable[] }, values: unknown): void {
+export function checkWeightList(layer: { readonly name: string; readonly weights: readonly GuardableVariable[] }, values: unknown): void {
   const vars = layer.weights;
   if (!Array.isArray(values) || values.length !== vars.length) {
     fail(`${layer.name}.setWeights(weights)`, `an array of ${vars.length} tensors`, Array.isArray(values) ? `${values.length} tensors` : values);
