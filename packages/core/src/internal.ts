@@ -20,8 +20,8 @@ export {
   wasmMemoryOf,
 } from './backend/internals.js';
 export type { HeapBackend } from './backend/internals.js';
-export { onHeap, simdKernels } from './simd/simd_module.js';
-export type { SimdKernels } from './simd/simd_module.js';
+export { lutSimdKernels, onHeap, simdKernels } from './simd/simd_module.js';
+export type { LutSimdKernels, SimdKernels } from './simd/simd_module.js';
 export { createSimdMemory, heapSimdMemory, PrivateSimdMemory, setWasmSimdKernels, SimdMemory, simdArena } from './simd/simd_memory.js';
 export type { SimdScratch } from './simd/simd_memory.js';
 export { adamConstants, adamDense, adamRows, betaPower } from './optimizers/adam_math.js';

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { registerKernelSpec } from '@hashlayers/core/internal';
 import { lutSumGradConfig } from './gradients/LutSum_grad.js';
 import { maddnessEncodeGradConfig } from './gradients/MaddnessEncode_grad.js';
+import { lutMatMulU8Kernel } from './kernels/lut_matmul_u8.js';
 import { lutSumKernel } from './kernels/lut_sum.js';
 import { lutSumTableGradKernel } from './kernels/lut_sum_table_grad.js';
 import { maddnessEncodeKernel } from './kernels/maddness_encode.js';
@@ -15,6 +16,7 @@ import { maddnessEncodeKernel } from './kernels/maddness_encode.js';
 registerKernelSpec(maddnessEncodeKernel);
 registerKernelSpec(lutSumKernel);
 registerKernelSpec(lutSumTableGradKernel);
+registerKernelSpec(lutMatMulU8Kernel);
 for (const g of [lutSumGradConfig, maddnessEncodeGradConfig]) {
   if (tf.getGradient(g.kernelName) == null) tf.registerGradient(g);
 }

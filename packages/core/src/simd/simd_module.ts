@@ -1,3 +1,4 @@
+import { LUT_KERNELS_WASM } from './lut_bytes.js';
 import { SIMD_KERNELS_WASM } from './simd_bytes.js';
 
 /** The exports of kernels.wat; every argument is a byte offset on the imported memory or a count. */
@@ -24,8 +25,38 @@ export interface SimdKernels {
   ): void;
 }
 
+/**
+ * The exports of lut_kernels.wat (the MADDNESS scan of lut-dense's quantized tables); byte offsets
+ * on the imported memory or counts. Layouts are described at the top of lut_kernels.wat.
+ */
+export interface LutSimdKernels {
+  /** 4-bit codes of rows [0, n) of x [n, d] through c trees (dims [c, 4] int32, thr [c, 15]) in the blocked layout: ceil(n/32)·c·16 bytes. */
+  maddness_encode_packed(x: number, n: number, d: number, dims: number, thr: number, c: number, codes: number): void;
+  /**
+   * out[row, 4g + k] = Σ_j tables[j, 4g + k, code] · scale + offset (+ bias unless bias = -1) for g < groups,
+   * lanes 4g + k < valid stored; tables [c, mt, 16] bytes; exact for c ≤ 257; out rows ostride floats apart.
+   */
+  lut_scan_u8(
+    codes: number, tables: number, c: number, mt: number, groups: number, n: number,
+    scale: number, offset: number, bias: number, out: number, ostride: number, valid: number,
+  ): void;
+  /** Rows of x [n, d] holding NaN or ±Infinity: every output of their row of out [n, m] set to NaN. */
+  poison_nonfinite_rows(x: number, n: number, d: number, out: number, m: number): void;
+}
+
 let compiled: WebAssembly.Module | null | undefined;
 const instances = new WeakMap<WebAssembly.Memory, SimdKernels>();
+let lutCompiled: WebAssembly.Module | null | undefined;
+const lutInstances = new WeakMap<WebAssembly.Memory, LutSimdKernels>();
+
+function compile(base64: string): WebAssembly.Module | null {
+  try {
+    const bytes = decode(base64);
+    return WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
+  } catch {
+    return null;
+  }
+}
 let enabled = true;
 
 function decode(base64: string): Uint8Array<ArrayBuffer> {
@@ -43,19 +74,29 @@ function decode(base64: string): Uint8Array<ArrayBuffer> {
  */
 export function simdKernels(memory: WebAssembly.Memory | undefined): SimdKernels | null {
   if (!enabled || memory == null) return null;
-  if (compiled === undefined) {
-    try {
-      const bytes = decode(SIMD_KERNELS_WASM);
-      compiled = WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
-    } catch {
-      compiled = null;
-    }
-  }
+  if (compiled === undefined) compiled = compile(SIMD_KERNELS_WASM);
   if (compiled == null) return null;
   let kernels = instances.get(memory);
   if (kernels == null) {
     kernels = new WebAssembly.Instance(compiled, { env: { memory } }).exports as unknown as SimdKernels;
     instances.set(memory, kernels);
+  }
+  return kernels;
+}
+
+/**
+ * The MADDNESS scan kernels (lut_kernels.wat) bound to `memory` (the wasm
+ * backend's heap or a private memory), or null without WebAssembly SIMD or
+ * while the SIMD kernels are switched off (setWasmSimdKernels(false)).
+ */
+export function lutSimdKernels(memory: WebAssembly.Memory | undefined): LutSimdKernels | null {
+  if (!enabled || memory == null) return null;
+  if (lutCompiled === undefined) lutCompiled = compile(LUT_KERNELS_WASM);
+  if (lutCompiled == null) return null;
+  let kernels = lutInstances.get(memory);
+  if (kernels == null) {
+    kernels = new WebAssembly.Instance(lutCompiled, { env: { memory } }).exports as unknown as LutSimdKernels;
+    lutInstances.set(memory, kernels);
   }
   return kernels;
 }

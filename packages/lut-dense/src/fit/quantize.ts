@@ -57,3 +57,35 @@ export function quantizeTables(t: ArrayLike<number>, c: number, m: number): Quan
   const errorBound = Float32Array.from(scale, (s) => (c * s) / 2);
   return { q: qt, scale, offset, errorBound };
 }
+
+/**
+ * 8-bit tables [C, 16, M] (integers in [0, 255], the layout of the float
+ * tables) packed four per int32 word as [C, M, 4]: word w of table (c, m)
+ * holds leaves 4w … 4w + 3, leaf 4w + k in byte k (little-endian, so in
+ * WebAssembly memory the words are the [C][M][16]-byte layout the SIMD scan
+ * looks up with i8x16.swizzle). A quarter of the int32 storage.
+ */
+export function packTables(q: ArrayLike<number>, c: number, m: number): Int32Array {
+  const packed = new Int32Array(c * m * 4);
+  for (let j = 0; j < c; j++) {
+    for (let k = 0; k < LEAVES; k++) {
+      const src = (j * LEAVES + k) * m;
+      const shift = (k & 3) << 3;
+      for (let o = 0; o < m; o++) packed[(j * m + o) * 4 + (k >> 2)] |= (q[src + o] & 255) << shift;
+    }
+  }
+  return packed;
+}
+
+/** The inverse of packTables: [C, M, 4] words → [C, 16, M] integers in [0, 255]. */
+export function unpackTables(packed: ArrayLike<number>, c: number, m: number): Int32Array {
+  const q = new Int32Array(c * LEAVES * m);
+  for (let j = 0; j < c; j++) {
+    for (let k = 0; k < LEAVES; k++) {
+      const dst = (j * LEAVES + k) * m;
+      const shift = (k & 3) << 3;
+      for (let o = 0; o < m; o++) q[dst + o] = (packed[(j * m + o) * 4 + (k >> 2)] >>> shift) & 255;
+    }
+  }
+  return q;
+}

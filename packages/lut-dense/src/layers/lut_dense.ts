@@ -7,7 +7,8 @@ import { assertInt, assertOneOf, fail, firstInputShape, SeededRandom } from '@ha
 import { LEAVES, NODES, TREE_DEPTH } from '../kernels/maddness_encode.js';
 import { maddnessEncodeUnchecked } from '../ops/maddness_encode.js';
 import { InputGradient, lutMatMulUnchecked } from '../ops/lut_matmul.js';
-import { lutSumUnchecked } from '../ops/lut_sum.js';
+import { lutMatMulU8Unchecked } from '../ops/lut_matmul_u8.js';
+import { packTables, unpackTables } from '../fit/quantize.js';
 import { ActivationFn, ActivationIdentifier, getActivation, serializeActivation } from './activations.js';
 import { DenseParams, FitLUTOptions, FitReport, solveLUT } from '../fit/solve_lut.js';
 
@@ -21,7 +22,10 @@ export interface LUTDenseArgs extends LayerArgs {
   activation?: ActivationIdentifier;
   /** Add a bias, as tf.layers.dense (default true). */
   useBias?: boolean;
-  /** 8-bit tables: int32 entries in [0, 255] with a scale and offset per output (default false). */
+  /**
+   * 8-bit tables with a scale and offset per output (default false): stored packed four entries per
+   * int32 word (weight [C, M, 4]) and run by a WebAssembly SIMD look-up kernel on every backend; inference only.
+   */
   quantized?: boolean;
   /** Gradient with respect to the input: 'none' (default) or 'ste' (straight-through, needs the dense kernel). */
   inputGradient?: InputGradient;
@@ -45,7 +49,7 @@ export interface LUTDenseArgs extends LayerArgs {
 export interface LUTParams {
   splitDims: Int32Array; // [C·4]
   thresholds: Float32Array; // [C·15]
-  tables: Float32Array | Int32Array; // [C·16·M]
+  tables: Float32Array | Int32Array; // [C·16·M] (quantized: integers in [0, 255], unpacked)
   scale?: Float32Array; // [M], quantized
   offset?: Float32Array; // [M], quantized
 }
@@ -60,7 +64,8 @@ export interface LUTParams {
  *
  * Weights: split_dims [C, 4] int32 and thresholds [C, 15] (non-trainable),
  * tables [C, 16, M] (trainable float32: the output is linear in them, so
- * model.fit trains them; int32 and non-trainable when quantized), bias [M],
+ * model.fit trains them; when quantized, non-trainable int32 [C, M, 4]: the
+ * 8-bit entries packed four per word, run by a WebAssembly SIMD kernel), bias [M],
  * and for quantized tables quant_scale / quant_offset [M]; optionally the
  * dense kernel [D, M] (non-trainable in 'lut' mode). `model.save` /
  * `tf.loadLayersModel` restore them exactly.
@@ -129,7 +134,8 @@ export class LUTDense extends tfl.layers.Layer {
     this.splitDims = this.addWeight('split_dims', [c, TREE_DEPTH], 'int32', tfl.initializers.zeros(), undefined, false);
     this.thresholds = this.addWeight('thresholds', [c, NODES], 'float32', tfl.initializers.zeros(), undefined, false);
     if (this.quantized) {
-      this.tables = this.addWeight('tables', [c, LEAVES, m], 'int32', tfl.initializers.zeros(), undefined, false);
+      // 8-bit entries packed four per int32 word, [C, M, 4] (fit/quantize.ts packTables): the SIMD scan's layout
+      this.tables = this.addWeight('tables', [c, m, LEAVES / 4], 'int32', tfl.initializers.zeros(), undefined, false);
       this.quantScale = this.addWeight('quant_scale', [m], 'float32', tfl.initializers.ones(), undefined, false);
       this.quantOffset = this.addWeight('quant_offset', [m], 'float32', tfl.initializers.zeros(), undefined, false);
     } else {
@@ -173,8 +179,12 @@ export class LUTDense extends tfl.layers.Layer {
       if (this.mode === 'dense') {
         y = tf.matMul(x2, (this.kernel as LayerVariable).read() as tf.Tensor2D);
       } else if (this.quantized) {
-        const s = lutSumUnchecked(maddnessEncodeUnchecked(x2, splitDims.read(), thresholds.read()), tables.read());
-        y = tf.add(tf.mul(s, (this.quantScale as LayerVariable).read()), (this.quantOffset as LayerVariable).read());
+        // one kernel (WebAssembly SIMD on every backend): encode, 8-bit look-ups, rescale, bias, NaN rows
+        const scale = (this.quantScale as LayerVariable).read();
+        const offset = (this.quantOffset as LayerVariable).read();
+        y = lutMatMulU8Unchecked(x2, splitDims.read(), thresholds.read(), tables.read(), scale, offset, this.bias?.read() ?? null);
+        y = this.activationFn.apply(y);
+        return x.rank === 2 ? y : tf.reshape(y, [...x.shape.slice(0, -1), this.units]);
       } else {
         const ste = this.inputGradient === 'ste' ? ((this.kernel as LayerVariable).read() as tf.Tensor2D) : null;
         y = lutMatMulUnchecked(x2, splitDims.read(), thresholds.read(), tables.read(), ste);
@@ -287,7 +297,8 @@ export class LUTDense extends tfl.layers.Layer {
     }
     this.writeVar(splitDims, tf.tensor2d(p.splitDims, [c, TREE_DEPTH], 'int32'));
     this.writeVar(thresholds, tf.tensor2d(p.thresholds, [c, NODES]));
-    this.writeVar(tables, tf.tensor3d(p.tables, [c, LEAVES, m], this.quantized ? 'int32' : 'float32'));
+    if (this.quantized) this.writeVar(tables, tf.tensor3d(packTables(p.tables, c, m), [c, m, LEAVES / 4], 'int32'));
+    else this.writeVar(tables, tf.tensor3d(p.tables, [c, LEAVES, m], 'float32'));
     if (this.quantized) {
       this.writeVar(this.quantScale as LayerVariable, tf.tensor1d(p.scale as Float32Array));
       this.writeVar(this.quantOffset as LayerVariable, tf.tensor1d(p.offset as Float32Array));
@@ -300,7 +311,7 @@ export class LUTDense extends tfl.layers.Layer {
     return {
       splitDims: Int32Array.from(splitDims.read().dataSync() as Int32Array),
       thresholds: Float32Array.from(thresholds.read().dataSync() as Float32Array),
-      tables: this.quantized ? Int32Array.from(tables.read().dataSync() as Int32Array) : Float32Array.from(tables.read().dataSync() as Float32Array),
+      tables: this.quantized ? unpackTables(tables.read().dataSync() as Int32Array, this.codebooks, this.units) : Float32Array.from(tables.read().dataSync() as Float32Array),
       scale: this.quantScale ? Float32Array.from(this.quantScale.read().dataSync() as Float32Array) : undefined,
       offset: this.quantOffset ? Float32Array.from(this.quantOffset.read().dataSync() as Float32Array) : undefined,
     };
