@@ -3,11 +3,11 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import type { ConversionResult } from '@hashlayers/core';
 import { fail, readDense } from '@hashlayers/core/internal';
 import type { BuildReport } from '@hashlayers/hashing';
-import { LSHSoftmax, LSHSoftmaxArgs, lshSoftmaxInternals, TopK } from './layers/lsh_softmax.js';
+import { isLSHSoftmax, LSHSoftmax, LSHSoftmaxArgs, lshSoftmaxInternals, TopK } from './layers/lsh_softmax.js';
 
 
 function lastLSH(model: tfl.LayersModel): LSHSoftmax {
-  const layer = [...model.layers].reverse().find((l) => l instanceof LSHSoftmax);
+  const layer = [...model.layers].reverse().find((l) => isLSHSoftmax(l));
   if (layer == null) fail('model', 'a model with an LSHSoftmax layer', 'none');
   return layer as LSHSoftmax;
 }
@@ -109,8 +109,12 @@ export function trainingModel(
   features: tfl.SymbolicTensor,
   layer: LSHSoftmax,
 ): { train: tfl.LayersModel; infer: tfl.LayersModel; labels: tfl.SymbolicTensor } {
+  if (layer == null || typeof layer.getClassName !== 'function' || layer.getClassName() !== 'LSHSoftmax') fail('layer', 'an LSHSoftmax layer', layer);
+  if (features == null) fail('features', 'a SymbolicTensor (the features that enter the layer)', features);
   const xs = Array.isArray(inputs) ? inputs : [inputs];
-  const labels = tfl.input({ shape: [1], dtype: 'int32', name: `${layer.name}_labels` });
+  // float32, not int32: an int32 input would truncate float labels (2.7 → 2, NaN → 0) before the layer's
+  // label check sees them; class ids are exact in float32 up to 2^24
+  const labels = tfl.input({ shape: [1], dtype: 'float32', name: `${layer.name}_labels` });
   const loss = layer.apply([features, labels]) as tfl.SymbolicTensor;
   const probs = layer.apply(features) as tfl.SymbolicTensor;
   return {

@@ -1,6 +1,6 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import { fail } from '@hashlayers/core/internal';
-import { RepresenterSketch } from './layers/representer_sketch.js';
+import { isRepresenterSketch, RepresenterSketch } from './layers/representer_sketch.js';
 
 export interface SketchCost {
   /** Bytes of the count arrays (float32). */
@@ -41,7 +41,7 @@ export interface SizingReport {
 
 /** Per-query cost of a built sketch. */
 export function sketchCost(layer: RepresenterSketch): SketchCost {
-  if (!(layer instanceof RepresenterSketch)) fail('layer', 'a RepresenterSketch', layer);
+  if (!isRepresenterSketch(layer)) fail('layer', 'a RepresenterSketch', layer);
   const d = layer.inputDim;
   const countsBytes = layer.rows * layer.cells * layer.outputs * 4;
   const hashBytes = (d * layer.rows * layer.bits + d + (layer.aggregation === 'weighted' ? layer.rows : 0)) * 4;

@@ -1,7 +1,7 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import { RebuildReport } from '@hashlayers/hashing';
 import { assertInt, fail } from '@hashlayers/core/internal';
-import { LSHSoftmax } from '../layers/lsh_softmax.js';
+import { isLSHSoftmax, LSHSoftmax } from '../layers/lsh_softmax.js';
 
 export interface RehashCallbackArgs {
   /** The layer(s) whose tables to rebuild. */
@@ -41,7 +41,7 @@ export class RehashCallback extends tfl.Callback {
   constructor(args: RehashCallbackArgs) {
     super();
     const layers = Array.isArray(args.layer) ? args.layer : [args.layer];
-    if (layers.length === 0 || !layers.every((l) => l instanceof LSHSoftmax)) fail('layer', 'an LSHSoftmax layer (or an array of them)', args.layer);
+    if (layers.length === 0 || !layers.every((l) => isLSHSoftmax(l))) fail('layer', 'an LSHSoftmax layer (or an array of them)', args.layer);
     this.layers = layers;
     this.everyBatches = assertInt('everyBatches', args.everyBatches ?? 0, 0);
     this.everyEpochs = assertInt('everyEpochs', args.everyEpochs ?? (args.everyBatches ? 0 : 1), 0);

@@ -4,7 +4,20 @@ import type { DisposeResult, LayerArgs } from '@tensorflow/tfjs-layers/dist/engi
 import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types';
 import type { LayerVariable } from '@tensorflow/tfjs-layers/dist/variables';
 import { BuildReport, Candidates, HashFamily, HashFamilyConfig, HashIndex, RebuildReport, candidateTopK, hashFamilyFromConfig } from '@hashlayers/hashing';
-import { SeededRandom, assertInt, assertOneOf, fail, featureDim, firstInputShape, isMultiInputShape } from '@hashlayers/core/internal';
+import {
+  SeededRandom,
+  assertBoolean,
+  assertInt,
+  assertKnownKeys,
+  assertOneOf,
+  checkWeightList,
+  fail,
+  featureDim,
+  firstInputShape,
+  guardWeight,
+  isMultiInputShape,
+  LAYER_ARG_KEYS,
+} from '@hashlayers/core/internal';
 import type { RowSparseSource } from '@hashlayers/core';
 import { buildCandidates, CandidateBatch } from '../candidates.js';
 import { candidateLogits, candidateSoftmaxLoss } from '../ops/candidate_softmax.js';
@@ -59,7 +72,53 @@ export interface LSHSoftmaxArgs extends LayerArgs {
   biasInitializer?: InitializerArg;
   /** 'lsh' (default): candidates in training and inference. 'full': exact softmax (compatibility, baselines). */
   mode?: 'lsh' | 'full';
+  /**
+   * Written by getConfig (do not set by hand): a checksum of the hash family
+   * the config generates (WTA permutations, SimHash projections) and of the
+   * saved hash codes. A saved model whose config no longer regenerates the
+   * same family (changed seed, window, …), or whose codes were altered, then
+   * fails to load instead of answering differently.
+   */
+  hashFingerprint?: number;
+  /** See hashFingerprint. */
+  codesChecksum?: number;
 }
+
+/** FNV-1a over int32 values (backend-independent checksums of codes). */
+function fnv1a(values: ArrayLike<number>): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < values.length; i++) {
+    let v = values[i] | 0;
+    for (let k = 0; k < 4; k++) {
+      h = Math.imul(h ^ (v & 0xff), 0x01000193) >>> 0;
+      v >>>= 8;
+    }
+  }
+  return h >>> 0;
+}
+
+const LSH_SOFTMAX_KEYS = [
+  ...LAYER_ARG_KEYS,
+  'units',
+  'hash',
+  'tables',
+  'window',
+  'band',
+  'bits',
+  'asymmetric',
+  'maxCandidates',
+  'uniformSamples',
+  'exactBelow',
+  'trainExactBelow',
+  'headClasses',
+  'seed',
+  'useBias',
+  'kernelInitializer',
+  'biasInitializer',
+  'mode',
+  'hashFingerprint',
+  'codesChecksum',
+];
 
 export interface TopK {
   /** [batch, k] int32 class ids, best first. */
@@ -180,7 +239,11 @@ export class LSHSoftmax extends tfl.layers.Layer implements RowSparseSource {
   private stateWeights: LayerVariable[] = [];
   private index: HashIndex | null = null;
   private head: Int32Array | null = null;
+  private headBiasId: object | null = null;
   private codesDataId: object | null = null;
+  /** From a saved config: what the family and the loaded codes must match (checked on build and first use). */
+  private expectedFingerprint: number | null = null;
+  private expectedCodesChecksum: number | null = null;
   private rng: SeededRandom;
   /** Rows of kernel and bias the last training step touched, per variable, until the optimizer clears them. */
   private touched = new Map<tf.Variable, Int32Array>();
@@ -207,8 +270,11 @@ export class LSHSoftmax extends tfl.layers.Layer implements RowSparseSource {
   }
 
   constructor(args: LSHSoftmaxArgs) {
-    super(args);
-    this.units = assertInt('units', args.units, 2);
+    super(args ?? {});
+    if (args == null || typeof args !== 'object') fail('args', 'an object with units (the number of classes)', args);
+    assertKnownKeys('LSHSoftmax args', args, LSH_SOFTMAX_KEYS);
+    // bounded so that [units, dim] and the code tables are valid typed arrays (a clear error, not 'Invalid typed array length')
+    this.units = assertInt('units', args.units, 2, 1 << 28);
     this.hash = assertOneOf('hash', args.hash ?? 'wta', ['wta', 'dwta', 'simhash', 'learned']);
     this.tables = assertInt('tables', args.tables ?? 16, 1, 4096);
     this.window = assertInt('window', args.window ?? 8, 2, 1 << 16);
@@ -223,7 +289,9 @@ export class LSHSoftmax extends tfl.layers.Layer implements RowSparseSource {
     this.trainExactBelow = assertInt('trainExactBelow', args.trainExactBelow ?? 0, 0);
     this.headClasses = assertInt('headClasses', args.headClasses ?? 0, 0, this.units);
     this.seed = assertInt('seed', args.seed ?? 0, 0, 0xffffffff);
-    this.useBias = args.useBias ?? true;
+    this.useBias = assertBoolean('useBias', args.useBias, true);
+    if (args.hashFingerprint != null) this.expectedFingerprint = assertInt('hashFingerprint', args.hashFingerprint, 0, 0xffffffff);
+    if (args.codesChecksum != null) this.expectedCodesChecksum = assertInt('codesChecksum', args.codesChecksum, 0, 0xffffffff);
     this.kernelInitializer = getInitializer('kernelInitializer', args.kernelInitializer ?? 'glorotUniform', this.seed);
     this.biasInitializer = getInitializer('biasInitializer', args.biasInitializer ?? 'zeros', this.seed);
     this.mode = assertOneOf('mode', args.mode ?? 'lsh', ['lsh', 'full']);
@@ -251,8 +319,12 @@ export class LSHSoftmax extends tfl.layers.Layer implements RowSparseSource {
 
   override build(inputShape: tfl.Shape | tfl.Shape[]): void {
     const dim = featureDim(inputShape);
+    if (this.units * (dim + 1) > 2 ** 30) fail('units', `units · (features + 1) at most 2^30 (${dim} features)`, this.units);
     const { config, transform } = this.familyConfig(dim);
+    // the window WTA/DWTA use (at most the hashed width): getConfig reports what the layer does
+    if (config.className === 'WTAHash' || config.className === 'DWTAHash') (this as { window: number }).window = config.window as number;
     const family = hashFamilyFromConfig(config);
+    this.checkFingerprint(family);
     // the family's state (learned projections) becomes non-trainable weights that the family hashes with:
     // model.save, tf.loadLayersModel and setWeights then read and write it directly
     const adopted: Record<string, tf.Variable> = {};
@@ -268,8 +340,63 @@ export class LSHSoftmax extends tfl.layers.Layer implements RowSparseSource {
     this.kernel = this.addWeight('kernel', [this.units, dim], 'float32', transposedInitializer(this.kernelInitializer), undefined, true);
     if (this.useBias) this.bias = this.addWeight('bias', [this.units], 'float32', this.biasInitializer, undefined, true);
     this.codes = this.addWeight('hash_codes', [this.units, this.tables], 'int32', tfl.initializers.zeros(), undefined, false);
-    this.built = true;
+    // every weight is checked where it enters (setWeights, tf.loadLayersModel, conversions): finite floats, codes in range
+    guardWeight(this, this.kernel, 'kernel');
+    if (this.bias != null) guardWeight(this, this.bias, 'bias');
+    guardWeight(this, this.codes, 'hash_codes', {
+      min: 0,
+      max: 2 ** family.bitsPerTable - 1,
+      check: (values, where) => this.checkCodesChecksum(values, where),
+    });
+    for (const w of this.stateWeights) guardWeight(this, w, (w.originalName ?? w.name).split('/').pop() as string);
     this.buildIndex();
+    this.built = true;
+  }
+
+  /** Codes loaded into a layer made from a saved config must be the codes saved with it (once, on load). */
+  private checkCodesChecksum(values: ArrayLike<number>, where: string): void {
+    if (!this.built || this.expectedCodesChecksum == null) return;
+    const got = fnv1a(values);
+    if (got !== this.expectedCodesChecksum) fail(where, `the codes saved with this model (checksum ${this.expectedCodesChecksum})`, `codes with checksum ${got}`);
+    this.expectedCodesChecksum = null;
+  }
+
+  /**
+   * A checksum of the family the config generates: the bucket ids of a fixed
+   * probe (null for a learned family: its projections are weights, restored
+   * exactly).
+   */
+  private fingerprint(family: HashFamily): number | null {
+    if (this.hash === 'learned') return null;
+    const probe = tf.tidy(() => {
+      const r = new SeededRandom(0x5eed);
+      const x = tf.tensor2d(Float32Array.from({ length: 4 * family.inputDim }, () => r.gaussian()), [4, family.inputDim]);
+      return family.hash(x);
+    });
+    const v = probe.dataSync();
+    probe.dispose();
+    return fnv1a(v);
+  }
+
+  private checkFingerprint(family: HashFamily): void {
+    if (this.expectedFingerprint == null) return;
+    const got = this.fingerprint(family);
+    if (got != null && got !== this.expectedFingerprint) {
+      family.dispose();
+      fail(
+        `${this.name} config`,
+        `the hash family it was saved with (fingerprint ${this.expectedFingerprint}; seed, tables, window, band, bits or hash changed?)`,
+        `a family with fingerprint ${got}`,
+      );
+    }
+  }
+
+  /** Checks every value (count, shapes, dtypes, code ranges, finiteness) before writing any. */
+  override setWeights(weights: tf.Tensor[]): void {
+    // codes set by hand are the user's: no saved checksum to match
+    this.expectedCodesChecksum = null;
+    checkWeightList(this, weights);
+    super.setWeights(weights);
   }
 
   private requireBuilt(): { kernel: LayerVariable; codes: LayerVariable; family: HashFamily } {
@@ -298,13 +425,20 @@ export class LSHSoftmax extends tfl.layers.Layer implements RowSparseSource {
     return this.head ?? new Int32Array(0);
   }
 
-  /** The `headClasses` classes with the largest bias (recomputed with the tables). */
+  /**
+   * The `headClasses` classes with the largest bias, a function of the
+   * current bias (recomputed when it changed), so a saved and reloaded layer
+   * has the same head as the layer that was saved.
+   */
   private updateHead(): void {
     if (this.headClasses === 0 || this.bias == null) {
       this.head = null;
       return;
     }
-    const b = this.bias.read().dataSync();
+    const bv = this.bias.read();
+    if (this.head != null && this.headBiasId === bv.dataId) return;
+    this.headBiasId = bv.dataId;
+    const b = bv.dataSync();
     const order = Array.from(b.keys()).sort((x, y) => b[y] - b[x] || x - y);
     this.head = Int32Array.from(order.slice(0, this.headClasses));
   }
@@ -322,10 +456,11 @@ export class LSHSoftmax extends tfl.layers.Layer implements RowSparseSource {
     const { codes, family } = this.requireBuilt();
     const v = codes.read();
     if (this.index == null || v.dataId !== this.codesDataId) {
+      this.checkCodesChecksum(v.dataSync(), `${this.name}/hash_codes`);
       this.index = HashIndex.fromTensors(family, { codes: v as tf.Tensor2D }, this.indexOptions());
       this.codesDataId = v.dataId;
-      this.updateHead();
     }
+    this.updateHead();
     return this.index;
   }
 
@@ -348,11 +483,20 @@ export class LSHSoftmax extends tfl.layers.Layer implements RowSparseSource {
     return isMultiInputShape(inputShape) ? [shape[0], 1] : [shape[0], this.units];
   }
 
-  override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: Kwargs): tf.Tensor {
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor {
     const list = Array.isArray(inputs) ? inputs : [inputs];
     if (list.length > 2) fail('inputs', '[features] or [features, labels]', `${list.length} tensors`);
     const h = list[0] as tf.Tensor2D;
     this.checkFeatures(h);
+    if (list.length === 1 && this.mode === 'lsh' && kwargs?.training === true) {
+      // the probabilities of the candidates have no gradient to the weights: tfjs would only say
+      // 'Cannot find a connection between any variable and the result of the loss function'
+      fail(
+        `${this.name} inputs`,
+        "[features, labels] when training (build the model with trainingModel(inputs, features, layer) and compile it with lshSoftmaxLoss; or use mode 'full')",
+        'features only, in model.fit',
+      );
+    }
     if (list.length === 2) return this.trainingLoss(h, list[1]);
     return this.probabilities(h);
   }
@@ -441,6 +585,7 @@ export class LSHSoftmax extends tfl.layers.Layer implements RowSparseSource {
   /** Candidate sets of the rows of h (labels first when given: training). */
   private candidates(h: tf.Tensor2D, labels: Int32Array | null, uniformSamples: number): CandidateBatch {
     const found = this.retrieve(h, false);
+    this.updateHead();
     const exactBelow = labels != null ? this.trainExactBelow : this.exactBelow;
     return buildCandidates(found, labels, { units: this.units, exactBelow, uniformSamples, head: this.head ?? undefined }, this.rng);
   }
@@ -537,6 +682,7 @@ export class LSHSoftmax extends tfl.layers.Layer implements RowSparseSource {
     // one fused kernel per batch: bucket union, exact candidate logits, top-k and the log-partition
     const { kernel } = this.requireBuilt();
     const index = this.getIndex();
+    this.updateHead();
     const r = tf.tidy(() => {
       const out = candidateTopK(features, index.hashQueries(features), kernel.read() as tf.Tensor2D, (this.bias?.read() ?? null) as tf.Tensor1D | null, index.bucketTables(), {
         k,
@@ -564,8 +710,15 @@ export class LSHSoftmax extends tfl.layers.Layer implements RowSparseSource {
   }
 
   override getConfig(): tf.serialization.ConfigDict {
+    const checks: tf.serialization.ConfigDict = {};
+    if (this.family != null && this.codes != null) {
+      const f = this.fingerprint(this.family);
+      if (f != null) checks.hashFingerprint = f;
+      checks.codesChecksum = fnv1a(this.codes.read().dataSync());
+    }
     return {
       ...super.getConfig(),
+      ...checks,
       units: this.units,
       hash: this.hash,
       tables: this.tables,
@@ -607,6 +760,16 @@ export class LSHSoftmax extends tfl.layers.Layer implements RowSparseSource {
 }
 
 tf.serialization.registerClass(LSHSoftmax);
+
+// A brand instead of instanceof: a model built through one copy of this package
+// (e.g. require) must be recognised by another copy (e.g. import) in the same process.
+const LSH_SOFTMAX_BRAND = Symbol.for('hashlayers.LSHSoftmax');
+Object.defineProperty(LSHSoftmax.prototype, LSH_SOFTMAX_BRAND, { value: true });
+
+/** Whether x is an LSHSoftmax layer, from this or any other copy of the package. */
+export function isLSHSoftmax(x: unknown): x is LSHSoftmax {
+  return x != null && typeof x === 'object' && (x as Record<symbol, unknown>)[LSH_SOFTMAX_BRAND] === true;
+}
 
 /** Factory in the style of tf.layers.*. */
 export function lshSoftmax(args: LSHSoftmaxArgs): LSHSoftmax {

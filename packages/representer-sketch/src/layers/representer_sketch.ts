@@ -266,6 +266,16 @@ function occupied(codes: Int32Array, rows: number, cells: number): number {
 
 tf.serialization.registerClass(RepresenterSketch);
 
+// A brand instead of instanceof: layers built through another copy of this package
+// (require next to import) are recognised too.
+const REPRESENTER_SKETCH_BRAND = Symbol.for('hashlayers.RepresenterSketch');
+Object.defineProperty(RepresenterSketch.prototype, REPRESENTER_SKETCH_BRAND, { value: true });
+
+/** Whether x is a RepresenterSketch layer, from this or any other copy of the package. */
+export function isRepresenterSketch(x: unknown): x is RepresenterSketch {
+  return x != null && typeof x === 'object' && (x as Record<symbol, unknown>)[REPRESENTER_SKETCH_BRAND] === true;
+}
+
 /** Factory in the style of tf.layers.*. */
 export function representerSketch(args: RepresenterSketchArgs): RepresenterSketch {
   return new RepresenterSketch(args);
