@@ -34,6 +34,7 @@ export {
   assertMatrix,
   assertOneOf,
   fail,
+  oneTensor,
 } from './util/validate.js';
 export { featureDim, firstInputShape, isMultiInputShape, readDense } from './layers/layer_utils.js';
 export type { DenseParts, LayerLike, ShapeLike } from './layers/layer_utils.js';

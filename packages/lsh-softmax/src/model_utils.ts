@@ -106,17 +106,19 @@ export async function convertToLSHSoftmax(
  */
 export function trainingModel(
   inputs: tfl.SymbolicTensor | tfl.SymbolicTensor[],
-  features: tfl.SymbolicTensor,
+  features: tfl.SymbolicTensor | tfl.SymbolicTensor[] | tf.Tensor | tf.Tensor[],
   layer: LSHSoftmax,
 ): { train: tfl.LayersModel; infer: tfl.LayersModel; labels: tfl.SymbolicTensor } {
   if (layer == null || typeof layer.getClassName !== 'function' || layer.getClassName() !== 'LSHSoftmax') fail('layer', 'an LSHSoftmax layer', layer);
-  if (features == null) fail('features', 'a SymbolicTensor (the features that enter the layer)', features);
+  // typed as what layer.apply() returns; it must be one SymbolicTensor (or an array of one)
+  const h = Array.isArray(features) && features.length === 1 ? features[0] : features;
+  if (!(h instanceof tfl.SymbolicTensor)) fail('features', 'a SymbolicTensor (the features that enter the layer, from layer.apply())', Array.isArray(h) ? `an array of ${h.length}` : h);
   const xs = Array.isArray(inputs) ? inputs : [inputs];
   // float32, not int32: an int32 input would truncate float labels (2.7 → 2, NaN → 0) before the layer's
   // label check sees them; class ids are exact in float32 up to 2^24
   const labels = tfl.input({ shape: [1], dtype: 'float32', name: `${layer.name}_labels` });
-  const loss = layer.apply([features, labels]) as tfl.SymbolicTensor;
-  const probs = layer.apply(features) as tfl.SymbolicTensor;
+  const loss = layer.apply([h, labels]) as tfl.SymbolicTensor;
+  const probs = layer.apply(h) as tfl.SymbolicTensor;
   return {
     train: tfl.model({ inputs: [...xs, labels], outputs: loss }),
     infer: tfl.model({ inputs: xs, outputs: probs }),

@@ -37,6 +37,16 @@ export interface MatrixSpec {
   allowEmpty?: boolean;
 }
 
+/**
+ * The one tensor of `x`: a tf.Tensor, or a one-element array of them (what
+ * `model.predict` returns for a model with one output, typed Tensor | Tensor[]).
+ */
+export function oneTensor(arg: string, x: unknown): tf.Tensor {
+  const t = Array.isArray(x) ? (x.length === 1 ? x[0] : fail(arg, 'a tensor (or an array of one tensor)', `an array of ${x.length}`)) : x;
+  if (!(t instanceof tf.Tensor)) fail(arg, 'a tf.Tensor', t);
+  return t;
+}
+
 /** Checks that `x` is a rank-2 tensor with the given dtype and sizes. */
 export function assertMatrix(arg: string, x: unknown, spec: MatrixSpec = {}): tf.Tensor2D {
   if (!(x instanceof tf.Tensor)) fail(arg, 'a tf.Tensor', typeof x);

@@ -196,28 +196,30 @@ export class HashIndex {
     return Int32Array.from(values);
   }
 
-  /** Hashes the items (rows) into the tables, replacing what was there. */
-  build(items: tf.Tensor2D, bias?: tf.Tensor1D): BuildReport {
-    const codes = this.hashItems(items, bias);
-    this.setCodes(codes, items.shape[0], items.shape[1]);
-    this.store(items, bias);
+  /** Hashes the items (rows of a [n, dim] tensor, rank checked at run time) into the tables, replacing what was there. */
+  build(items: tf.Tensor, bias?: tf.Tensor1D): BuildReport {
+    const rows = items as tf.Tensor2D;
+    const codes = this.hashItems(rows, bias);
+    this.setCodes(codes, rows.shape[0], rows.shape[1]);
+    this.store(rows, bias);
     return this.report();
   }
 
-  /** Appends items; their ids continue after the existing ones. */
-  add(items: tf.Tensor2D, bias?: tf.Tensor1D): BuildReport {
+  /** Appends items (rows of a [n, dim] tensor, rank checked at run time); their ids continue after the existing ones. */
+  add(items: tf.Tensor, bias?: tf.Tensor1D): BuildReport {
+    const rows = items as tf.Tensor2D;
     if (this.transform === 'mips' && this.numItems > 0) {
       fail('add', "build() (the 'mips' transform scales by the largest norm of all items)", 'add()');
     }
-    const codes = this.hashItems(items, bias);
+    const codes = this.hashItems(rows, bias);
     const all = new Int32Array(this.itemCodes.length + codes.length);
     all.set(this.itemCodes);
     all.set(codes, this.itemCodes.length);
     const before = this.numItems;
-    this.setCodes(all, before + items.shape[0], items.shape[1]);
+    this.setCodes(all, before + rows.shape[0], rows.shape[1]);
     if (this.storeItems && (before === 0 || this.stored != null)) {
       const prev = this.stored;
-      const catItems = prev == null ? tf.clone(items) : (tf.concat([prev.items, items]) as tf.Tensor2D);
+      const catItems = prev == null ? tf.clone(rows) : (tf.concat([prev.items, rows]) as tf.Tensor2D);
       const catBias = bias == null ? null : prev?.bias == null ? tf.clone(bias) : (tf.concat([prev.bias, bias]) as tf.Tensor1D);
       this.dispose();
       this.stored = { items: tf.keep(catItems), bias: catBias != null ? tf.keep(catBias) : null };
@@ -333,17 +335,17 @@ export class HashIndex {
    * @param k results per query, in [1, size]
    * @returns ids [n, k] int32 padded with −1, scores [n, k] (−Infinity for padding)
    */
-  search(queries: tf.Tensor2D, k: number, opts: SearchOptions = {}): SearchResult {
+  search(queries: tf.Tensor, k: number, opts: SearchOptions = {}): SearchResult {
     const t = this.bucketTables();
     if (this.stored == null) {
       fail('index', "an index that keeps its item vectors (built with storeItems: true, the default; fromTensors needs { items })", 'an index without item vectors');
     }
-    assertMatrix('queries', queries, { cols: this.itemDim });
+    const q = assertMatrix('queries', queries, { cols: this.itemDim });
     assertInt('k', k, 1, this.numItems);
     const { items, bias } = this.stored;
     return tf.tidy(() => {
-      const codes = this.hashQueries(queries);
-      const r = candidateTopK(queries, codes, items, this.foldBias ? bias : null, t, {
+      const codes = this.hashQueries(q);
+      const r = candidateTopK(q, codes, items, this.foldBias ? bias : null, t, {
         k,
         maxCandidates: assertInt('maxCandidates', opts.maxCandidates ?? this.numItems, 1),
         minTableHits: opts.minTableHits,

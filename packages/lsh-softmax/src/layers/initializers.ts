@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import type { Initializer, InitializerIdentifier } from '@tensorflow/tfjs-layers/dist/initializers';
+import type { Initializer, InitializerIdentifier } from '@tensorflow/tfjs-layers/dist/initializers.js';
 import { fail } from '@hashlayers/core/internal';
 
 export type { Initializer, InitializerIdentifier };

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import type { DisposeResult, LayerArgs } from '@tensorflow/tfjs-layers/dist/engine/topology';
-import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types';
-import type { LayerVariable } from '@tensorflow/tfjs-layers/dist/variables';
+import type { DisposeResult, LayerArgs } from '@tensorflow/tfjs-layers/dist/engine/topology.js';
+import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types.js';
+import type { LayerVariable } from '@tensorflow/tfjs-layers/dist/variables.js';
 import { BuildReport, Candidates, HashFamily, HashFamilyConfig, HashIndex, RebuildReport, candidateTopK, hashFamilyFromConfig } from '@hashlayers/hashing';
 import {
   SeededRandom,
@@ -17,6 +17,7 @@ import {
   guardWeight,
   isMultiInputShape,
   LAYER_ARG_KEYS,
+  oneTensor,
 } from '@hashlayers/core/internal';
 import type { RowSparseSource } from '@hashlayers/core';
 import { buildCandidates, CandidateBatch } from '../candidates.js';
@@ -560,7 +561,8 @@ export class LSHSoftmax extends tfl.layers.Layer implements RowSparseSource {
    * and the mean candidate classes per query (retrieved ∪ head, before the
    * exact fallback): the quantity Label Superior Sampling optimises.
    */
-  labelRecall(h: tf.Tensor2D, labels: tf.Tensor): LabelRecall {
+  labelRecall(features: tf.Tensor | tf.Tensor[], labels: tf.Tensor): LabelRecall {
+    const h = oneTensor('features', features) as tf.Tensor2D;
     this.checkFeatures(h);
     const y = this.readLabels(labels, h.shape[0]);
     const found = this.retrieve(h);
@@ -672,19 +674,20 @@ export class LSHSoftmax extends tfl.layers.Layer implements RowSparseSource {
    * query's candidate set; queries with fewer than `exactBelow` candidates
    * are answered exactly.
    */
-  topK(features: tf.Tensor2D, k = 1): TopK {
-    this.checkFeatures(features);
+  topK(features: tf.Tensor | tf.Tensor[], k = 1): TopK {
+    const h = oneTensor('features', features) as tf.Tensor2D;
+    this.checkFeatures(h);
     assertInt('k', k, 1, this.units);
     if (this.mode === 'full') {
-      const r = tf.tidy(() => tf.topk(tf.softmax(this.fullLogits(features)), k));
-      return { indices: r.indices as tf.Tensor2D, values: r.values as tf.Tensor2D, candidatesPerQuery: new Int32Array(features.shape[0]).fill(this.units), exactRows: features.shape[0] };
+      const r = tf.tidy(() => tf.topk(tf.softmax(this.fullLogits(h)), k));
+      return { indices: r.indices as tf.Tensor2D, values: r.values as tf.Tensor2D, candidatesPerQuery: new Int32Array(h.shape[0]).fill(this.units), exactRows: h.shape[0] };
     }
     // one fused kernel per batch: bucket union, exact candidate logits, top-k and the log-partition
     const { kernel } = this.requireBuilt();
     const index = this.getIndex();
     this.updateHead();
     const r = tf.tidy(() => {
-      const out = candidateTopK(features, index.hashQueries(features), kernel.read() as tf.Tensor2D, (this.bias?.read() ?? null) as tf.Tensor1D | null, index.bucketTables(), {
+      const out = candidateTopK(h, index.hashQueries(h), kernel.read() as tf.Tensor2D, (this.bias?.read() ?? null) as tf.Tensor1D | null, index.bucketTables(), {
         k,
         maxCandidates: this.maxCandidates,
         exactBelow: this.exactBelow,

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LearnedHash, RebuildReport } from '@hashlayers/hashing';
-import { SeededRandom, assertInt, fail } from '@hashlayers/core/internal';
+import { SeededRandom, assertInt, fail, oneTensor } from '@hashlayers/core/internal';
 import type { LSHSoftmax } from '@hashlayers/lsh-softmax';
 import { lshSoftmaxInternals, LSHSoftmaxInternals } from '@hashlayers/lsh-softmax/internal';
 
@@ -142,7 +142,8 @@ export class LSSHashTrainer {
   }
 
   /** One Adam step on the pairs of (features h [batch, dim], labels y); returns the loss. */
-  step(h: tf.Tensor2D, labels: tf.Tensor | Int32Array): number {
+  step(features: tf.Tensor | tf.Tensor[], labels: tf.Tensor | Int32Array): number {
+    const h = oneTensor('features', features) as tf.Tensor2D;
     const { family } = this.internals;
     const y = labels instanceof Int32Array ? this.checkIds(labels, h.shape[0]) : this.internals.readLabels(labels, h.shape[0]);
     const p = this.pairs(h, y);
@@ -191,12 +192,13 @@ export class LSSHashTrainer {
    * shuffled mini-batches, then re-hashes the labels. `features` are the
    * penultimate activations [n, dim] (featureModel(model).predict(x)).
    */
-  fit(features: tf.Tensor2D, labels: tf.Tensor | Int32Array, opts: { epochs?: number } = {}): HashFitReport {
+  fit(features: tf.Tensor | tf.Tensor[], labels: tf.Tensor | Int32Array, opts: { epochs?: number } = {}): HashFitReport {
+    const h = oneTensor('features', features) as tf.Tensor2D;
     const epochs = assertInt('epochs', opts.epochs ?? 1, 1);
-    const n = features.shape[0];
+    const n = h.shape[0];
     const dim = this.layer.kernel?.shape[1];
-    if (!(features instanceof tf.Tensor) || features.rank !== 2 || features.shape[1] !== dim) {
-      fail('features', `a [n, ${dim}] tensor`, features instanceof tf.Tensor ? `shape [${features.shape.join(', ')}]` : features);
+    if (!(h instanceof tf.Tensor) || h.rank !== 2 || h.shape[1] !== dim) {
+      fail('features', `a [n, ${dim}] tensor`, h instanceof tf.Tensor ? `shape [${h.shape.join(', ')}]` : h);
     }
     const y = labels instanceof Int32Array ? this.checkIds(labels, n) : this.internals.readLabels(labels, n);
     const losses: number[] = [];
@@ -211,7 +213,7 @@ export class LSSHashTrainer {
       for (let s = 0; s < n; s += this.batchSize) {
         const idx = order.subarray(s, Math.min(n, s + this.batchSize));
         const idxT = tf.tensor1d(idx, 'int32');
-        const hb = tf.gather(features, idxT) as tf.Tensor2D;
+        const hb = tf.gather(h, idxT) as tf.Tensor2D;
         idxT.dispose();
         try {
           sum += this.step(hb, Int32Array.from(idx, (i) => y[i]));
