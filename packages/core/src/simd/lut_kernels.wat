@@ -12,6 +12,15 @@
 ;;           (Bolt/MADDNESS's layout: one load gives the codes of 32 rows for one codebook)
 ;;   tables  [c, mt, 16] bytes: the 16 leaf entries of (codebook j, output m) fill one v128, the
 ;;           register i8x16.swizzle looks up
+;;
+;; Accumulation (exact, for c ≤ 257): the 16 looked-up bytes s (lane j = row j) are added as 16-bit lanes
+;; into A (lane k gets s[2k] + 256·s[2k+1], wrapping mod 2^16) and their odd bytes s[2k+1] into B. Then
+;; B holds the odd rows' sums and A − 256·B (mod 2^16) the even rows' sums, both exact while a sum is at
+;; most 65535 = 257 · 255. Per look-up that is one add, one shift and one add on the arithmetic ports,
+;; instead of two widening extends (which, like the swizzle, run on x64's single shuffle port). MADDNESS's
+;; own choice, averaging bytes (i8x16.avgr_u), is one op but rounds at every level (a biased error that
+;; grows with log2 C on top of the quantisation error); exact sums keep the SIMD kernel equal to the
+;; JavaScript reference bit for bit.
 (module
   (import "env" "memory" (memory 0))
 
@@ -140,23 +149,39 @@
           (local.set $j (i32.const 0))
           (block $bj (loop $lj
             (br_if $bj (i32.ge_u (local.get $j) (local.get $c)))
-            (local.set $cv (v128.and (i8x16.shr_u (v128.load (local.get $cp)) (local.get $shift)) (local.get $mask)))
+            ;; i16x8.shr_u (one psrlw) then the byte mask: the low or the high nibbles, as 16 byte indices
+            (local.set $cv (v128.and (i16x8.shr_u (v128.load (local.get $cp)) (local.get $shift)) (local.get $mask)))
+            ;; per output: one swizzle (16 look-ups), then A += s as 16-bit lanes (wrapping) and B += the odd
+            ;; bytes; the even-row sums are recovered once at the end as A − 256·B (see the header)
             (local.set $s (i8x16.swizzle (v128.load (local.get $tp)) (local.get $cv)))
-            (local.set $a0l (i16x8.add (local.get $a0l) (i16x8.extend_low_i8x16_u (local.get $s))))
-            (local.set $a0h (i16x8.add (local.get $a0h) (i16x8.extend_high_i8x16_u (local.get $s))))
+            (local.set $a0l (i16x8.add (local.get $a0l) (local.get $s)))
+            (local.set $a0h (i16x8.add (local.get $a0h) (i16x8.shr_u (local.get $s) (i32.const 8))))
             (local.set $s (i8x16.swizzle (v128.load offset=16 (local.get $tp)) (local.get $cv)))
-            (local.set $a1l (i16x8.add (local.get $a1l) (i16x8.extend_low_i8x16_u (local.get $s))))
-            (local.set $a1h (i16x8.add (local.get $a1h) (i16x8.extend_high_i8x16_u (local.get $s))))
+            (local.set $a1l (i16x8.add (local.get $a1l) (local.get $s)))
+            (local.set $a1h (i16x8.add (local.get $a1h) (i16x8.shr_u (local.get $s) (i32.const 8))))
             (local.set $s (i8x16.swizzle (v128.load offset=32 (local.get $tp)) (local.get $cv)))
-            (local.set $a2l (i16x8.add (local.get $a2l) (i16x8.extend_low_i8x16_u (local.get $s))))
-            (local.set $a2h (i16x8.add (local.get $a2h) (i16x8.extend_high_i8x16_u (local.get $s))))
+            (local.set $a2l (i16x8.add (local.get $a2l) (local.get $s)))
+            (local.set $a2h (i16x8.add (local.get $a2h) (i16x8.shr_u (local.get $s) (i32.const 8))))
             (local.set $s (i8x16.swizzle (v128.load offset=48 (local.get $tp)) (local.get $cv)))
-            (local.set $a3l (i16x8.add (local.get $a3l) (i16x8.extend_low_i8x16_u (local.get $s))))
-            (local.set $a3h (i16x8.add (local.get $a3h) (i16x8.extend_high_i8x16_u (local.get $s))))
+            (local.set $a3l (i16x8.add (local.get $a3l) (local.get $s)))
+            (local.set $a3h (i16x8.add (local.get $a3h) (i16x8.shr_u (local.get $s) (i32.const 8))))
             (local.set $cp (i32.add (local.get $cp) (i32.const 16)))
             (local.set $tp (i32.add (local.get $tp) (local.get $tstride)))
             (local.set $j (i32.add (local.get $j) (i32.const 1)))
             (br $lj)))
+          ;; even rows E = A − 256·B, odd rows B; interleaved back into rows 0-7 (…l) and rows 8-15 (…h)
+          (local.set $s (i16x8.sub (local.get $a0l) (i16x8.shl (local.get $a0h) (i32.const 8))))
+          (local.set $a0l (i8x16.shuffle 0 1 16 17 2 3 18 19 4 5 20 21 6 7 22 23 (local.get $s) (local.get $a0h)))
+          (local.set $a0h (i8x16.shuffle 8 9 24 25 10 11 26 27 12 13 28 29 14 15 30 31 (local.get $s) (local.get $a0h)))
+          (local.set $s (i16x8.sub (local.get $a1l) (i16x8.shl (local.get $a1h) (i32.const 8))))
+          (local.set $a1l (i8x16.shuffle 0 1 16 17 2 3 18 19 4 5 20 21 6 7 22 23 (local.get $s) (local.get $a1h)))
+          (local.set $a1h (i8x16.shuffle 8 9 24 25 10 11 26 27 12 13 28 29 14 15 30 31 (local.get $s) (local.get $a1h)))
+          (local.set $s (i16x8.sub (local.get $a2l) (i16x8.shl (local.get $a2h) (i32.const 8))))
+          (local.set $a2l (i8x16.shuffle 0 1 16 17 2 3 18 19 4 5 20 21 6 7 22 23 (local.get $s) (local.get $a2h)))
+          (local.set $a2h (i8x16.shuffle 8 9 24 25 10 11 26 27 12 13 28 29 14 15 30 31 (local.get $s) (local.get $a2h)))
+          (local.set $s (i16x8.sub (local.get $a3l) (i16x8.shl (local.get $a3h) (i32.const 8))))
+          (local.set $a3l (i8x16.shuffle 0 1 16 17 2 3 18 19 4 5 20 21 6 7 22 23 (local.get $s) (local.get $a3h)))
+          (local.set $a3h (i8x16.shuffle 8 9 24 25 10 11 26 27 12 13 28 29 14 15 30 31 (local.get $s) (local.get $a3h)))
           ;; rescale and store: rows row..row+3 from the low halves of the low accumulators, and so on
           (local.set $sv (v128.load align=4 (i32.add (local.get $scale) (i32.shl (local.get $g) (i32.const 4)))))
           (local.set $ov (v128.load align=4 (i32.add (local.get $offset) (i32.shl (local.get $g) (i32.const 4)))))
