@@ -38,5 +38,15 @@ export {
 } from './util/validate.js';
 export { featureDim, firstInputShape, isMultiInputShape, readDense } from './layers/layer_utils.js';
 export type { DenseParts, LayerLike, ShapeLike } from './layers/layer_utils.js';
-export { assertBoolean, assertKnownKeys, checkWeightList, checkWeightValue, guardWeight, LAYER_ARG_KEYS } from './layers/weight_guard.js';
+export {
+  assertBoolean,
+  assertKnownKeys,
+  checkWeightList,
+  checkWeightValue,
+  configChecksum,
+  guardWeight,
+  LAYER_ARG_KEYS,
+  valuesChecksum,
+  verifyConfigChecksum,
+} from './layers/weight_guard.js';
 export type { GuardableVariable, WeightRule } from './layers/weight_guard.js';

@@ -121,7 +121,13 @@ export async function convertToRepresenterSketch(model: tfl.LayersModel, options
   if (options.targets != null) assertMatrix('targets', options.targets, { rows: n, cols: outputs });
   const refine = options.refine;
   if (refine != null) {
+    if (typeof refine !== 'object') fail('refine', 'an options object', refine);
     assertInt('refine.epochs', refine.epochs, 0);
+    // a negative rate is gradient ascent, NaN makes every count NaN
+    if (refine.learningRate != null && !(typeof refine.learningRate === 'number' && refine.learningRate > 0 && Number.isFinite(refine.learningRate))) {
+      fail('refine.learningRate', 'a finite positive number', refine.learningRate);
+    }
+    if (refine.batchSize != null) assertInt('refine.batchSize', refine.batchSize, 1);
     assertOneOf('refine.target', refine.target ?? 'outputs', ['outputs', 'labels', 'soft']);
     if ((refine.target ?? 'outputs') === 'labels') {
       const y = refine.labels;
@@ -182,6 +188,9 @@ export async function convertToRepresenterSketch(model: tfl.LayersModel, options
       } finally {
         if (y !== targets) y.dispose();
         (head.optimizer as tf.Optimizer | undefined)?.dispose();
+        // the refinement model holds a reference to the sketch (apply counts one per model): release it, so
+        // sketch.dispose() (or the converted model's) frees the weights
+        head.dispose();
       }
     }
   } finally {

@@ -78,7 +78,7 @@ export function checkWeightList(layer: { readonly name: string; readonly weights
   }
   vars.forEach((v, i) => {
     const guard = (v as unknown as Record<symbol, Guard | undefined>)[GUARD];
-    const name = (v as unknown as { originalName?: string; name?: string }).originalName ?? (v as unknown as { name?: string }).name ?? `weight ${i}`;
+    const name = ((v as unknown as { originalName?: string; name?: string }).originalName ?? (v as unknown as { name?: string }).name ?? `weight ${i}`).split('/').pop();
     if (guard != null) guard(values[i]);
     else checkWeightValue(`${layer.name}/${name}`, values[i], v.shape, v.dtype, { finite: false });
   });
@@ -101,6 +101,10 @@ export const LAYER_ARG_KEYS: readonly string[] = [
   'dtype',
   'weights',
   'inputDType',
+  // added by tfjs-layers' deserialization (Container.fromConfig passes its custom objects to every layer)
+  'customObjects',
+  // written by getConfig (verifyConfigChecksum)
+  'configChecksum',
 ];
 
 /** Fails unless `v` is a boolean (or undefined: the default). */
@@ -108,4 +112,55 @@ export function assertBoolean(arg: string, v: unknown, dflt: boolean): boolean {
   if (v === undefined) return dflt;
   if (typeof v !== 'boolean') fail(arg, 'a boolean', typeof v === 'string' ? `'${v}'` : v);
   return v;
+}
+
+/** Keys a config checksum leaves out: what tfjs adds on load, and the checksums themselves. */
+const UNCHECKED_KEYS = new Set(['customObjects', 'configChecksum', 'hashFingerprint', 'codesChecksum', 'tablesChecksum']);
+
+/**
+ * FNV-1a over the primitive values of a layer config (numbers, strings,
+ * booleans, null; keys sorted), written by getConfig as `configChecksum`.
+ * Nested objects (initializers, shapes) are left out: tfjs-layers rewrites
+ * their spelling when it saves and loads.
+ */
+export function configChecksum(config: object): number {
+  let h = 0x811c9dc5;
+  const entries = Object.entries(config)
+    .filter(([k, v]) => !UNCHECKED_KEYS.has(k) && (v === null || ['number', 'string', 'boolean'].includes(typeof v)))
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const text = JSON.stringify(entries);
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return h >>> 0;
+}
+
+/**
+ * A layer made from a saved config (with `configChecksum`) fails when a value
+ * of the config was changed since it was saved: an edited or corrupted file
+ * gives an error instead of a model that answers differently. To accept a
+ * deliberate edit, delete `configChecksum` from the config.
+ */
+export function verifyConfigChecksum(layerName: string, args: object): void {
+  const want = (args as { configChecksum?: unknown }).configChecksum;
+  if (want == null) return;
+  const got = configChecksum(args);
+  if (want !== got) {
+    fail(
+      `${layerName} config`,
+      `the values it was saved with (configChecksum ${String(want)}; to accept an edited config, delete its configChecksum)`,
+      `a config with checksum ${got}`,
+    );
+  }
+}
+
+/** FNV-1a over int32 views of values (a backend-independent checksum of a weight, e.g. packed tables). */
+export function valuesChecksum(values: ArrayLike<number>): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < values.length; i++) {
+    let v = values[i] | 0;
+    for (let k = 0; k < 4; k++) {
+      h = Math.imul(h ^ (v & 0xff), 0x01000193) >>> 0;
+      v >>>= 8;
+    }
+  }
+  return h >>> 0;
 }

@@ -377,7 +377,7 @@ export class HashIndex {
 
   /**
    * retrieve() as tensors, for use inside models: candidates [batch,
-   * maxCandidates] int32 padded with -1, and counts [batch] int32.
+   * min(maxCandidates, size)] int32 padded with -1, and counts [batch] int32.
    */
   retrievePadded(queries: tf.Tensor2D, opts: RetrieveOptions & { maxCandidates: number }): {
     candidates: tf.Tensor2D;
@@ -385,6 +385,9 @@ export class HashIndex {
   } {
     const t = this.bucketTables();
     const o = this.retrieveOpts(opts);
+    // a query retrieves at most every item once: a larger width would only allocate padding
+    // (batch × 2^28 int32 for 100 items), so the width is min(maxCandidates, size)
+    o.maxCandidates = Math.max(1, Math.min(o.maxCandidates, this.numItems));
     return tf.tidy(() => {
       const codes = this.hashQueries(queries);
       return retrieveCandidates(codes, t, o);

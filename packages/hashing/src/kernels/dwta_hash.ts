@@ -51,6 +51,7 @@ export const dwtaHashKernel: KernelSpec<DWTAHashAttrs> = {
     for (let i = 0; i < batch; i++) {
       const row = i * dim;
       bestPos.fill(-1);
+      let filled = 0;
       for (let d = 0; d < dim; d++) {
         const v = x[row + d];
         if (v === 0) continue;
@@ -59,6 +60,7 @@ export const dwtaHashKernel: KernelSpec<DWTAHashAttrs> = {
           const c = (slot / window) | 0;
           const pos = slot - c * window;
           const bp = bestPos[c];
+          if (bp < 0) filled++;
           if (bp < 0 || v > bestVal[c] || (v === bestVal[c] && pos < bp)) {
             bestVal[c] = v;
             bestPos[c] = pos;
@@ -67,7 +69,8 @@ export const dwtaHashKernel: KernelSpec<DWTAHashAttrs> = {
       }
       for (let c = 0; c < numCodes; c++) {
         let pos = bestPos[c];
-        for (let t = 0; pos < 0 && t < maxProbes; t++) pos = bestPos[probe(c, t, probeSeed, numCodes)];
+        // a row without non-zeros has only empty codes: every probe would fail (maxProbes · codes work), all take 0
+        for (let t = 0; pos < 0 && filled > 0 && t < maxProbes; t++) pos = bestPos[probe(c, t, probeSeed, numCodes)];
         codes[c] = pos < 0 ? 0 : pos;
       }
       for (let l = 0; l < tables; l++) {

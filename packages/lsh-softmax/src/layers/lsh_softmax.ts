@@ -11,6 +11,7 @@ import {
   assertKnownKeys,
   assertOneOf,
   checkWeightList,
+  configChecksum,
   fail,
   featureDim,
   firstInputShape,
@@ -18,6 +19,7 @@ import {
   isMultiInputShape,
   LAYER_ARG_KEYS,
   oneTensor,
+  verifyConfigChecksum,
 } from '@hashlayers/core/internal';
 import type { RowSparseSource } from '@hashlayers/core';
 import { buildCandidates, CandidateBatch } from '../candidates.js';
@@ -274,6 +276,7 @@ export class LSHSoftmax extends tfl.layers.Layer implements RowSparseSource {
     super(args ?? {});
     if (args == null || typeof args !== 'object') fail('args', 'an object with units (the number of classes)', args);
     assertKnownKeys('LSHSoftmax args', args, LSH_SOFTMAX_KEYS);
+    verifyConfigChecksum(args.name ?? 'LSHSoftmax', args);
     // bounded so that [units, dim] and the code tables are valid typed arrays (a clear error, not 'Invalid typed array length')
     this.units = assertInt('units', args.units, 2, 1 << 28);
     this.hash = assertOneOf('hash', args.hash ?? 'wta', ['wta', 'dwta', 'simhash', 'learned']);
@@ -704,7 +707,13 @@ export class LSHSoftmax extends tfl.layers.Layer implements RowSparseSource {
 
   /** Builds the layer with a Dense kernel [dim, units] (stored transposed) and bias, then hashes the classes. */
   private setDenseWeights(kernel: tf.Tensor2D, bias: tf.Tensor1D | null): BuildReport {
-    if (!this.built) this.build([null, kernel.shape[0]]);
+    if (!this.built) {
+      // built through apply (on a concrete tensor: no inbound node), so inside the layer's name scope: its weights are
+      // '<layer>/kernel', … as in a layer applied in a model, and model.save / tf.loadLayersModel match them
+      const x = tf.zeros([1, kernel.shape[0]]);
+      tf.dispose(this.apply(x) as tf.Tensor);
+      x.dispose();
+    }
     const wt = tf.transpose(kernel);
     (this.kernel as LayerVariable).write(wt);
     wt.dispose();
@@ -719,7 +728,7 @@ export class LSHSoftmax extends tfl.layers.Layer implements RowSparseSource {
       if (f != null) checks.hashFingerprint = f;
       checks.codesChecksum = fnv1a(this.codes.read().dataSync());
     }
-    return {
+    const config: tf.serialization.ConfigDict = {
       ...super.getConfig(),
       ...checks,
       units: this.units,
@@ -740,6 +749,7 @@ export class LSHSoftmax extends tfl.layers.Layer implements RowSparseSource {
       biasInitializer: serializeInitializer(this.biasInitializer),
       mode: this.mode,
     };
+    return { ...config, configChecksum: configChecksum(config) };
   }
 
   /** Frees the weights and the hash family (also for a layer built by a conversion and never applied). */

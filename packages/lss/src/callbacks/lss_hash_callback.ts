@@ -44,6 +44,9 @@ export class LSSHashCallback extends tfl.Callback {
   private readonly samples: number;
   private readonly rng: SeededRandom;
   private readonly verbose: boolean;
+  private readonly args: LSSHashCallbackArgs;
+  /** The trainer's optimizer was freed at the end of a fit: a new one is made when the callback is used again. */
+  private trainerDisposed = false;
 
   constructor(args: LSSHashCallbackArgs) {
     super();
@@ -58,8 +61,17 @@ export class LSSHashCallback extends tfl.Callback {
     this.hashEpochs = assertInt('hashEpochs', args.hashEpochs ?? 1, 1);
     this.samples = Math.min(n, assertInt('samples', args.samples ?? 8192, 1));
     this.trainer = new LSSHashTrainer(args.layer, args);
+    this.args = args;
     this.rng = new SeededRandom((args.seed ?? args.layer.seed) + 11);
     this.verbose = args.verbose ?? false;
+  }
+
+  /** A callback reused in another model.fit gets a fresh trainer (the last fit's was disposed at its end). */
+  override async onTrainBegin(): Promise<void> {
+    if (this.trainerDisposed) {
+      (this as { trainer: LSSHashTrainer }).trainer = new LSSHashTrainer(this.args.layer, this.args);
+      this.trainerDisposed = false;
+    }
   }
 
   override async onEpochEnd(epoch: number): Promise<void> {
@@ -83,5 +95,6 @@ export class LSSHashCallback extends tfl.Callback {
 
   override async onTrainEnd(): Promise<void> {
     this.trainer.dispose();
+    this.trainerDisposed = true;
   }
 }

@@ -3,7 +3,23 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import type { DisposeResult, LayerArgs } from '@tensorflow/tfjs-layers/dist/engine/topology';
 import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types';
 import type { LayerVariable } from '@tensorflow/tfjs-layers/dist/variables';
-import { assertInt, assertOneOf, fail, firstInputShape, SeededRandom } from '@hashlayers/core/internal';
+import {
+  assertBoolean,
+  assertFiniteArray,
+  assertFiniteTensor,
+  assertInt,
+  assertKnownKeys,
+  assertOneOf,
+  checkWeightList,
+  configChecksum,
+  fail,
+  firstInputShape,
+  guardWeight,
+  LAYER_ARG_KEYS,
+  SeededRandom,
+  valuesChecksum,
+  verifyConfigChecksum,
+} from '@hashlayers/core/internal';
 import { LEAVES, NODES, TREE_DEPTH } from '../kernels/maddness_encode.js';
 import { maddnessEncodeUnchecked } from '../ops/maddness_encode.js';
 import { InputGradient, lutMatMulUnchecked } from '../ops/lut_matmul.js';
@@ -95,18 +111,24 @@ export class LUTDense extends tfl.layers.Layer {
 
   constructor(args: LUTDenseArgs) {
     super(args);
-    if (args == null) fail('args', 'an object with units and codebooks', args);
-    this.units = assertInt('units', args.units, 1);
-    this.codebooks = assertInt('codebooks', args.codebooks, 1);
+    if (args == null || typeof args !== 'object') fail('args', 'an object with units and codebooks', args);
+    assertKnownKeys('LUTDense args', args, LUTDENSE_KEYS);
+    verifyConfigChecksum(args.name ?? 'LUTDense', args);
+    const tc = (args as { tablesChecksum?: unknown }).tablesChecksum;
+    if (tc != null) this.expectedTablesChecksum = assertInt('tablesChecksum', tc, 0, 0xffffffff);
+    // bounded so that the tables [C, 16, units] stay a valid typed array (a clear error, not 'Invalid typed array length')
+    this.units = assertInt('units', args.units, 1, 1 << 24);
+    this.codebooks = assertInt('codebooks', args.codebooks, 1, 1 << 20);
+    if (this.codebooks * LEAVES * this.units > 2 ** 28) fail('units', `codebooks · 16 · units at most 2^28 (tables of ${this.codebooks} codebooks)`, this.units);
     this.activationFn = getActivation(args.activation);
     this.activation = serializeActivation(this.activationFn);
-    this.useBias = args.useBias ?? true;
-    this.quantized = args.quantized ?? false;
+    this.useBias = assertBoolean('useBias', args.useBias, true);
+    this.quantized = assertBoolean('quantized', args.quantized, false);
     this.inputGradient = assertOneOf('inputGradient', args.inputGradient ?? 'none', ['none', 'ste']);
     this.mode = assertOneOf('mode', args.mode ?? 'lut', ['lut', 'dense']);
     if (this.quantized && this.inputGradient === 'ste') fail('inputGradient', "'none' for quantized tables", "'ste'");
     if (this.quantized && this.mode === 'dense') fail('mode', "'lut' for quantized tables", "'dense'");
-    this.keepKernel = (args.keepKernel ?? false) || this.inputGradient === 'ste' || this.mode === 'dense';
+    this.keepKernel = assertBoolean('keepKernel', args.keepKernel, false) || this.inputGradient === 'ste' || this.mode === 'dense';
     this.seed = assertInt('seed', args.seed ?? 0, 0, 0xffffffff);
     this.supportsMasking = false;
   }
@@ -147,7 +169,47 @@ export class LUTDense extends tfl.layers.Layer {
     if (this.keepKernel) {
       this.kernel = this.addWeight('kernel', [d, m], 'float32', tfl.initializers.glorotUniform({ seed: this.seed }), undefined, true);
     }
+    this.guardWeights(d);
     this.built = true;
+  }
+
+  /**
+   * Every weight is checked where it enters (setWeights, tf.loadLayersModel,
+   * setLUT, fitTables): split dimensions in [0, D) (the encoder indexes the
+   * row with them), 8-bit tables in [0, 255], every float finite. A corrupted
+   * file fails naming '<layer>/<weight>'.
+   */
+  private guardWeights(d: number): void {
+    guardWeight(this, this.splitDims as LayerVariable, 'split_dims', { min: 0, max: d - 1 });
+    guardWeight(this, this.thresholds as LayerVariable, 'thresholds');
+    // quantized tables are packed words (any int32 is four valid bytes); their [0, 255] entries are checked by setLUT
+    // packed 8-bit tables are checked against the checksum saved in the config (tablesChecksum), once, on load
+    guardWeight(this, this.tables as LayerVariable, 'tables', { check: (v, where) => this.checkTablesChecksum(v, where) });
+    for (const [v, name] of [
+      [this.quantScale, 'quant_scale'],
+      [this.quantOffset, 'quant_offset'],
+      [this.bias, 'bias'],
+      [this.kernel, 'kernel'],
+    ] as const) {
+      if (v != null) guardWeight(this, v, name);
+    }
+  }
+
+  /** Quantized tables loaded into a layer made from a saved config must be the tables saved with it. */
+  private checkTablesChecksum(values: ArrayLike<number>, where: string): void {
+    if (!this.built || this.expectedTablesChecksum == null) return;
+    const got = valuesChecksum(values);
+    if (got !== this.expectedTablesChecksum) fail(where, `the tables saved with this model (checksum ${this.expectedTablesChecksum})`, `tables with checksum ${got}`);
+    this.expectedTablesChecksum = null;
+  }
+
+  private expectedTablesChecksum: number | null = null;
+
+  /** Checks every value (count, shapes, dtypes, ranges, finiteness) before writing any. */
+  override setWeights(weights: tf.Tensor[]): void {
+    this.expectedTablesChecksum = null; // tables set by hand are the user's
+    checkWeightList(this, weights);
+    super.setWeights(weights);
   }
 
   private requireBuilt(): { splitDims: LayerVariable; thresholds: LayerVariable; tables: LayerVariable } {
@@ -189,6 +251,9 @@ export class LUTDense extends tfl.layers.Layer {
         const ste = this.inputGradient === 'ste' ? ((this.kernel as LayerVariable).read() as tf.Tensor2D) : null;
         y = lutMatMulUnchecked(x2, splitDims.read(), thresholds.read(), tables.read(), ste);
       }
+      // a row with NaN or ±Infinity gives NaN outputs, as Dense would (the trees alone would encode it like a finite row);
+      // the mask has no gradient path to x
+      if (this.mode === 'lut') y = tf.add(y, tf.mul(tf.log(tf.cast(tf.all(tf.isFinite(x2), 1, true), 'float32')), 0));
       if (this.bias != null) y = tf.add(y, this.bias.read());
       y = this.activationFn.apply(y);
       return x.rank === 2 ? y : tf.reshape(y, [...x.shape.slice(0, -1), this.units]);
@@ -213,6 +278,7 @@ export class LUTDense extends tfl.layers.Layer {
     const { splitDims, thresholds } = this.requireBuilt();
     this.checkInput(x);
     if (x.rank !== 2) fail('x', 'a rank-2 tensor', `rank ${x.rank}`);
+    assertFiniteTensor('x', x);
     return maddnessEncodeUnchecked(x, splitDims.read(), thresholds.read());
   }
 
@@ -223,9 +289,10 @@ export class LUTDense extends tfl.layers.Layer {
    */
   fitTables(x: tf.Tensor2D, options: Omit<FitLUTOptions, 'codebooks'> & { kernel?: tf.Tensor2D; bias?: tf.Tensor1D | null } = {}): FitReport {
     const d = this.expectedInputDim();
-    if (!(x instanceof tf.Tensor) || x.rank !== 2 || x.shape[1] !== d || x.dtype !== 'float32') {
+    if (!(x instanceof tf.Tensor) || x.isDisposed || x.rank !== 2 || x.shape[1] !== d || x.dtype !== 'float32') {
       fail('inputs', `a float32 tensor [N, ${d}]`, x);
     }
+    if (options == null || typeof options !== 'object') fail('options', 'an object', options);
     const kernel = options.kernel ?? this.kernel?.read();
     if (kernel == null) fail('kernel', 'a dense kernel (the layer keeps none: pass options.kernel)', kernel);
     if (kernel.rank !== 2 || kernel.shape[0] !== d || kernel.shape[1] !== this.units) {
@@ -235,10 +302,15 @@ export class LUTDense extends tfl.layers.Layer {
     if (bias != null && (bias.rank !== 1 || bias.shape[0] !== this.units)) fail('bias', `shape [${this.units}]`, `shape [${bias.shape.join(', ')}]`);
     if (options.targetInputs != null) {
       const t = options.targetInputs;
-      if (!(t instanceof tf.Tensor) || t.rank !== 2 || t.shape[0] !== x.shape[0] || t.shape[1] !== d) {
+      if (!(t instanceof tf.Tensor) || t.isDisposed || t.rank !== 2 || t.shape[0] !== x.shape[0] || t.shape[1] !== d) {
         fail('targetInputs', `a tensor [${x.shape[0]}, ${d}] (row-aligned with inputs)`, t);
       }
+      assertFiniteTensor('targetInputs', t);
     }
+    // NaN or infinite data would give NaN trees, tables and report: refuse them before anything changes
+    assertFiniteTensor('inputs', x);
+    assertFiniteTensor(options.kernel != null ? 'kernel' : `${this.name}/kernel`, kernel);
+    if (bias != null) assertFiniteTensor(options.bias != null ? 'bias' : `${this.name}/bias`, bias);
     const params: DenseParams = {
       kernel: kernel.dataSync() as Float32Array,
       bias: bias ? (bias.dataSync() as Float32Array) : null,
@@ -295,6 +367,15 @@ export class LUTDense extends tfl.layers.Layer {
     if (this.quantized !== (p.tables instanceof Int32Array) || (this.quantized && (p.scale?.length !== m || p.offset?.length !== m))) {
       fail('tables', this.quantized ? 'Int32Array tables with scale and offset [units]' : 'Float32Array tables', p.tables.constructor.name);
     }
+    // everything checked before anything is written (the weight guards check again on write)
+    assertFiniteArray('thresholds', p.thresholds);
+    if (this.quantized) {
+      for (let i = 0; i < p.tables.length; i++) if (!(p.tables[i] >= 0 && p.tables[i] <= 255)) fail('tables', '8-bit entries in [0, 255]', `${p.tables[i]} at flat index ${i}`);
+      assertFiniteArray('scale', p.scale as Float32Array);
+      assertFiniteArray('offset', p.offset as Float32Array);
+    } else {
+      assertFiniteArray('tables', p.tables);
+    }
     this.writeVar(splitDims, tf.tensor2d(p.splitDims, [c, TREE_DEPTH], 'int32'));
     this.writeVar(thresholds, tf.tensor2d(p.thresholds, [c, NODES]));
     if (this.quantized) this.writeVar(tables, tf.tensor3d(packTables(p.tables, c, m), [c, m, LEAVES / 4], 'int32'));
@@ -318,7 +399,7 @@ export class LUTDense extends tfl.layers.Layer {
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    return {
+    const config: tf.serialization.ConfigDict = {
       ...super.getConfig(),
       units: this.units,
       codebooks: this.codebooks,
@@ -330,6 +411,9 @@ export class LUTDense extends tfl.layers.Layer {
       mode: this.mode,
       seed: this.seed,
     };
+    // quantized tables are non-trainable packed words: a checksum detects a corrupted file (floats are checked for finiteness)
+    if (this.quantized && this.tables != null) config.tablesChecksum = valuesChecksum(this.tables.read().dataSync());
+    return { ...config, configChecksum: configChecksum(config) };
   }
 
   /** Frees the weights (also for a layer built and fitted but never applied in a model). */
@@ -342,6 +426,8 @@ export class LUTDense extends tfl.layers.Layer {
     return { refCountAfterDispose: 0, numDisposedVariables: vars.length };
   }
 }
+
+const LUTDENSE_KEYS = [...LAYER_ARG_KEYS, 'units', 'codebooks', 'activation', 'useBias', 'quantized', 'inputGradient', 'keepKernel', 'mode', 'seed', 'tablesChecksum'];
 
 tf.serialization.registerClass(LUTDense);
 

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { assertMatrix, fail } from '@hashlayers/core/internal';
+import { assertFiniteTensor, assertMatrix, fail } from '@hashlayers/core/internal';
 import { assertTrees, maddnessEncodeUnchecked } from './maddness_encode.js';
 import { assertTables, lutSumTableGrad, lutSumUnchecked } from './lut_sum.js';
 
@@ -35,6 +35,7 @@ export function lutMatMul(
 ): tf.Tensor2D {
   const xx = assertMatrix('x', x, { allowEmpty: true });
   const { codebooks } = assertTrees(splitDims, thresholds, xx.shape[1]);
+  assertFiniteTensor('x', xx); // NaN/Infinity rows would give finite, plausible outputs
   const t = assertTables(tables, codebooks);
   if (options.steKernel != null) {
     assertMatrix('steKernel', options.steKernel, { rows: xx.shape[1], cols: t.shape[2] });

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { assertMatrix, fail, runKernel } from '@hashlayers/core/internal';
+import { assertFiniteTensor, assertMatrix, fail, runKernel } from '@hashlayers/core/internal';
 import { maddnessEncodeKernel, NODES, TREE_DEPTH } from '../kernels/maddness_encode.js';
 
 /**
@@ -14,6 +14,7 @@ export function assertTrees(splitDims: unknown, thresholds: unknown, inputDim: n
   const c = s.shape[0];
   if (c < 1 || s.shape[1] !== TREE_DEPTH) fail('splitDims', `shape [C, ${TREE_DEPTH}] with C ≥ 1`, `shape [${s.shape.join(', ')}]`);
   if (t.shape[0] !== c || t.shape[1] !== NODES) fail('thresholds', `shape [${c}, ${NODES}]`, `shape [${t.shape.join(', ')}]`);
+  assertFiniteTensor('thresholds', t);
   const v = s.dataSync();
   for (let i = 0; i < v.length; i++) {
     if (v[i] < 0 || v[i] >= inputDim) fail('splitDims', `dimensions in [0, ${inputDim})`, `${v[i]} at flat index ${i}`);
@@ -32,6 +33,7 @@ export function assertTrees(splitDims: unknown, thresholds: unknown, inputDim: n
 export function maddnessEncode(x: tf.Tensor2D, splitDims: tf.Tensor2D, thresholds: tf.Tensor2D): tf.Tensor2D {
   const xx = assertMatrix('x', x, { allowEmpty: true });
   assertTrees(splitDims, thresholds, xx.shape[1]);
+  assertFiniteTensor('x', xx); // a NaN row has no leaf (it would be encoded like a −∞ row)
   return runKernel(maddnessEncodeKernel, { x: xx, splitDims, thresholds }, {})[0] as tf.Tensor2D;
 }
 

@@ -5,7 +5,21 @@ import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types.js';
 import type { LayerVariable } from '@tensorflow/tfjs-layers/dist/variables.js';
 import { SimHash } from '@hashlayers/hashing';
 import { raceInsert } from '@hashlayers/hashing/internal';
-import { assertFiniteTensor, assertInt, assertMatrix, assertOneOf, fail, featureDim, firstInputShape } from '@hashlayers/core/internal';
+import {
+  assertFiniteTensor,
+  assertInt,
+  assertKnownKeys,
+  assertMatrix,
+  assertOneOf,
+  checkWeightList,
+  configChecksum,
+  fail,
+  featureDim,
+  firstInputShape,
+  guardWeight,
+  LAYER_ARG_KEYS,
+  verifyConfigChecksum,
+} from '@hashlayers/core/internal';
 import { sketchCodes } from '../ops/sketch_codes.js';
 import { sketchLookup } from '../ops/sketch_lookup.js';
 
@@ -68,6 +82,8 @@ export class RepresenterSketch extends tfl.layers.Layer {
   constructor(args: RepresenterSketchArgs) {
     super(args);
     if (args == null || typeof args !== 'object') fail('args', 'an options object', args);
+    assertKnownKeys('RepresenterSketch args', args, SKETCH_KEYS);
+    verifyConfigChecksum(args.name ?? 'RepresenterSketch', args);
     this.outputs = assertInt('outputs', args.outputs, 1);
     this.rows = assertInt('rows', args.rows ?? 32, 1, 4096);
     this.bits = assertInt('bits', args.bits ?? 8, 1, 20);
@@ -104,7 +120,18 @@ export class RepresenterSketch extends tfl.layers.Layer {
     const family = new SimHash({ inputDim: dim, tables: this.rows, bits: this.bits, seed: this.seed, projection: this.projectionKind, density: this.density });
     this.projection.write(family.getProjection());
     family.dispose();
+    // every weight is checked where it enters (setWeights, tf.loadLayersModel): finite values, named '<layer>/<weight>'
+    guardWeight(this, this.center, 'center');
+    guardWeight(this, this.projection, 'projection');
+    guardWeight(this, this.counts, 'counts');
+    if (this.rowWeights != null) guardWeight(this, this.rowWeights, 'row_weights');
     this.built = true;
+  }
+
+  /** Checks every value (count, shapes, dtypes, finiteness) before writing any. */
+  override setWeights(weights: tf.Tensor[]): void {
+    checkWeightList(this, weights);
+    super.setWeights(weights);
   }
 
   private requireBuilt(): { center: LayerVariable; projection: LayerVariable; counts: LayerVariable } {
@@ -230,7 +257,7 @@ export class RepresenterSketch extends tfl.layers.Layer {
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    return {
+    const config: tf.serialization.ConfigDict = {
       ...super.getConfig(),
       outputs: this.outputs,
       rows: this.rows,
@@ -240,6 +267,7 @@ export class RepresenterSketch extends tfl.layers.Layer {
       seed: this.seed,
       aggregation: this.aggregation,
     };
+    return { ...config, configChecksum: configChecksum(config) };
   }
 
   /** Frees the weights (also for a layer built directly and never applied in a model). */
@@ -263,6 +291,8 @@ function occupied(codes: Int32Array, rows: number, cells: number): number {
   }
   return k / (rows * cells);
 }
+
+const SKETCH_KEYS = [...LAYER_ARG_KEYS, 'outputs', 'rows', 'bits', 'projection', 'density', 'seed', 'aggregation'];
 
 tf.serialization.registerClass(RepresenterSketch);
 
