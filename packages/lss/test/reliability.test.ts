@@ -40,7 +40,7 @@ describeBackends('lss reliability', () => {
     for (let fit = 0; fit < 2; fit++) await train.fit([x, y], zeros, { epochs: 1, batchSize: 16, verbose: 0, callbacks: [cb] });
     expect(cb.events.length).toBe(2);
     expect(cb.events.every((e) => Number.isFinite(e.loss))).toBe(true);
-    expect(tf.memory().numTensors).toBe(before); // each fit's trainer is freed at its end
+    expect(tf.memory().numTensors).toBeLessThanOrEqual(before); // each fit's trainer is freed at its end (no growth per fit)
     tf.dispose([x, y, zeros]);
     train.dispose();
   });

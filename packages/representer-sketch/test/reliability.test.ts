@@ -52,7 +52,6 @@ describeBackends('representer-sketch reliability', () => {
     for (let seed = 0; seed < 24; seed++) tally[await expectErrorOrIdentical(corrupt(a, 'RepresenterSketch', seed), expected, run)]++;
     expect(tally.error).toBeGreaterThan(0);
     x.dispose();
-    conv.model.dispose();
-    model.dispose();
+    conv.model.dispose(); // also the layers it shares with the input model
   });
 });

@@ -251,9 +251,9 @@ export class LUTDense extends tfl.layers.Layer {
         const ste = this.inputGradient === 'ste' ? ((this.kernel as LayerVariable).read() as tf.Tensor2D) : null;
         y = lutMatMulUnchecked(x2, splitDims.read(), thresholds.read(), tables.read(), ste);
       }
-      // a row with NaN or ±Infinity gives NaN outputs, as Dense would (the trees alone would encode it like a finite row);
-      // the mask has no gradient path to x
-      if (this.mode === 'lut') y = tf.add(y, tf.mul(tf.log(tf.cast(tf.all(tf.isFinite(x2), 1, true), 'float32')), 0));
+      // a row with NaN or ±Infinity gives NaN outputs, as Dense would (the trees alone would encode it like a finite row):
+      // Σ x·0 is 0 for a finite row (never overflows) and NaN otherwise; its gradient is zero
+      if (this.mode === 'lut') y = tf.add(y, tf.sum(tf.mul(x2, 0), 1, true));
       if (this.bias != null) y = tf.add(y, this.bias.read());
       y = this.activationFn.apply(y);
       return x.rank === 2 ? y : tf.reshape(y, [...x.shape.slice(0, -1), this.units]);
