@@ -8,6 +8,7 @@ const L = require('@hashlayers/lut-dense');
 const { loadMnist } = require('../data/mnist.cjs');
 const { mnistMLP, mnistTensors, randomDense, trainClassifier } = require('../data/models.cjs');
 const { accuracy, relErr } = require('../data/metrics.cjs');
+const { setWasmSimdKernels } = require('@hashlayers/core');
 
 /** Inputs with low-dimensional structure, like activations: x = relu(z·A + noise), rank 16. */
 function structured(n, d, seed) {
@@ -18,77 +19,103 @@ function structured(n, d, seed) {
   });
 }
 
-/** Forward ms of LUTDense (encode + table sum + bias) against matMul(x, W) and matMul + bias, per backend. */
+/**
+ * Forward ms of LUTDense against matMul(x, W) and matMul + bias, per backend, for float tables (the scalar
+ * JavaScript kernels) and 8-bit tables (the WebAssembly SIMD scan; at C = 16 also with the SIMD kernels
+ * switched off, for A/B).
+ */
 export async function speed({ quick }) {
-  const shapes = quick ? [[256, 512, 512]] : [[256, 512, 512], [256, 784, 10]];
-  const cs = quick ? [8, 32] : [4, 8, 16, 32];
+  const shapes = quick ? [[256, 512, 512], [1, 784, 256]] : [[256, 512, 512], [256, 784, 256], [256, 256, 256], [1, 784, 256]];
+  const cs = quick ? [16] : [4, 8, 16, 32, 64];
+  const fitRows = 2048;
   const backends = benchBackends();
   const rows = [];
-  const prog = new Progress('lut-dense speed', shapes.length * (cs.length + backends.length * (cs.length + 1)));
+  const fitShapes = [...new Map(shapes.map(([, d, m]) => [`${d}×${m}`, [d, m]])).values()];
+  const prog = new Progress('lut-dense speed', fitShapes.length * cs.length + shapes.length * backends.length * (cs.length + 1));
+  // fit once per (D, M, C), float and 8-bit, on the preferred backend; every backend then gets its own copies
   await useBackend(preferredBackend(backends));
-  for (const [n, d, m] of shapes) {
-    // fit once per (shape, C) on 4096 rows; the layers are then timed on every backend
+  const host = (t) => ({ values: t.dataSync().slice(), shape: t.shape, dtype: t.dtype });
+  const fitted = {};
+  for (const [d, m] of fitShapes) {
     const dense = randomDense(d, m, { seed: 7, biasStddev: 0.1 });
-    const xFit = structured(4096, d, 11);
-    const x = structured(n, d, 21);
+    const xFit = structured(fitRows, d, 11);
+    const x = structured(256, d, 21);
     const exact = dense.apply(x).dataSync();
-    const luts = {};
+    const entry = { dense: dense.getWeights().map(host), x: host(x), luts: {} };
     for (const c of cs) {
       const t0 = performance.now();
-      luts[c] = (await L.convertToLUTDense(tf.sequential({ layers: [dense] }), { codebooks: c, data: xFit })).layers[0];
-      const err = relErr(luts[c].apply(x).dataSync(), exact);
-      luts[c].fitSeconds = (performance.now() - t0) / 1000;
-      luts[c].relErr = err;
-      prog.step(`${n}×${d}×${m} C=${c}: fitted in ${luts[c].fitSeconds.toFixed(1)} s, relative error ${err.toFixed(3)}`);
+      const model = tf.sequential({ layers: [dense] });
+      const f = (await L.convertToLUTDense(model, { codebooks: c, data: xFit })).layers[0];
+      const q = (await L.convertToLUTDense(model, { codebooks: c, data: xFit, quantize: true })).layers[0];
+      const relF = relErr(f.apply(x).dataSync(), exact);
+      const relQ = relErr(q.apply(x).dataSync(), exact);
+      entry.luts[c] = {
+        float: { config: f.getConfig(), weights: f.getWeights().map(host), relErr: relF, tableBytes: c * 16 * m * 4 },
+        u8: { config: q.getConfig(), weights: q.getWeights().map(host), relErr: relQ, tableBytes: c * 16 * m },
+      };
+      f.dispose();
+      q.dispose();
+      prog.step(`${d}×${m} C=${c}: fitted in ${((performance.now() - t0) / 1000).toFixed(1)} s, relative error float ${relF.toFixed(3)}, 8-bit ${relQ.toFixed(3)}`);
     }
-    // every backend gets its own tensors, made from plain arrays (no cross-backend data moves)
-    const host = (t) => ({ values: t.dataSync().slice(), shape: t.shape, dtype: t.dtype });
-    const [w, b] = dense.getWeights().map(host);
-    const xh = host(x);
-    const lutWeights = Object.fromEntries(cs.map((c) => [c, { config: luts[c].getConfig(), weights: luts[c].getWeights().map(host) }]));
-    const onBackend = (h) => tf.tensor(h.values, h.shape, h.dtype);
-    for (const backend of backends) {
-      await useBackend(backend);
-      const xb = onBackend(xh);
-      const wb = onBackend(w);
-      const bb = onBackend(b);
-      const opts = backend === 'cpu' ? { warmup: 2, reps: 7, minMs: quick ? 100 : 300 } : { warmup: 3, reps: 15, minMs: quick ? 100 : 500 };
+    fitted[`${d}×${m}`] = entry;
+    tf.dispose([xFit, x]);
+  }
+  const onBackend = (h) => tf.tensor(h.values, h.shape, h.dtype);
+  for (const backend of backends) {
+    await useBackend(backend);
+    for (const [n, d, m] of shapes) {
+      const entry = fitted[`${d}×${m}`];
+      const shape = `${n}×${d}×${m}`;
+      const xb = tf.tidy(() => tf.slice(onBackend(entry.x), [0, 0], [n, d]));
+      const [wb, bb] = entry.dense.map(onBackend);
+      const small = n * d * m < 1e6;
+      const opts = backend === 'cpu' ? { warmup: 2, reps: 7, minMs: quick ? 100 : 300 } : { warmup: small ? 20 : 3, reps: small ? 50 : 15, minMs: quick ? 100 : 500 };
       const mm = time(() => readBack(() => tf.matMul(xb, wb)), opts).ms;
       const mmb = time(() => readBack(() => tf.add(tf.matMul(xb, wb), bb)), opts).ms;
-      prog.step(`${backend} ${n}×${d}×${m}: matMul ${mm.toFixed(3)} ms, + bias ${mmb.toFixed(3)} ms`);
-      rows.push({ backend, shape: `${n}×${d}×${m}`, method: 'dense matMul', C: '-', ms: mm, encodeMs: '-', ratio: 1, ratioBias: mm / mmb, relErr: 0 });
+      prog.step(`${backend} ${shape}: matMul ${mm.toFixed(3)} ms, + bias ${mmb.toFixed(3)} ms`);
+      rows.push({ backend, shape, method: 'dense matMul', C: '-', ms: mm, encodeMs: '-', ratio: 1, ratioBias: mm / mmb, relErr: 0, tableKiB: (d * m * 4) / 1024 });
       for (const c of cs) {
-        const layer = new L.LUTDense(lutWeights[c].config);
-        readBack(() => layer.apply(tf.zeros([1, d])));
-        const ws = lutWeights[c].weights.map(onBackend);
-        layer.setWeights(ws);
-        tf.dispose(ws);
-        layer.relErr = luts[c].relErr;
-        const lut = time(() => readBack(() => layer.apply(xb)), opts).ms;
-        const sd = layer.splitDims.read();
-        const th = layer.thresholds.read();
-        const enc = time(() => readBack(() => L.maddnessEncode(xb, sd, th)), opts).ms;
-        rows.push({ backend, shape: `${n}×${d}×${m}`, method: 'LUTDense', C: c, ms: lut, encodeMs: enc, ratio: lut / mm, ratioBias: lut / mmb, relErr: layer.relErr });
-        prog.step(`${backend} ${n}×${d}×${m} C=${c}: LUTDense ${lut.toFixed(3)} ms (encode ${enc.toFixed(3)}), ${(lut / mm).toFixed(2)}× matMul`);
-        layer.dispose();
+        for (const kind of ['float', 'u8']) {
+          const lw = entry.luts[c][kind];
+          const layer = new L.LUTDense(lw.config);
+          readBack(() => layer.apply(tf.zeros([1, d])));
+          const ws = lw.weights.map(onBackend);
+          layer.setWeights(ws);
+          tf.dispose(ws);
+          const variants = kind === 'u8' && c === 16 ? [true, false] : [true];
+          for (const simd of variants) {
+            setWasmSimdKernels(simd);
+            const lut = time(() => readBack(() => layer.apply(xb)), opts).ms;
+            setWasmSimdKernels(true);
+            let enc = '-';
+            if (kind === 'float') {
+              const sd = layer.splitDims.read();
+              const th = layer.thresholds.read();
+              enc = time(() => readBack(() => L.maddnessEncode(xb, sd, th)), opts).ms;
+            }
+            const method = kind === 'float' ? 'LUTDense, float tables' : simd ? 'LUTDense, 8-bit tables (SIMD)' : 'LUTDense, 8-bit tables, SIMD off';
+            rows.push({ backend, shape, method, C: c, ms: lut, encodeMs: enc, ratio: lut / mm, ratioBias: lut / mmb, relErr: lw.relErr, tableKiB: lw.tableBytes / 1024 });
+          }
+          layer.dispose();
+        }
+        const u8 = rows[rows.length - (c === 16 ? 2 : 1)];
+        prog.step(`${backend} ${shape} C=${c}: 8-bit ${u8.ms.toFixed(3)} ms (${u8.ratio.toFixed(2)}× matMul)`);
       }
       tf.dispose([xb, wb, bb]);
       await write();
     }
-    Object.values(luts).forEach((l) => l.dispose());
-    tf.dispose([xFit, x]);
-    // (the Dense layer was only applied eagerly: tfjs-layers refuses to dispose an unused layer; its weights go with the process)
   }
   async function write() {
     await writeResults('lut-dense-speed', {
       title: 'LUTDense forward time against dense matMul (N×D×M, batch N)',
       command: `npm run bench -- lut-dense-speed${quick ? ' --quick' : ''}`,
       notes: [
-        'x: N rows of relu(z·A + noise) with rank-16 z (activation-like), W and b random. LUTDense fitted with objective \'reconstruct\' (MADDNESS, λ = 1) on 4096 other rows of the same distribution; `relative error` = ‖LUT − (xW + b)‖ / ‖xW + b‖ on the timed rows. `LUT ms` is the whole layer call (encode + table sum + bias add), `encode ms` the encoding alone. `ratio` = LUT ms / matMul ms (below 1: the LUT is faster), `ratio vs matMul+bias` compares with the dense layer\'s own work (matMul + bias add). One process, same backend, medians. On this synthetic distribution the approximation itself is poor (relative error near 1 for D = 784 with C ≤ 32: 16 latent factors spread over all columns, and ridge prototypes fitted on 4096 rows); these rows are about speed, accuracy is measured on MNIST (lut-dense-mnist).',
+        `x: N rows of relu(z·A + noise) with rank-16 z (activation-like), W and b random. LUTDense fitted with objective 'reconstruct' (MADDNESS, λ = 1) on ${fitRows} other rows of the same distribution, float tables and 8-bit tables (quantize: true); \`relative error\` = ‖LUT − (xW + b)‖ / ‖xW + b‖ on 256 rows. \`ms\` is the whole layer call: float tables run encode + table sum (scalar JavaScript kernels) + bias add; 8-bit tables run one kernel (WebAssembly SIMD on every backend: encoding, i8x16.swizzle look-ups, rescale, bias). \`encode ms\` the encoding op alone. \`ratio\` = ms / matMul ms (below 1: the LUT is faster), \`ratio vs matMul+bias\` compares with the dense layer's own work. 'SIMD off' = setWasmSimdKernels(false) (the JavaScript reference loop). \`tables KiB\`: the tables' storage (dense: the kernel). One process, same backend, medians.`,
       ],
       columns: [
         { key: 'backend', label: 'backend' }, { key: 'shape', label: 'N×D×M' }, { key: 'method', label: 'method' }, { key: 'C', label: 'C' },
-        { key: 'ms', label: 'ms' }, { key: 'encodeMs', label: 'encode ms' }, { key: 'ratio', label: 'ratio vs matMul' }, { key: 'ratioBias', label: 'ratio vs matMul+bias' }, { key: 'relErr', label: 'relative error' },
+        { key: 'ms', label: 'ms' }, { key: 'encodeMs', label: 'encode ms' }, { key: 'ratio', label: 'ratio vs matMul' }, { key: 'ratioBias', label: 'ratio vs matMul+bias' },
+        { key: 'relErr', label: 'relative error' }, { key: 'tableKiB', label: 'tables KiB' },
       ],
       rows,
     });
