@@ -142,8 +142,18 @@ describeBackends('lsh-softmax reliability', () => {
       const b = { ...a, modelTopology: JSON.parse(JSON.stringify(a.modelTopology)) };
       cfgOf(b)[key] = value;
       if (key === 'tables') cfgOf(b).band = 2;
+      await expect(loadArtifacts(b)).rejects.toThrow(/lsh config: expected the values it was saved with \(configChecksum/);
+      // without the config checksum, the fingerprint of the hash family still tells
+      delete cfgOf(b).config_checksum;
       await expect(loadArtifacts(b)).rejects.toThrow(/lsh config: expected the hash family it was saved with/);
     }
+    // behavioural options edited deliberately (config checksum removed) load
+    const edited = { ...a, modelTopology: JSON.parse(JSON.stringify(a.modelTopology)) };
+    cfgOf(edited).max_candidates = 5;
+    delete cfgOf(edited).config_checksum;
+    const m2 = await loadArtifacts(edited);
+    expect(findLSH(m2).maxCandidates).toBe(5);
+    m2.dispose();
     // zeroed codes
     const data = (a.weightData as ArrayBuffer).slice(0);
     let off = 0;
