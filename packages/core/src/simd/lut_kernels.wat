@@ -77,40 +77,14 @@
       (f32.load offset=28 (i32.add (local.get $tp) (i32.shl (local.get $b) (i32.const 2)))))))
     (local.get $b))
 
-  ;; four rows of four outputs: columns k0..k3 (lanes = rows) transposed to rows (lanes = outputs),
-  ;; rescaled (sum·scale + offset, + bias when bias ≠ -1) and stored at out + row·ostride·4 for the
-  ;; rows below n; lanes ≥ valid are not stored
-  (func $emit (param $k0 v128) (param $k1 v128) (param $k2 v128) (param $k3 v128) (param $row i32) (param $n i32)
-    (param $out i32) (param $ostride i32) (param $sv v128) (param $ov v128) (param $bv v128) (param $useBias i32) (param $valid i32)
-    (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128) (local $v v128) (local $i i32) (local $p i32)
-    ;; t0 = k0[0] k1[0] k0[1] k1[1], t1 = k0[2] k1[2] k0[3] k1[3], t2/t3 the same for k2, k3
-    (local.set $t0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $k0) (local.get $k1)))
-    (local.set $t1 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $k0) (local.get $k1)))
-    (local.set $t2 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $k2) (local.get $k3)))
-    (local.set $t3 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $k2) (local.get $k3)))
-    (local.set $i (i32.const 0))
-    (block $b (loop $l
-      (br_if $b (i32.ge_u (local.get $i) (i32.const 4)))
-      (br_if $b (i32.ge_u (i32.add (local.get $row) (local.get $i)) (local.get $n)))
-      (local.set $v
-        (if (result v128) (i32.lt_u (local.get $i) (i32.const 2))
-          (then (if (result v128) (i32.eqz (local.get $i))
-            (then (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t2)))
-            (else (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t2)))))
-          (else (if (result v128) (i32.eq (local.get $i) (i32.const 2))
-            (then (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t1) (local.get $t3)))
-            (else (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t1) (local.get $t3)))))))
-      (local.set $v (f32x4.add (f32x4.mul (f32x4.convert_i32x4_s (local.get $v)) (local.get $sv)) (local.get $ov)))
-      (if (local.get $useBias) (then (local.set $v (f32x4.add (local.get $v) (local.get $bv)))))
-      (local.set $p (i32.add (local.get $out) (i32.shl (i32.mul (i32.add (local.get $row) (local.get $i)) (local.get $ostride)) (i32.const 2))))
-      (if (i32.ge_u (local.get $valid) (i32.const 4))
-        (then (v128.store align=4 (local.get $p) (local.get $v)))
-        (else
-          (f32.store (local.get $p) (f32x4.extract_lane 0 (local.get $v)))
-          (if (i32.ge_u (local.get $valid) (i32.const 2)) (then (f32.store offset=4 (local.get $p) (f32x4.extract_lane 1 (local.get $v)))))
-          (if (i32.ge_u (local.get $valid) (i32.const 3)) (then (f32.store offset=8 (local.get $p) (f32x4.extract_lane 2 (local.get $v)))))))
-      (local.set $i (i32.add (local.get $i) (i32.const 1)))
-      (br $l))))
+  ;; the first min(valid, 4) lanes of v to p
+  (func $store_lanes (param $p i32) (param $v v128) (param $valid i32)
+    (if (i32.ge_s (local.get $valid) (i32.const 4))
+      (then (v128.store align=4 (local.get $p) (local.get $v)))
+      (else
+        (f32.store (local.get $p) (f32x4.extract_lane 0 (local.get $v)))
+        (if (i32.ge_s (local.get $valid) (i32.const 2)) (then (f32.store offset=4 (local.get $p) (f32x4.extract_lane 1 (local.get $v)))))
+        (if (i32.ge_s (local.get $valid) (i32.const 3)) (then (f32.store offset=8 (local.get $p) (f32x4.extract_lane 2 (local.get $v))))))))
 
   ;; out[row, m] = (Σ_j tables[j, m, code_j(row)]) · scale[m] + offset[m] (+ bias[m]) for rows [0, n) and
   ;; the outputs of `groups` groups of four (m = 4g + k; lanes of group g at or past `valid` − 4g are
@@ -125,6 +99,9 @@
     (local $a0l v128) (local $a0h v128) (local $a1l v128) (local $a1h v128)
     (local $a2l v128) (local $a2h v128) (local $a3l v128) (local $a3h v128)
     (local $sv v128) (local $ov v128) (local $bv v128) (local $useBias i32) (local $gout i32) (local $gvalid i32)
+    (local $k0 v128) (local $k1 v128) (local $k2 v128) (local $k3 v128)
+    (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
+    (local $r0 v128) (local $r1 v128) (local $r2 v128) (local $r3 v128) (local $p i32) (local $step i32)
     (local.set $mask (i8x16.splat (i32.const 15)))
     (local.set $tstride (i32.shl (local.get $mt) (i32.const 4)))
     (local.set $useBias (i32.ne (local.get $bias) (i32.const -1)))
@@ -185,30 +162,151 @@
           ;; rescale and store: rows row..row+3 from the low halves of the low accumulators, and so on
           (local.set $sv (v128.load align=4 (i32.add (local.get $scale) (i32.shl (local.get $g) (i32.const 4)))))
           (local.set $ov (v128.load align=4 (i32.add (local.get $offset) (i32.shl (local.get $g) (i32.const 4)))))
-          (if (local.get $useBias)
-            (then (local.set $bv (v128.load align=4 (i32.add (local.get $bias) (i32.shl (local.get $g) (i32.const 4)))))))
+          (local.set $bv (if (result v128) (local.get $useBias)
+            (then (v128.load align=4 (i32.add (local.get $bias) (i32.shl (local.get $g) (i32.const 4)))))
+            (else (f32x4.splat (f32.const -0)))))
           (local.set $gout (i32.add (local.get $out) (i32.shl (local.get $g) (i32.const 4))))
           (local.set $gvalid (i32.sub (local.get $valid) (i32.shl (local.get $g) (i32.const 2))))
-          (call $emit
-            (i32x4.extend_low_i16x8_u (local.get $a0l)) (i32x4.extend_low_i16x8_u (local.get $a1l))
-            (i32x4.extend_low_i16x8_u (local.get $a2l)) (i32x4.extend_low_i16x8_u (local.get $a3l))
-            (local.get $row) (local.get $n) (local.get $gout) (local.get $ostride) (local.get $sv) (local.get $ov) (local.get $bv)
-            (local.get $useBias) (local.get $gvalid))
-          (call $emit
-            (i32x4.extend_high_i16x8_u (local.get $a0l)) (i32x4.extend_high_i16x8_u (local.get $a1l))
-            (i32x4.extend_high_i16x8_u (local.get $a2l)) (i32x4.extend_high_i16x8_u (local.get $a3l))
-            (i32.add (local.get $row) (i32.const 4)) (local.get $n) (local.get $gout) (local.get $ostride) (local.get $sv) (local.get $ov) (local.get $bv)
-            (local.get $useBias) (local.get $gvalid))
-          (call $emit
-            (i32x4.extend_low_i16x8_u (local.get $a0h)) (i32x4.extend_low_i16x8_u (local.get $a1h))
-            (i32x4.extend_low_i16x8_u (local.get $a2h)) (i32x4.extend_low_i16x8_u (local.get $a3h))
-            (i32.add (local.get $row) (i32.const 8)) (local.get $n) (local.get $gout) (local.get $ostride) (local.get $sv) (local.get $ov) (local.get $bv)
-            (local.get $useBias) (local.get $gvalid))
-          (call $emit
-            (i32x4.extend_high_i16x8_u (local.get $a0h)) (i32x4.extend_high_i16x8_u (local.get $a1h))
-            (i32x4.extend_high_i16x8_u (local.get $a2h)) (i32x4.extend_high_i16x8_u (local.get $a3h))
-            (i32.add (local.get $row) (i32.const 12)) (local.get $n) (local.get $gout) (local.get $ostride) (local.get $sv) (local.get $ov) (local.get $bv)
-            (local.get $useBias) (local.get $gvalid))
+          ;; the finalisation, written out once per four rows (row + 0, 4, 8, 12): columns k0..k3 (lanes = rows,
+          ;; integer sums) transposed to rows (lanes = outputs) with i8x16.shuffle, rescaled (sum·scale + offset +
+          ;; bias; bias -0 when there is none, which leaves every value's bits unchanged) and stored: four v128
+          ;; stores when the four rows are below n and the four lanes valid, else row by row ($store_lanes)
+          ;; rows row + 0 … row + 3
+          (local.set $k0 (i32x4.extend_low_i16x8_u (local.get $a0l)))
+          (local.set $k1 (i32x4.extend_low_i16x8_u (local.get $a1l)))
+          (local.set $k2 (i32x4.extend_low_i16x8_u (local.get $a2l)))
+          (local.set $k3 (i32x4.extend_low_i16x8_u (local.get $a3l)))
+          ;; t0 = k0[0] k1[0] k0[1] k1[1], t1 = k0[2] k1[2] k0[3] k1[3], t2/t3 the same for k2, k3
+          (local.set $t0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $k0) (local.get $k1)))
+          (local.set $t1 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $k0) (local.get $k1)))
+          (local.set $t2 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $k2) (local.get $k3)))
+          (local.set $t3 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $k2) (local.get $k3)))
+          (local.set $r0 (f32x4.add (f32x4.add (f32x4.mul (f32x4.convert_i32x4_s
+            (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t2))) (local.get $sv)) (local.get $ov)) (local.get $bv)))
+          (local.set $r1 (f32x4.add (f32x4.add (f32x4.mul (f32x4.convert_i32x4_s
+            (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t2))) (local.get $sv)) (local.get $ov)) (local.get $bv)))
+          (local.set $r2 (f32x4.add (f32x4.add (f32x4.mul (f32x4.convert_i32x4_s
+            (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t1) (local.get $t3))) (local.get $sv)) (local.get $ov)) (local.get $bv)))
+          (local.set $r3 (f32x4.add (f32x4.add (f32x4.mul (f32x4.convert_i32x4_s
+            (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t1) (local.get $t3))) (local.get $sv)) (local.get $ov)) (local.get $bv)))
+          (local.set $step (i32.shl (local.get $ostride) (i32.const 2)))
+          (local.set $p (i32.add (local.get $gout) (i32.mul (i32.add (local.get $row) (i32.const 0)) (local.get $step))))
+          (if (i32.and (i32.le_u (i32.add (i32.add (local.get $row) (i32.const 0)) (i32.const 4)) (local.get $n)) (i32.ge_s (local.get $gvalid) (i32.const 4)))
+            (then
+              (v128.store align=4 (local.get $p) (local.get $r0))
+              (v128.store align=4 (i32.add (local.get $p) (local.get $step)) (local.get $r1))
+              (v128.store align=4 (i32.add (local.get $p) (i32.shl (local.get $step) (i32.const 1))) (local.get $r2))
+              (v128.store align=4 (i32.add (local.get $p) (i32.mul (local.get $step) (i32.const 3))) (local.get $r3)))
+            (else
+              (if (i32.lt_u (i32.add (local.get $row) (i32.const 0)) (local.get $n)) (then (call $store_lanes (local.get $p) (local.get $r0) (local.get $gvalid))))
+              (local.set $p (i32.add (local.get $p) (local.get $step)))
+              (if (i32.lt_u (i32.add (i32.add (local.get $row) (i32.const 0)) (i32.const 1)) (local.get $n)) (then (call $store_lanes (local.get $p) (local.get $r1) (local.get $gvalid))))
+              (local.set $p (i32.add (local.get $p) (local.get $step)))
+              (if (i32.lt_u (i32.add (i32.add (local.get $row) (i32.const 0)) (i32.const 2)) (local.get $n)) (then (call $store_lanes (local.get $p) (local.get $r2) (local.get $gvalid))))
+              (local.set $p (i32.add (local.get $p) (local.get $step)))
+              (if (i32.lt_u (i32.add (i32.add (local.get $row) (i32.const 0)) (i32.const 3)) (local.get $n)) (then (call $store_lanes (local.get $p) (local.get $r3) (local.get $gvalid))))))
+          ;; rows row + 4 … row + 7
+          (local.set $k0 (i32x4.extend_high_i16x8_u (local.get $a0l)))
+          (local.set $k1 (i32x4.extend_high_i16x8_u (local.get $a1l)))
+          (local.set $k2 (i32x4.extend_high_i16x8_u (local.get $a2l)))
+          (local.set $k3 (i32x4.extend_high_i16x8_u (local.get $a3l)))
+          ;; t0 = k0[0] k1[0] k0[1] k1[1], t1 = k0[2] k1[2] k0[3] k1[3], t2/t3 the same for k2, k3
+          (local.set $t0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $k0) (local.get $k1)))
+          (local.set $t1 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $k0) (local.get $k1)))
+          (local.set $t2 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $k2) (local.get $k3)))
+          (local.set $t3 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $k2) (local.get $k3)))
+          (local.set $r0 (f32x4.add (f32x4.add (f32x4.mul (f32x4.convert_i32x4_s
+            (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t2))) (local.get $sv)) (local.get $ov)) (local.get $bv)))
+          (local.set $r1 (f32x4.add (f32x4.add (f32x4.mul (f32x4.convert_i32x4_s
+            (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t2))) (local.get $sv)) (local.get $ov)) (local.get $bv)))
+          (local.set $r2 (f32x4.add (f32x4.add (f32x4.mul (f32x4.convert_i32x4_s
+            (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t1) (local.get $t3))) (local.get $sv)) (local.get $ov)) (local.get $bv)))
+          (local.set $r3 (f32x4.add (f32x4.add (f32x4.mul (f32x4.convert_i32x4_s
+            (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t1) (local.get $t3))) (local.get $sv)) (local.get $ov)) (local.get $bv)))
+          (local.set $step (i32.shl (local.get $ostride) (i32.const 2)))
+          (local.set $p (i32.add (local.get $gout) (i32.mul (i32.add (local.get $row) (i32.const 4)) (local.get $step))))
+          (if (i32.and (i32.le_u (i32.add (i32.add (local.get $row) (i32.const 4)) (i32.const 4)) (local.get $n)) (i32.ge_s (local.get $gvalid) (i32.const 4)))
+            (then
+              (v128.store align=4 (local.get $p) (local.get $r0))
+              (v128.store align=4 (i32.add (local.get $p) (local.get $step)) (local.get $r1))
+              (v128.store align=4 (i32.add (local.get $p) (i32.shl (local.get $step) (i32.const 1))) (local.get $r2))
+              (v128.store align=4 (i32.add (local.get $p) (i32.mul (local.get $step) (i32.const 3))) (local.get $r3)))
+            (else
+              (if (i32.lt_u (i32.add (local.get $row) (i32.const 4)) (local.get $n)) (then (call $store_lanes (local.get $p) (local.get $r0) (local.get $gvalid))))
+              (local.set $p (i32.add (local.get $p) (local.get $step)))
+              (if (i32.lt_u (i32.add (i32.add (local.get $row) (i32.const 4)) (i32.const 1)) (local.get $n)) (then (call $store_lanes (local.get $p) (local.get $r1) (local.get $gvalid))))
+              (local.set $p (i32.add (local.get $p) (local.get $step)))
+              (if (i32.lt_u (i32.add (i32.add (local.get $row) (i32.const 4)) (i32.const 2)) (local.get $n)) (then (call $store_lanes (local.get $p) (local.get $r2) (local.get $gvalid))))
+              (local.set $p (i32.add (local.get $p) (local.get $step)))
+              (if (i32.lt_u (i32.add (i32.add (local.get $row) (i32.const 4)) (i32.const 3)) (local.get $n)) (then (call $store_lanes (local.get $p) (local.get $r3) (local.get $gvalid))))))
+          ;; rows row + 8 … row + 11
+          (local.set $k0 (i32x4.extend_low_i16x8_u (local.get $a0h)))
+          (local.set $k1 (i32x4.extend_low_i16x8_u (local.get $a1h)))
+          (local.set $k2 (i32x4.extend_low_i16x8_u (local.get $a2h)))
+          (local.set $k3 (i32x4.extend_low_i16x8_u (local.get $a3h)))
+          ;; t0 = k0[0] k1[0] k0[1] k1[1], t1 = k0[2] k1[2] k0[3] k1[3], t2/t3 the same for k2, k3
+          (local.set $t0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $k0) (local.get $k1)))
+          (local.set $t1 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $k0) (local.get $k1)))
+          (local.set $t2 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $k2) (local.get $k3)))
+          (local.set $t3 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $k2) (local.get $k3)))
+          (local.set $r0 (f32x4.add (f32x4.add (f32x4.mul (f32x4.convert_i32x4_s
+            (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t2))) (local.get $sv)) (local.get $ov)) (local.get $bv)))
+          (local.set $r1 (f32x4.add (f32x4.add (f32x4.mul (f32x4.convert_i32x4_s
+            (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t2))) (local.get $sv)) (local.get $ov)) (local.get $bv)))
+          (local.set $r2 (f32x4.add (f32x4.add (f32x4.mul (f32x4.convert_i32x4_s
+            (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t1) (local.get $t3))) (local.get $sv)) (local.get $ov)) (local.get $bv)))
+          (local.set $r3 (f32x4.add (f32x4.add (f32x4.mul (f32x4.convert_i32x4_s
+            (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t1) (local.get $t3))) (local.get $sv)) (local.get $ov)) (local.get $bv)))
+          (local.set $step (i32.shl (local.get $ostride) (i32.const 2)))
+          (local.set $p (i32.add (local.get $gout) (i32.mul (i32.add (local.get $row) (i32.const 8)) (local.get $step))))
+          (if (i32.and (i32.le_u (i32.add (i32.add (local.get $row) (i32.const 8)) (i32.const 4)) (local.get $n)) (i32.ge_s (local.get $gvalid) (i32.const 4)))
+            (then
+              (v128.store align=4 (local.get $p) (local.get $r0))
+              (v128.store align=4 (i32.add (local.get $p) (local.get $step)) (local.get $r1))
+              (v128.store align=4 (i32.add (local.get $p) (i32.shl (local.get $step) (i32.const 1))) (local.get $r2))
+              (v128.store align=4 (i32.add (local.get $p) (i32.mul (local.get $step) (i32.const 3))) (local.get $r3)))
+            (else
+              (if (i32.lt_u (i32.add (local.get $row) (i32.const 8)) (local.get $n)) (then (call $store_lanes (local.get $p) (local.get $r0) (local.get $gvalid))))
+              (local.set $p (i32.add (local.get $p) (local.get $step)))
+              (if (i32.lt_u (i32.add (i32.add (local.get $row) (i32.const 8)) (i32.const 1)) (local.get $n)) (then (call $store_lanes (local.get $p) (local.get $r1) (local.get $gvalid))))
+              (local.set $p (i32.add (local.get $p) (local.get $step)))
+              (if (i32.lt_u (i32.add (i32.add (local.get $row) (i32.const 8)) (i32.const 2)) (local.get $n)) (then (call $store_lanes (local.get $p) (local.get $r2) (local.get $gvalid))))
+              (local.set $p (i32.add (local.get $p) (local.get $step)))
+              (if (i32.lt_u (i32.add (i32.add (local.get $row) (i32.const 8)) (i32.const 3)) (local.get $n)) (then (call $store_lanes (local.get $p) (local.get $r3) (local.get $gvalid))))))
+          ;; rows row + 12 … row + 15
+          (local.set $k0 (i32x4.extend_high_i16x8_u (local.get $a0h)))
+          (local.set $k1 (i32x4.extend_high_i16x8_u (local.get $a1h)))
+          (local.set $k2 (i32x4.extend_high_i16x8_u (local.get $a2h)))
+          (local.set $k3 (i32x4.extend_high_i16x8_u (local.get $a3h)))
+          ;; t0 = k0[0] k1[0] k0[1] k1[1], t1 = k0[2] k1[2] k0[3] k1[3], t2/t3 the same for k2, k3
+          (local.set $t0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $k0) (local.get $k1)))
+          (local.set $t1 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $k0) (local.get $k1)))
+          (local.set $t2 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $k2) (local.get $k3)))
+          (local.set $t3 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $k2) (local.get $k3)))
+          (local.set $r0 (f32x4.add (f32x4.add (f32x4.mul (f32x4.convert_i32x4_s
+            (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t2))) (local.get $sv)) (local.get $ov)) (local.get $bv)))
+          (local.set $r1 (f32x4.add (f32x4.add (f32x4.mul (f32x4.convert_i32x4_s
+            (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t2))) (local.get $sv)) (local.get $ov)) (local.get $bv)))
+          (local.set $r2 (f32x4.add (f32x4.add (f32x4.mul (f32x4.convert_i32x4_s
+            (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t1) (local.get $t3))) (local.get $sv)) (local.get $ov)) (local.get $bv)))
+          (local.set $r3 (f32x4.add (f32x4.add (f32x4.mul (f32x4.convert_i32x4_s
+            (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t1) (local.get $t3))) (local.get $sv)) (local.get $ov)) (local.get $bv)))
+          (local.set $step (i32.shl (local.get $ostride) (i32.const 2)))
+          (local.set $p (i32.add (local.get $gout) (i32.mul (i32.add (local.get $row) (i32.const 12)) (local.get $step))))
+          (if (i32.and (i32.le_u (i32.add (i32.add (local.get $row) (i32.const 12)) (i32.const 4)) (local.get $n)) (i32.ge_s (local.get $gvalid) (i32.const 4)))
+            (then
+              (v128.store align=4 (local.get $p) (local.get $r0))
+              (v128.store align=4 (i32.add (local.get $p) (local.get $step)) (local.get $r1))
+              (v128.store align=4 (i32.add (local.get $p) (i32.shl (local.get $step) (i32.const 1))) (local.get $r2))
+              (v128.store align=4 (i32.add (local.get $p) (i32.mul (local.get $step) (i32.const 3))) (local.get $r3)))
+            (else
+              (if (i32.lt_u (i32.add (local.get $row) (i32.const 12)) (local.get $n)) (then (call $store_lanes (local.get $p) (local.get $r0) (local.get $gvalid))))
+              (local.set $p (i32.add (local.get $p) (local.get $step)))
+              (if (i32.lt_u (i32.add (i32.add (local.get $row) (i32.const 12)) (i32.const 1)) (local.get $n)) (then (call $store_lanes (local.get $p) (local.get $r1) (local.get $gvalid))))
+              (local.set $p (i32.add (local.get $p) (local.get $step)))
+              (if (i32.lt_u (i32.add (i32.add (local.get $row) (i32.const 12)) (i32.const 2)) (local.get $n)) (then (call $store_lanes (local.get $p) (local.get $r2) (local.get $gvalid))))
+              (local.set $p (i32.add (local.get $p) (local.get $step)))
+              (if (i32.lt_u (i32.add (i32.add (local.get $row) (i32.const 12)) (i32.const 3)) (local.get $n)) (then (call $store_lanes (local.get $p) (local.get $r3) (local.get $gvalid))))))
           (local.set $g (i32.add (local.get $g) (i32.const 1)))
           (br $lg)))
         (local.set $half (i32.add (local.get $half) (i32.const 1)))
