@@ -262,6 +262,7 @@ export class LUTDense extends tfl.layers.Layer {
 
   private checkInput(x: tf.Tensor): number {
     const d = this.expectedInputDim();
+    if (x instanceof tf.Tensor && x.isDisposed) fail('inputs', 'a live tensor', 'a disposed tensor');
     if (!(x instanceof tf.Tensor) || x.rank < 2 || x.shape[x.rank - 1] !== d || x.dtype !== 'float32') {
       fail('inputs', `a float32 tensor [..., ${d}]`, x instanceof tf.Tensor ? `a ${x.dtype} tensor of shape [${x.shape.join(', ')}]` : x);
     }
