@@ -24,11 +24,14 @@
 (module
   (import "env" "memory" (memory 0))
 
-  ;; encode rows [0, n) of x through c trees into the blocked 4-bit layout (rows past n get code 0)
+  ;; encode rows [0, n) of x through c trees into the blocked 4-bit layout (rows past n get code 0). A row
+  ;; goes right at a node when x[dim] > threshold (a tie or NaN goes left); level l, node b (the path so
+  ;; far) sits at 2^l − 1 + b, i.e. byte offsets 0, 4 + 4b, 12 + 4b, 28 + 4b of the codebook's thresholds
   (func (export "maddness_encode_packed") (param $x i32) (param $n i32) (param $d i32) (param $dims i32) (param $thr i32)
     (param $c i32) (param $codes i32)
     (local $blk i32) (local $nblk i32) (local $j i32) (local $r i32) (local $row i32) (local $rowBytes i32)
     (local $lo i32) (local $hi i32) (local $dp i32) (local $tp i32) (local $out i32)
+    (local $xp i32) (local $d0 i32) (local $d1 i32) (local $d2 i32) (local $d3 i32)
     (local.set $rowBytes (i32.shl (local.get $d) (i32.const 2)))
     (local.set $nblk (i32.shr_u (i32.add (local.get $n) (i32.const 31)) (i32.const 5)))
     (local.set $out (local.get $codes))
@@ -39,17 +42,38 @@
         (br_if $bj (i32.ge_u (local.get $j) (local.get $c)))
         (local.set $dp (i32.add (local.get $dims) (i32.shl (local.get $j) (i32.const 4))))
         (local.set $tp (i32.add (local.get $thr) (i32.mul (local.get $j) (i32.const 60))))
+        (local.set $d0 (i32.shl (i32.load (local.get $dp)) (i32.const 2)))
+        (local.set $d1 (i32.shl (i32.load offset=4 (local.get $dp)) (i32.const 2)))
+        (local.set $d2 (i32.shl (i32.load offset=8 (local.get $dp)) (i32.const 2)))
+        (local.set $d3 (i32.shl (i32.load offset=12 (local.get $dp)) (i32.const 2)))
         (local.set $r (i32.const 0))
         (block $br (loop $lr
           (br_if $br (i32.ge_u (local.get $r) (i32.const 16)))
           (local.set $row (i32.add (i32.shl (local.get $blk) (i32.const 5)) (local.get $r)))
+          ;; both walks written out (no call): the two rows of a byte are independent chains the CPU overlaps
           (local.set $lo (i32.const 0))
           (local.set $hi (i32.const 0))
           (if (i32.lt_u (local.get $row) (local.get $n))
-            (then (local.set $lo (call $tree (i32.add (local.get $x) (i32.mul (local.get $row) (local.get $rowBytes))) (local.get $dp) (local.get $tp)))))
-          (local.set $row (i32.add (local.get $row) (i32.const 16)))
-          (if (i32.lt_u (local.get $row) (local.get $n))
-            (then (local.set $hi (call $tree (i32.add (local.get $x) (i32.mul (local.get $row) (local.get $rowBytes))) (local.get $dp) (local.get $tp)))))
+            (then
+              (local.set $xp (i32.add (local.get $x) (i32.mul (local.get $row) (local.get $rowBytes))))
+              (local.set $lo (f32.gt (f32.load (i32.add (local.get $xp) (local.get $d0))) (f32.load (local.get $tp))))
+              (local.set $lo (i32.or (i32.shl (local.get $lo) (i32.const 1)) (f32.gt (f32.load (i32.add (local.get $xp) (local.get $d1)))
+                (f32.load offset=4 (i32.add (local.get $tp) (i32.shl (local.get $lo) (i32.const 2)))))))
+              (local.set $lo (i32.or (i32.shl (local.get $lo) (i32.const 1)) (f32.gt (f32.load (i32.add (local.get $xp) (local.get $d2)))
+                (f32.load offset=12 (i32.add (local.get $tp) (i32.shl (local.get $lo) (i32.const 2)))))))
+              (local.set $lo (i32.or (i32.shl (local.get $lo) (i32.const 1)) (f32.gt (f32.load (i32.add (local.get $xp) (local.get $d3)))
+                (f32.load offset=28 (i32.add (local.get $tp) (i32.shl (local.get $lo) (i32.const 2)))))))
+              (if (i32.lt_u (i32.add (local.get $row) (i32.const 16)) (local.get $n))
+                (then
+                  (local.set $xp (i32.add (local.get $x) (i32.mul (i32.add (local.get $row) (i32.const 16)) (local.get $rowBytes))))
+                  (local.set $hi (f32.gt (f32.load (i32.add (local.get $xp) (local.get $d0))) (f32.load (local.get $tp))))
+                  (local.set $hi (i32.or (i32.shl (local.get $hi) (i32.const 1)) (f32.gt (f32.load (i32.add (local.get $xp) (local.get $d1)))
+                    (f32.load offset=4 (i32.add (local.get $tp) (i32.shl (local.get $hi) (i32.const 2)))))))
+                  (local.set $hi (i32.or (i32.shl (local.get $hi) (i32.const 1)) (f32.gt (f32.load (i32.add (local.get $xp) (local.get $d2)))
+                    (f32.load offset=12 (i32.add (local.get $tp) (i32.shl (local.get $hi) (i32.const 2)))))))
+                  (local.set $hi (i32.or (i32.shl (local.get $hi) (i32.const 1)) (f32.gt (f32.load (i32.add (local.get $xp) (local.get $d3)))
+                    (f32.load offset=28 (i32.add (local.get $tp) (i32.shl (local.get $hi) (i32.const 2)))))))
+                  ))))
           (i32.store8 (local.get $out) (i32.or (local.get $lo) (i32.shl (local.get $hi) (i32.const 4))))
           (local.set $out (i32.add (local.get $out) (i32.const 1)))
           (local.set $r (i32.add (local.get $r) (i32.const 1)))
@@ -58,24 +82,6 @@
         (br $lj)))
       (local.set $blk (i32.add (local.get $blk) (i32.const 1)))
       (br $lb))))
-
-  ;; leaf of one row in one tree: right when x[dim] > threshold (a tie or NaN goes left); level l,
-  ;; node b (the path so far) at 2^l − 1 + b, i.e. byte offsets 0, 4 + 4b, 12 + 4b, 28 + 4b
-  (func $tree (param $row i32) (param $dp i32) (param $tp i32) (result i32)
-    (local $b i32)
-    (local.set $b (f32.gt
-      (f32.load (i32.add (local.get $row) (i32.shl (i32.load (local.get $dp)) (i32.const 2))))
-      (f32.load (local.get $tp))))
-    (local.set $b (i32.or (i32.shl (local.get $b) (i32.const 1)) (f32.gt
-      (f32.load (i32.add (local.get $row) (i32.shl (i32.load offset=4 (local.get $dp)) (i32.const 2))))
-      (f32.load offset=4 (i32.add (local.get $tp) (i32.shl (local.get $b) (i32.const 2)))))))
-    (local.set $b (i32.or (i32.shl (local.get $b) (i32.const 1)) (f32.gt
-      (f32.load (i32.add (local.get $row) (i32.shl (i32.load offset=8 (local.get $dp)) (i32.const 2))))
-      (f32.load offset=12 (i32.add (local.get $tp) (i32.shl (local.get $b) (i32.const 2)))))))
-    (local.set $b (i32.or (i32.shl (local.get $b) (i32.const 1)) (f32.gt
-      (f32.load (i32.add (local.get $row) (i32.shl (i32.load offset=12 (local.get $dp)) (i32.const 2))))
-      (f32.load offset=28 (i32.add (local.get $tp) (i32.shl (local.get $b) (i32.const 2)))))))
-    (local.get $b))
 
   ;; the first min(valid, 4) lanes of v to p
   (func $store_lanes (param $p i32) (param $v v128) (param $valid i32)
