@@ -54,3 +54,16 @@ describeBackends('hashing reliability', () => {
     );
   });
 });
+
+describeBackends('hashing reliability: errors name the culprit', () => {
+  test('class 12: simHash with a NaN projection blames the projection, with a NaN input blames x', () => {
+    const { simHash } = jest.requireActual('../src') as typeof import('../src');
+    const x = tf.tensor2d([[1, 2], [3, 4]]);
+    const p = tf.tensor2d([[1, NaN], [0, 1]]);
+    expect(() => simHash(x, p, { tables: 1, bits: 2 })).toThrow(/projection: expected finite values, got NaN/);
+    const xn = tf.tensor2d([[1, NaN], [3, 4]]);
+    const pf = tf.tensor2d([[1, 0], [0, 1]]);
+    expect(() => simHash(xn, pf, { tables: 1, bits: 2 })).toThrow(/^x: expected finite values, got NaN/);
+    tf.dispose([x, p, xn, pf]);
+  });
+});

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { packSignBitsKernel } from '../kernels/pack_sign_bits.js';
-import { assertInt, assertMatrix, runKernel } from '@hashlayers/core/internal';
+import { assertFiniteTensor, assertInt, assertMatrix, runKernel } from '@hashlayers/core/internal';
 
 /**
  * Signed random projections: bucket ids [batch, tables] from the signs of
@@ -17,7 +17,14 @@ export function simHash(
   const bits = assertInt('bits', opts.bits, 1, 30);
   assertMatrix('projection', projection, { cols: tables * bits });
   assertMatrix('x', x, { cols: projection.shape[0] });
-  return tf.tidy(() => packSignBits(tf.matMul(x, projection), { tables, bits }));
+  try {
+    return tf.tidy(() => packSignBits(tf.matMul(x, projection), { tables, bits }));
+  } catch (e) {
+    // a non-finite product: name the input that holds the NaN/Infinity (x, or the projection: a corrupted or diverged weight)
+    assertFiniteTensor('x', x);
+    assertFiniteTensor('projection', projection);
+    throw e;
+  }
 }
 
 /** Packs already computed projections [batch, tables·bits] into bucket ids. */

@@ -1,0 +1,185 @@
+// Soak test of every hashlayers layer (issue 17; a script, not a unit test): per layer and backend,
+// many predict/topK calls and model.fit batches with the layer's callbacks, sampling tf.memory()
+// tensors, the wasm heap and the process RSS over time. A leak shows as tensor or heap growth.
+//
+//   node tools/soak/soak.mjs [--predicts 10000] [--batches 1000] [--backends cpu,wasm,tensorflow]
+//                            [--layers lut,lut8,lsh,lss,sketch] [--out docs/results/soak.json]
+//
+// Uses the built packages (npm run build first). Prints one line per sample and a summary table.
+import { createRequire } from 'node:module';
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+
+const require = createRequire(import.meta.url);
+const tf = require('@tensorflow/tfjs');
+const { availableBackends, useBackend } = require('../testing/backend.cjs');
+const { lutDense, ProgressiveLUTReplacement } = require('@hashlayers/lut-dense');
+const { lshSoftmax, lshSoftmaxLoss, trainingModel, RehashCallback, predictTopK } = require('@hashlayers/lsh-softmax');
+const { lss, LSSHashCallback } = require('@hashlayers/lss');
+const { convertToRepresenterSketch } = require('@hashlayers/representer-sketch');
+
+const { values: opt } = parseArgs({
+  options: {
+    predicts: { type: 'string', default: '10000' },
+    batches: { type: 'string', default: '1000' },
+    backends: { type: 'string' },
+    layers: { type: 'string', default: 'lut,lut8,lsh,lss,sketch' },
+    out: { type: 'string' },
+    help: { type: 'boolean', default: false },
+  },
+});
+if (opt.help) {
+  console.log('node tools/soak/soak.mjs [--predicts N] [--batches N] [--backends cpu,wasm,tensorflow] [--layers lut,lut8,lsh,lss,sketch] [--out file.json]');
+  process.exit(0);
+}
+const PREDICTS = Number(opt.predicts);
+const BATCHES = Number(opt.batches);
+const SAMPLES = 10;
+const D = 32;
+const UNITS = 200;
+const BATCH = 32;
+
+function wasmHeapBytes() {
+  const b = tf.backend();
+  const mem = b?.wasm?.asm?.memory ?? b?.wasm?.wasmMemory;
+  return mem instanceof WebAssembly.Memory ? mem.buffer.byteLength : b?.wasm?.HEAP8?.length ?? null;
+}
+
+function sample(phase, step) {
+  return { phase, step, tensors: tf.memory().numTensors, wasmHeap: wasmHeapBytes(), rss: process.memoryUsage().rss };
+}
+
+const data = () => {
+  const x = tf.randomNormal([512, D], 0, 1, 'float32', 1);
+  const y = tf.tensor2d(Array.from({ length: 512 }, (_, i) => (i * 7) % UNITS), [512, 1]);
+  return { x, y };
+};
+
+/** Each layer: { predict(): void, fit(batches, onBatch): Promise<void>, dispose(): void } */
+const SETUPS = {
+  lut: (quantized = false) => {
+    const input = tf.input({ shape: [D] });
+    // 8-bit tables are fixed (not trainable, no input gradient): the quantized layer reads the model input
+    const h = quantized ? input : tf.layers.dense({ units: D, activation: 'relu' }).apply(input);
+    const layers = [lutDense({ units: D, codebooks: 8, mode: quantized ? 'lut' : 'dense', keepKernel: !quantized, quantized })];
+    const out = tf.layers.dense({ units: 10 }).apply(layers[0].apply(h));
+    const model = tf.model({ inputs: input, outputs: out });
+    model.compile({ optimizer: tf.train.adam(1e-3), loss: 'meanSquaredError' });
+    const { x } = data();
+    const yt = tf.randomNormal([512, 10], 0, 1, 'float32', 2);
+    const q = x.slice([0, 0], [BATCH, D]);
+    const cbs = quantized ? [] : [new ProgressiveLUTReplacement({ layers, data: x.slice([0, 0], [256, D]), epochsPerLayer: 1 })];
+    return {
+      predict: () => tf.dispose(model.predict(q)),
+      fit: (epochs, onBatch) => model.fit(x, yt, { epochs, batchSize: BATCH, verbose: 0, callbacks: [...cbs, new tf.CustomCallback({ onBatchEnd: async () => onBatch() })] }),
+      dispose: () => {
+        tf.dispose([x, yt, q]);
+        model.dispose();
+      },
+    };
+  },
+  lut8: () => SETUPS.lut(true),
+  lsh: (hash = 'wta') => {
+    const input = tf.input({ shape: [D] });
+    const h = tf.layers.dense({ units: D, activation: 'tanh' }).apply(input);
+    const layer = hash === 'learned' ? lss({ units: UNITS, tables: 8, bits: 6, seed: 1 }) : lshSoftmax({ units: UNITS, tables: 8, seed: 1, headClasses: 5 });
+    const { train, infer } = trainingModel(input, h, layer);
+    train.compile({ optimizer: tf.train.adam(1e-3), loss: lshSoftmaxLoss });
+    const { x, y } = data();
+    const zeros = tf.zeros([512, 1]);
+    const q = x.slice([0, 0], [BATCH, D]);
+    const cb = hash === 'learned' ? new LSSHashCallback({ layer, x, y, samples: 256, seed: 1 }) : new RehashCallback({ layer, everyBatches: 4 });
+    return {
+      predict: () => {
+        const r = predictTopK(infer, q, 5);
+        tf.dispose([r.indices, r.values]);
+      },
+      fit: (epochs, onBatch) => train.fit([x, y], zeros, { epochs, batchSize: BATCH, verbose: 0, callbacks: [cb, new tf.CustomCallback({ onBatchEnd: async () => onBatch() })] }),
+      dispose: () => {
+        tf.dispose([x, y, zeros, q]);
+        train.dispose();
+      },
+    };
+  },
+  lss: () => SETUPS.lsh('learned'),
+  sketch: async () => {
+    const input = tf.input({ shape: [D] });
+    const h = tf.layers.dense({ units: D, activation: 'relu', name: 'feat' }).apply(input);
+    const out = tf.layers.dense({ units: 10 }).apply(h);
+    const base = tf.model({ inputs: input, outputs: out });
+    const { x } = data();
+    const conv = await convertToRepresenterSketch(base, { headFrom: 'feat', data: x, rows: 8, bits: 4, aggregation: 'weighted' });
+    const model = conv.model;
+    model.compile({ optimizer: tf.train.adam(1e-3), loss: 'meanSquaredError' });
+    const yt = tf.randomNormal([512, 10], 0, 1, 'float32', 2);
+    const q = x.slice([0, 0], [BATCH, D]);
+    return {
+      predict: () => tf.dispose(model.predict(q)),
+      fit: (epochs, onBatch) => model.fit(x, yt, { epochs, batchSize: BATCH, verbose: 0, callbacks: [new tf.CustomCallback({ onBatchEnd: async () => onBatch() })] }),
+      dispose: () => {
+        tf.dispose([x, yt, q]);
+        model.dispose();
+      },
+    };
+  },
+};
+
+async function soak(name, backend) {
+  const s = await SETUPS[name]();
+  const samples = [];
+  const t0 = Date.now();
+  for (let i = 0; i < 20; i++) s.predict(); // warm-up: kernels, scratch, caches
+  samples.push(sample('predict', 0));
+  const every = Math.max(1, Math.floor(PREDICTS / SAMPLES));
+  for (let i = 1; i <= PREDICTS; i++) {
+    s.predict();
+    if (i % every === 0) samples.push(sample('predict', i));
+  }
+  const perEpoch = 512 / BATCH;
+  const epochs = Math.max(1, Math.ceil(BATCHES / perEpoch));
+  const fitEvery = Math.max(1, Math.floor((epochs * perEpoch) / SAMPLES));
+  let batch = 0;
+  await s.fit(1, () => {}); // warm-up epoch (optimizer slots, callbacks' state)
+  samples.push(sample('fit', 0));
+  await s.fit(epochs, () => {
+    batch++;
+    if (batch % fitEvery === 0) samples.push(sample('fit', batch));
+  });
+  s.dispose();
+  const p = samples.filter((x) => x.phase === 'predict');
+  const f = samples.filter((x) => x.phase === 'fit');
+  const growth = (arr, key) => (arr.at(-1)[key] ?? 0) - (arr[0][key] ?? 0);
+  const summary = {
+    layer: name,
+    backend,
+    predicts: PREDICTS,
+    batches: batch,
+    seconds: (Date.now() - t0) / 1000,
+    tensorGrowthPredict: growth(p, 'tensors'),
+    tensorGrowthFit: growth(f, 'tensors'),
+    wasmHeapGrowth: backend === 'wasm' ? growth(samples, 'wasmHeap') : null,
+    rssGrowthMB: Math.round(growth(samples, 'rss') / 1e5) / 10,
+    samples,
+  };
+  console.log(
+    `${name.padEnd(7)} ${backend.padEnd(10)} ${String(PREDICTS).padStart(6)} calls, ${String(batch).padStart(5)} batches, ${summary.seconds.toFixed(1)} s: ` +
+      `tensors +${summary.tensorGrowthPredict} (predict) +${summary.tensorGrowthFit} (fit), wasm heap +${summary.wasmHeapGrowth ?? '-'} B, RSS +${summary.rssGrowthMB} MB`,
+  );
+  return summary;
+}
+
+const backends = opt.backends ? opt.backends.split(',') : availableBackends();
+const results = [];
+for (const backend of backends) {
+  await useBackend(backend);
+  for (const name of opt.layers.split(',')) results.push(await soak(name, backend));
+}
+if (opt.out) {
+  const out = resolve(opt.out);
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), predicts: PREDICTS, batches: BATCHES, results }, null, 1));
+}
+const leaks = results.filter((r) => r.tensorGrowthPredict !== 0 || r.tensorGrowthFit !== 0);
+console.log(leaks.length === 0 ? 'no tensor growth' : `tensor growth in: ${leaks.map((r) => `${r.layer}/${r.backend}`).join(', ')}`);
+process.exitCode = leaks.length === 0 ? 0 : 1;
