@@ -50,9 +50,9 @@ function sample(phase, step) {
   return { phase, step, tensors: tf.memory().numTensors, wasmHeap: wasmHeapBytes(), rss: process.memoryUsage().rss };
 }
 
-const data = () => {
+const data = (labels = false) => {
   const x = tf.randomNormal([512, D], 0, 1, 'float32', 1);
-  const y = tf.tensor2d(Array.from({ length: 512 }, (_, i) => (i * 7) % UNITS), [512, 1]);
+  const y = labels ? tf.tensor2d(Array.from({ length: 512 }, (_, i) => (i * 7) % UNITS), [512, 1]) : null;
   return { x, y };
 };
 
@@ -62,19 +62,22 @@ const SETUPS = {
     const input = tf.input({ shape: [D] });
     // 8-bit tables are fixed (not trainable, no input gradient): the quantized layer reads the model input
     const h = quantized ? input : tf.layers.dense({ units: D, activation: 'relu' }).apply(input);
-    const layers = [lutDense({ units: D, codebooks: 8, mode: quantized ? 'lut' : 'dense', keepKernel: !quantized, quantized })];
+    // a quantized layer is frozen (as a replaced layer is): its fused kernel takes the bias and has no gradient
+    const layers = [lutDense({ units: D, codebooks: 8, mode: quantized ? 'lut' : 'dense', keepKernel: !quantized, quantized, trainable: !quantized })];
     const out = tf.layers.dense({ units: 10 }).apply(layers[0].apply(h));
     const model = tf.model({ inputs: input, outputs: out });
     model.compile({ optimizer: tf.train.adam(1e-3), loss: 'meanSquaredError' });
     const { x } = data();
     const yt = tf.randomNormal([512, 10], 0, 1, 'float32', 2);
     const q = x.slice([0, 0], [BATCH, D]);
-    const cbs = quantized ? [] : [new ProgressiveLUTReplacement({ layers, data: x.slice([0, 0], [256, D]), epochsPerLayer: 1 })];
+    const fitData = x.slice([0, 0], [256, D]);
+    const cbs = quantized ? [] : [new ProgressiveLUTReplacement({ layers, data: fitData, epochsPerLayer: 1 })];
     return {
       predict: () => tf.dispose(model.predict(q)),
-      fit: (epochs, onBatch) => model.fit(x, yt, { epochs, batchSize: BATCH, verbose: 0, callbacks: [...cbs, new tf.CustomCallback({ onBatchEnd: async () => onBatch() })] }),
+      fit: (epochs, onBatch) => model.fit(x, yt, { epochs, batchSize: BATCH, verbose: 0, callbacks: [...cbs, new tf.CustomCallback({ onBatchEnd: async () => onBatch('batch'), onEpochEnd: async () => onBatch('epoch') })] }),
       dispose: () => {
-        tf.dispose([x, yt, q]);
+        tf.dispose([x, yt, q, fitData]);
+        model.optimizer.dispose(); // not owned by the model (passed as an object)
         model.dispose();
       },
     };
@@ -86,7 +89,7 @@ const SETUPS = {
     const layer = hash === 'learned' ? lss({ units: UNITS, tables: 8, bits: 6, seed: 1 }) : lshSoftmax({ units: UNITS, tables: 8, seed: 1, headClasses: 5 });
     const { train, infer } = trainingModel(input, h, layer);
     train.compile({ optimizer: tf.train.adam(1e-3), loss: lshSoftmaxLoss });
-    const { x, y } = data();
+    const { x, y } = data(true);
     const zeros = tf.zeros([512, 1]);
     const q = x.slice([0, 0], [BATCH, D]);
     const cb = hash === 'learned' ? new LSSHashCallback({ layer, x, y, samples: 256, seed: 1 }) : new RehashCallback({ layer, everyBatches: 4 });
@@ -95,10 +98,12 @@ const SETUPS = {
         const r = predictTopK(infer, q, 5);
         tf.dispose([r.indices, r.values]);
       },
-      fit: (epochs, onBatch) => train.fit([x, y], zeros, { epochs, batchSize: BATCH, verbose: 0, callbacks: [cb, new tf.CustomCallback({ onBatchEnd: async () => onBatch() })] }),
+      fit: (epochs, onBatch) => train.fit([x, y], zeros, { epochs, batchSize: BATCH, verbose: 0, callbacks: [cb, new tf.CustomCallback({ onBatchEnd: async () => onBatch('batch'), onEpochEnd: async () => onBatch('epoch') })] }),
       dispose: () => {
         tf.dispose([x, y, zeros, q]);
+        train.optimizer.dispose();
         train.dispose();
+        layer.dispose(); // applied twice (training and inference models): its second reference
       },
     };
   },
@@ -116,16 +121,19 @@ const SETUPS = {
     const q = x.slice([0, 0], [BATCH, D]);
     return {
       predict: () => tf.dispose(model.predict(q)),
-      fit: (epochs, onBatch) => model.fit(x, yt, { epochs, batchSize: BATCH, verbose: 0, callbacks: [new tf.CustomCallback({ onBatchEnd: async () => onBatch() })] }),
+      fit: (epochs, onBatch) => model.fit(x, yt, { epochs, batchSize: BATCH, verbose: 0, callbacks: [new tf.CustomCallback({ onBatchEnd: async () => onBatch('batch'), onEpochEnd: async () => onBatch('epoch') })] }),
       dispose: () => {
         tf.dispose([x, yt, q]);
+        model.optimizer.dispose(); // not owned by the model (passed as an object)
         model.dispose();
+        base.layers.at(-1).dispose(); // the replaced head, not part of the converted model
       },
     };
   },
 };
 
 async function soak(name, backend) {
+  const tensorsBefore = tf.memory().numTensors;
   const s = await SETUPS[name]();
   const samples = [];
   const t0 = Date.now();
@@ -138,15 +146,18 @@ async function soak(name, backend) {
   }
   const perEpoch = 512 / BATCH;
   const epochs = Math.max(1, Math.ceil(BATCHES / perEpoch));
-  const fitEvery = Math.max(1, Math.floor((epochs * perEpoch) / SAMPLES));
+  // sampled at epoch ends: within an epoch tfjs keeps each batch's loss scalars until the epoch ends
+  const fitEvery = Math.max(1, Math.floor(epochs / SAMPLES));
   let batch = 0;
+  let epoch = 0;
   await s.fit(1, () => {}); // warm-up epoch (optimizer slots, callbacks' state)
   samples.push(sample('fit', 0));
-  await s.fit(epochs, () => {
-    batch++;
-    if (batch % fitEvery === 0) samples.push(sample('fit', batch));
+  await s.fit(epochs, (what) => {
+    if (what === 'batch') batch++;
+    else if (++epoch % fitEvery === 0) samples.push(sample('fit', batch));
   });
   s.dispose();
+  const leftAfterDispose = tf.memory().numTensors - tensorsBefore;
   const p = samples.filter((x) => x.phase === 'predict');
   const f = samples.filter((x) => x.phase === 'fit');
   const growth = (arr, key) => (arr.at(-1)[key] ?? 0) - (arr[0][key] ?? 0);
@@ -157,14 +168,16 @@ async function soak(name, backend) {
     batches: batch,
     seconds: (Date.now() - t0) / 1000,
     tensorGrowthPredict: growth(p, 'tensors'),
-    tensorGrowthFit: growth(f, 'tensors'),
+    // from the end of the long fit's first epoch (a callback's optimizer slots appear in that epoch, once)
+    tensorGrowthFit: growth(f.slice(1), 'tensors'),
+    leftAfterDispose,
     wasmHeapGrowth: backend === 'wasm' ? growth(samples, 'wasmHeap') : null,
     rssGrowthMB: Math.round(growth(samples, 'rss') / 1e5) / 10,
     samples,
   };
   console.log(
     `${name.padEnd(7)} ${backend.padEnd(10)} ${String(PREDICTS).padStart(6)} calls, ${String(batch).padStart(5)} batches, ${summary.seconds.toFixed(1)} s: ` +
-      `tensors +${summary.tensorGrowthPredict} (predict) +${summary.tensorGrowthFit} (fit), wasm heap +${summary.wasmHeapGrowth ?? '-'} B, RSS +${summary.rssGrowthMB} MB`,
+      `tensors +${summary.tensorGrowthPredict} (predict) +${summary.tensorGrowthFit} (fit), ${leftAfterDispose} left after dispose, wasm heap +${summary.wasmHeapGrowth ?? '-'} B, RSS +${summary.rssGrowthMB} MB`,
   );
   return summary;
 }
@@ -180,6 +193,6 @@ if (opt.out) {
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), predicts: PREDICTS, batches: BATCHES, results }, null, 1));
 }
-const leaks = results.filter((r) => r.tensorGrowthPredict !== 0 || r.tensorGrowthFit !== 0);
+const leaks = results.filter((r) => r.tensorGrowthPredict !== 0 || r.tensorGrowthFit !== 0 || r.leftAfterDispose > 0);
 console.log(leaks.length === 0 ? 'no tensor growth' : `tensor growth in: ${leaks.map((r) => `${r.layer}/${r.backend}`).join(', ')}`);
 process.exitCode = leaks.length === 0 ? 0 : 1;
