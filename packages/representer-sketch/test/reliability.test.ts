@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { describeBackends } from '../../../tools/testing/backends';
-import { corrupt, expectErrorOrIdentical, loadArtifacts, saveArtifacts } from '../../../tools/testing/artifacts';
+import { corrupt, expectErrorOrIdentical, saveArtifacts } from '../../../tools/testing/artifacts';
 import { convertToRepresenterSketch } from '../src';
 
 function mlp(): tf.LayersModel {
