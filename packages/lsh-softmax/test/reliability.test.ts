@@ -173,6 +173,11 @@ describeBackends('lsh-softmax reliability', () => {
 
   test('class 12: a missing options object, and LSHSoftmax in a sequential model with a standard loss, give clear errors', async () => {
     expect(() => lshSoftmax(undefined as never)).toThrow(/args: expected an object with units/);
+    const { model: m0, layer: l0 } = lshModel();
+    const gone = tf.zeros([2, dim]) as tf.Tensor2D;
+    gone.dispose();
+    expect(() => l0.topK(gone, 1)).toThrow(/features: expected a live tensor, got a disposed tensor/);
+    m0.dispose();
     const seq = tf.sequential({ layers: [tf.layers.dense({ units: 4, inputShape: [dim] }), lshSoftmax({ units, tables: 4 })] });
     seq.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy' });
     const xs = tf.randomNormal([4, dim]);

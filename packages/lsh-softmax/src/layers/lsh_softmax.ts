@@ -508,6 +508,7 @@ export class LSHSoftmax extends tfl.layers.Layer implements RowSparseSource {
   private checkFeatures(h: tf.Tensor): void {
     const { kernel } = this.requireBuilt();
     const dim = kernel.shape[1];
+    if (h instanceof tf.Tensor && h.isDisposed) fail('features', 'a live tensor', 'a disposed tensor');
     if (!(h instanceof tf.Tensor) || h.rank !== 2 || h.shape[1] !== dim) {
       fail('features', `a [batch, ${dim}] tensor`, h instanceof tf.Tensor ? `shape [${h.shape.join(', ')}]` : h);
     }
@@ -516,6 +517,7 @@ export class LSHSoftmax extends tfl.layers.Layer implements RowSparseSource {
   /** Validates labels ([batch] or [batch, 1], integer class ids in [0, units)) and reads them. */
   private readLabels(labels: tf.Tensor, batch: number): Int32Array {
     if (!(labels instanceof tf.Tensor)) fail('labels', 'a tensor of class ids', labels);
+    if (labels.isDisposed) fail('labels', 'a live tensor', 'a disposed tensor');
     const ok = (labels.rank === 1 && labels.shape[0] === batch) || (labels.rank === 2 && labels.shape[0] === batch && labels.shape[1] === 1);
     if (!ok) fail('labels', `shape [${batch}] or [${batch}, 1]`, `shape [${labels.shape.join(', ')}]`);
     const v = labels.dataSync();
