@@ -26,6 +26,7 @@ const { values: opt } = parseArgs({
     backends: { type: 'string' },
     layers: { type: 'string', default: 'lut,lut8,lsh,lss,sketch' },
     out: { type: 'string' },
+    'md-from': { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -33,6 +34,32 @@ if (opt.help) {
   console.log('node tools/soak/soak.mjs [--predicts N] [--batches N] [--backends cpu,wasm,tensorflow] [--layers lut,lut8,lsh,lss,sketch] [--out file.json]');
   process.exit(0);
 }
+/** The summary table of a soak run (written next to --out as .md). */
+function markdown(run) {
+  const lines = [
+    `# Soak run (${run.date.slice(0, 10)})`,
+    '',
+    `\`node tools/soak/soak.mjs --predicts ${run.predicts} --batches ${run.batches}\`: per layer and backend, ${run.predicts} predict/topK calls`,
+    `(batch ${run.batch ?? 32}) and ${run.batches} model.fit batches with the layer's callbacks (LUTDense: ProgressiveLUTReplacement;`,
+    'LSHSoftmax: RehashCallback every 4 batches, 5 head classes; LSS: LSSHashCallback; 8-bit LUTDense frozen; RepresenterSketch',
+    "with weighted rows). Tensors are sampled every tenth of the calls and at epoch ends; 'left' counts the tensors still",
+    'alive after the models, optimizers and data were disposed. RSS is the whole process (V8 heap included), for scale only.',
+    '',
+    '| layer | backend | seconds | tensor growth, predict | tensor growth, fit | left after dispose | wasm heap growth | RSS change (MB) |',
+    '|---|---|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const r of run.results) {
+    lines.push(`| ${r.layer} | ${r.backend} | ${r.seconds.toFixed(0)} | ${r.tensorGrowthPredict} | ${r.tensorGrowthFit} | ${r.leftAfterDispose} | ${r.wasmHeapGrowth ?? '–'} | ${r.rssGrowthMB} |`);
+  }
+  return lines.join('\n') + '\n';
+}
+if (opt['md-from']) {
+  const { readFileSync } = await import('node:fs');
+  const run = JSON.parse(readFileSync(opt['md-from'], 'utf8'));
+  writeFileSync(opt['md-from'].replace(/\.json$/, '.md'), markdown(run));
+  process.exit(0);
+}
+
 const PREDICTS = Number(opt.predicts);
 const BATCHES = Number(opt.batches);
 const SAMPLES = 10;
@@ -191,7 +218,9 @@ for (const backend of backends) {
 if (opt.out) {
   const out = resolve(opt.out);
   mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), predicts: PREDICTS, batches: BATCHES, results }, null, 1));
+  const run = { date: new Date().toISOString(), predicts: PREDICTS, batches: BATCHES, batch: BATCH, results };
+  writeFileSync(out, JSON.stringify(run, null, 1));
+  writeFileSync(out.replace(/\.json$/, '.md'), markdown(run));
 }
 const leaks = results.filter((r) => r.tensorGrowthPredict !== 0 || r.tensorGrowthFit !== 0 || r.leftAfterDispose > 0);
 console.log(leaks.length === 0 ? 'no tensor growth' : `tensor growth in: ${leaks.map((r) => `${r.layer}/${r.backend}`).join(', ')}`);
