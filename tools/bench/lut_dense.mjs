@@ -213,47 +213,6 @@ export async function mnist({ quick }) {
 }
 
 /**
- * The 8-bit tables of a float LUTDense (the rule of lut-dense's fit/quantize.ts, which the package does not
- * export): per output m a scale (largest per-codebook range / 255), per (codebook, output) an offset (the
- * minimum), entries rounded to [0, 255]; the offsets sum into one constant per output.
- */
-function quantizeLUT({ tables }, c, m) {
-  const lo = new Float64Array(c * m).fill(Infinity);
-  const hi = new Float64Array(c * m).fill(-Infinity);
-  for (let j = 0; j < c; j++) {
-    for (let k = 0; k < 16; k++) {
-      for (let q = 0; q < m; q++) {
-        const v = tables[(j * 16 + k) * m + q];
-        lo[j * m + q] = Math.min(lo[j * m + q], v);
-        hi[j * m + q] = Math.max(hi[j * m + q], v);
-      }
-    }
-  }
-  const scale = new Float32Array(m);
-  const offset = new Float32Array(m);
-  for (let q = 0; q < m; q++) {
-    let range = 0;
-    let off = 0;
-    for (let j = 0; j < c; j++) {
-      range = Math.max(range, hi[j * m + q] - lo[j * m + q]);
-      off += lo[j * m + q];
-    }
-    scale[q] = range > 0 ? range / 255 : 1;
-    offset[q] = off;
-  }
-  const q8 = new Int32Array(c * 16 * m);
-  for (let j = 0; j < c; j++) {
-    for (let k = 0; k < 16; k++) {
-      for (let q = 0; q < m; q++) {
-        const i = (j * 16 + k) * m + q;
-        q8[i] = Math.min(255, Math.max(0, Math.round((tables[i] - lo[j * m + q]) / scale[q])));
-      }
-    }
-  }
-  return { q8, scale, offset };
-}
-
-/**
  * Issue 15's MLP target: MNIST 784-256-256-10 (dense, trained), both hidden layers replaced by LUTDense at C
  * and fine-tuned (ProgressiveLUTReplacement, trained tables), then the fine-tuned float tables quantized to
  * 8 bits (the SIMD scan); accuracy of each against dense, and forward time of the two hidden LUT layers
@@ -291,21 +250,8 @@ export async function mlp({ quick }) {
     const cb = new L.ProgressiveLUTReplacement({ layers: r.layers, data: fitData, epochsPerLayer: 1, trainTables: true, fit: { partition: 'correlation', objective: 'mse' } });
     await trainClassifierWith(r.model, xs, ys, cb);
     const accF = testAccuracy(r.model);
-    // the fine-tuned float tables → 8-bit LUTDense layers with the same trees, in a copy of the network
-    const q = [];
-    for (const layer of r.layers) {
-      const p = layer.getLUT();
-      const { q8, scale, offset } = quantizeLUT(p, c, layer.units);
-      const ql = new L.LUTDense({ units: layer.units, codebooks: c, activation: layer.activation, quantized: true });
-      readBack(() => ql.apply(tf.zeros([1, layer.inputDim])));
-      ql.setLUT({ splitDims: p.splitDims, thresholds: p.thresholds, tables: q8, scale, offset });
-      tf.tidy(() => ql.bias.write(layer.bias.read()));
-      q.push(ql);
-    }
-    const input = tf.input({ shape: [784] });
-    const head = r.model.layers[r.model.layers.length - 1]; // the output Dense layer (shared)
-    const out = head.apply(q[1].apply(q[0].apply(input)));
-    const qm = tf.model({ inputs: input, outputs: out });
+    // the fine-tuned float tables → 8-bit LUTDense layers with the same trees (a new model; the rest shared)
+    const { model: qm, layers: q } = await L.quantizeLUTDense(r.model);
     const accQ = testAccuracy(qm);
     const lutMs = time(() => readBack(() => q[0].apply(xb)), opts).ms + time(() => readBack(() => q[1].apply(h1)), opts).ms;
     rows.push({ method: 'LUTDense, fine-tuned, float tables', C: c, accuracy: accF, delta: 100 * (accF - denseAcc), ms: '-', ratio: '-' });
@@ -315,7 +261,7 @@ export async function mlp({ quick }) {
       title: "MNIST 784-256-256-10: both hidden layers LUTDense, fine-tuned, then 8-bit (issue 15's MLP target)",
       command: `npm run bench -- lut-dense-mlp${quick ? ' --quick' : ''}`,
       notes: [
-        `Backend ${backend}. Dense MLP trained ${epochs} epochs (batch 64, Adam 1e-3, 8000 training images, seeded order); test accuracy on the 1756 test images. Fine-tuning: convertToLUTDense(…, {fit: false, inputGradient: 'ste'}) then model.fit (batch 128, one epoch per replaced layer) with ProgressiveLUTReplacement (epochsPerLayer 1, trainTables true, objective 'mse', correlation partition, fitted on the first 4000 training images). 8-bit: the fine-tuned float tables quantized (per-output scale, per-codebook offset; each output off by ≤ C·scale/2) into quantized LUTDense layers with the same trees. \`ms\`: forward time of the two hidden layers at batch 256 (784→256, 256→256), LUT layers against matMul(x, W) of the same shapes, medians in one process.`,
+        `Backend ${backend}. Dense MLP trained ${epochs} epochs (batch 64, Adam 1e-3, 8000 training images, seeded order); test accuracy on the 1756 test images. Fine-tuning: convertToLUTDense(…, {fit: false, inputGradient: 'ste'}) then model.fit (batch 128, one epoch per replaced layer) with ProgressiveLUTReplacement (epochsPerLayer 1, trainTables true, objective 'mse', correlation partition, fitted on the first 4000 training images). 8-bit: quantizeLUTDense(model) of the fine-tuned model (per-output scale, per-codebook offset; each output off by ≤ C·scale/2; same trees and bias). \`ms\`: forward time of the two hidden layers at batch 256 (784→256, 256→256), LUT layers against matMul(x, W) of the same shapes, medians in one process.`,
       ],
       columns: [
         { key: 'method', label: 'method' }, { key: 'C', label: 'C' }, { key: 'accuracy', label: 'accuracy' }, { key: 'delta', label: '− dense (points)' },

@@ -5,6 +5,7 @@ import { assertInt, fail, readDense } from '@hashlayers/core/internal';
 import { buildInScope, fitLUTDense } from './fit/fit_lut.js';
 import { FitLUTOptions, FitReport } from './fit/solve_lut.js';
 import { LUTDense } from './layers/lut_dense.js';
+import { quantizeTables } from './fit/quantize.js';
 import { InputGradient } from './ops/lut_matmul.js';
 
 type SymbolicTensor = tfl.SymbolicTensor;
@@ -163,6 +164,68 @@ export async function convertToLUTDense(model: tfl.LayersModel, options: Convert
     }
   } catch (e) {
     replaced.forEach((r) => r?.dispose());
+    throw e;
+  }
+  return { model: tfl.model({ inputs: input, outputs: x }), layers: replaced, reports };
+}
+
+/** What quantizeLUTDense reports per new layer. */
+export interface QuantizationReport {
+  /** The name of the float LUTDense layer that was quantized. */
+  layer: string;
+  /** C of that layer. */
+  codebooks: number;
+  /** Per output, the bound on |8-bit output − float output| before the activation: C · scale / 2. */
+  errorBound: Float32Array;
+}
+
+/**
+ * Quantizes the float LUTDense layers of a chain model (e.g. after
+ * fine-tuning with ProgressiveLUTReplacement): returns a new model in which
+ * each LUTDense layer with float tables in 'lut' mode is replaced by a
+ * quantized LUTDense with the same trees, bias and activation, and its
+ * tables rounded to 8 bits (per output a scale, per codebook and output an
+ * offset), which runs the WebAssembly SIMD look-up kernel on every backend.
+ * The other layers are shared with `model`; `model` is not changed.
+ * `layers` and `reports` follow the order of the replaced layers in the model.
+ */
+export async function quantizeLUTDense(model: tfl.LayersModel): Promise<ConversionResult<tfl.LayersModel, LUTDense, QuantizationReport>> {
+  const links = chainLayers(model);
+  const targets = links.map((k) => k.layer).filter((l): l is LUTDense => l instanceof LUTDense && !l.quantized);
+  if (targets.length === 0) fail('model', 'a chain model with at least one LUTDense layer with float tables', 'none');
+  const dense = targets.find((l) => l.mode !== 'lut');
+  if (dense != null) fail('model', "LUTDense layers in 'lut' mode (fit them first)", `'${dense.name}' in '${dense.mode}' mode`);
+  const input = tfl.input({ shape: model.inputs[0].shape.slice(1) as number[], dtype: model.inputs[0].dtype });
+  let x: SymbolicTensor = input;
+  const replaced: LUTDense[] = [];
+  const reports: QuantizationReport[] = [];
+  try {
+    for (const { layer } of links) {
+      if (!targets.includes(layer as LUTDense)) {
+        x = layer.apply(x) as SymbolicTensor;
+        continue;
+      }
+      const f = layer as LUTDense;
+      const p = f.getLUT();
+      const q = quantizeTables(p.tables, f.codebooks, f.units);
+      const lut = new LUTDense({
+        units: f.units,
+        codebooks: f.codebooks,
+        activation: f.activation,
+        useBias: f.useBias,
+        quantized: true,
+        seed: f.seed,
+        name: `${f.name}_q`,
+      });
+      replaced.push(lut);
+      buildInScope(lut, f.inputDim);
+      lut.setLUT({ splitDims: p.splitDims, thresholds: p.thresholds, tables: q.q, scale: q.scale, offset: q.offset });
+      if (f.bias != null && lut.bias != null) lut.bias.write((f.bias as NonNullable<LUTDense['bias']>).read());
+      reports.push({ layer: f.name, codebooks: f.codebooks, errorBound: q.errorBound });
+      x = lut.apply(x) as SymbolicTensor;
+    }
+  } catch (e) {
+    replaced.forEach((r) => r.dispose());
     throw e;
   }
   return { model: tfl.model({ inputs: input, outputs: x }), layers: replaced, reports };

@@ -9,8 +9,8 @@ import './register.js';
 
 export { LUTDense, lutDense } from './layers/lut_dense.js';
 export type { LUTDenseArgs, LUTParams } from './layers/lut_dense.js';
-export { convertToLUTDense } from './convert.js';
-export type { ConvertToLUTDenseOptions, LUTDenseConversion } from './convert.js';
+export { convertToLUTDense, quantizeLUTDense } from './convert.js';
+export type { ConvertToLUTDenseOptions, LUTDenseConversion, QuantizationReport } from './convert.js';
 export type { FitLUTOptions, FitReport, Objective } from './fit/solve_lut.js';
 export type { Partition } from './fit/partition.js';
 export { ProgressiveLUTReplacement } from './callbacks/progressive_lut_replacement.js';

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { describeBackends, expectNoLeak } from '../../../tools/testing/backends';
 import { lutSimdKernels, SeededRandom, setWasmSimdKernels } from '@hashlayers/core/internal';
-import '../src';
+import { convertToLUTDense, LUTDense, quantizeLUTDense } from '../src';
 import { lutMatMulU8Unchecked } from '../src/ops/lut_matmul_u8';
 import { packTables, unpackTables } from '../src/fit/quantize';
 import { SIMD_MAX_CODEBOOKS } from '../src/kernels/lut_matmul_u8';
@@ -163,5 +163,57 @@ describeBackends('quantized look-up kernel (WebAssembly SIMD scan)', () => {
     const y2 = lutMatMulU8Unchecked(x, dims, thr, t, s, o2, null);
     expect(bits(y2.dataSync() as Float32Array)).toEqual(bits(reference(p.x, n, d, p.dims, p.thr, c, p.q, m, p.scale, p.offset.map((v) => v + 1), null)));
     tf.dispose([x, dims, thr, t, s, o, o2, y2]);
+  });
+});
+
+async function roundTrip(model: tf.LayersModel): Promise<tf.LayersModel> {
+  let saved: tf.io.ModelArtifacts | undefined;
+  await model.save(tf.io.withSaveHandler(async (a) => {
+    saved = a;
+    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+  }));
+  return tf.loadLayersModel(tf.io.fromMemory(saved as tf.io.ModelArtifacts));
+}
+
+describeBackends('quantizeLUTDense (fine-tuned float tables → packed 8-bit tables)', () => {
+  it('keeps trees and bias, stays within C·scale/2 of the float model, stores a quarter of the bytes, saves and loads exactly', async () => {
+    const rng = new SeededRandom(21);
+    const [d, h, m, c] = [24, 20, 6, 6];
+    const model = tf.sequential({
+      layers: [
+        tf.layers.dense({ inputShape: [d], units: h, activation: 'linear', kernelInitializer: tf.initializers.glorotNormal({ seed: 1 }), biasInitializer: tf.initializers.randomNormal({ seed: 2 }) }),
+        tf.layers.dense({ units: m, activation: 'relu', kernelInitializer: tf.initializers.glorotNormal({ seed: 3 }) }),
+      ],
+    });
+    const x = tf.tensor2d(Float32Array.from({ length: 300 * d }, () => rng.gaussian()), [300, d]);
+    const { model: lutModel, layers } = await convertToLUTDense(model, { codebooks: c, data: x });
+    const { model: q, layers: ql, reports } = await quantizeLUTDense(lutModel);
+    expect(ql.map((l) => l.quantized)).toEqual([true, true]);
+    expect(reports.map((r) => r.layer)).toEqual(layers.map((l) => l.name));
+    // same trees and bias; tables a quarter of the float bytes
+    for (let i = 0; i < 2; i++) {
+      const a = layers[i].getLUT();
+      const b = ql[i].getLUT();
+      expect(Array.from(b.splitDims)).toEqual(Array.from(a.splitDims));
+      expect(Array.from(b.thresholds)).toEqual(Array.from(a.thresholds));
+      expect(ql[i].tables?.shape).toEqual([c, layers[i].units, 4]);
+      expect(Array.from(ql[i].bias?.read().dataSync() ?? [])).toEqual(Array.from(layers[i].bias?.read().dataSync() ?? []));
+    }
+    // first layer (linear): every output within its bound of the float layer's
+    const xt = tf.tensor2d(Float32Array.from({ length: 50 * d }, () => rng.gaussian()), [50, d]);
+    const yf = tf.tidy(() => (layers[0].apply(xt) as tf.Tensor).dataSync());
+    const yq = tf.tidy(() => (ql[0].apply(xt) as tf.Tensor).dataSync());
+    const bound = reports[0].errorBound;
+    for (let i = 0; i < yf.length; i++) expect(Math.abs(yq[i] - yf[i])).toBeLessThanOrEqual(bound[i % h] * (1 + 1e-4) + 1e-5);
+    // the whole quantized model saves and loads exactly
+    const loaded = await roundTrip(q);
+    const p1 = tf.tidy(() => (q.predict(xt) as tf.Tensor).dataSync());
+    const p2 = tf.tidy(() => (loaded.predict(xt) as tf.Tensor).dataSync());
+    expect(Array.from(p2)).toEqual(Array.from(p1));
+    expect((loaded.layers.find((l) => l instanceof LUTDense) as LUTDense).quantized).toBe(true);
+    // a model with no float LUTDense left is refused, naming what it expected
+    await expect(quantizeLUTDense(q)).rejects.toThrow(/model: expected a chain model with at least one LUTDense layer with float tables/);
+    loaded.dispose();
+    tf.dispose([x, xt]);
   });
 });
