@@ -4,9 +4,10 @@
  * and the load fuzz.
  */
 import * as tf from '@tensorflow/tfjs';
+import fc from 'fast-check';
 import { describeBackends } from '../../../tools/testing/backends';
 import { corrupt, expectErrorOrIdentical, saveArtifacts } from '../../../tools/testing/artifacts';
-import { convertToRepresenterSketch } from '../src';
+import { convertToRepresenterSketch, representerSketch } from '../src';
 
 function mlp(): tf.LayersModel {
   const input = tf.input({ shape: [5] });
@@ -39,6 +40,51 @@ describeBackends('representer-sketch reliability', () => {
     expect(tf.memory().numTensors).toBe(before);
     x.dispose();
     model.dispose();
+  });
+
+  test('property: the sketch output equals the reference Σ_r w_r · counts[r, code_r(x)] with SRP codes of x − center', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 5 }), fc.integer({ min: 0, max: 1e6 }), (dim, rows, bits, outputs, seed) => {
+        const layer = representerSketch({ outputs, rows, bits, seed, aggregation: seed % 2 === 0 ? 'mean' : 'weighted' });
+        layer.build([null, dim]);
+        const cells = 2 ** bits;
+        const counts = tf.randomNormal([rows, cells, outputs], 0, 1, 'float32', seed);
+        const center = tf.randomNormal([dim], 0, 1, 'float32', seed + 1);
+        const wts = layer.getWeights();
+        const names = layer.weights.map((v) => v.originalName.split('/').pop());
+        wts[names.indexOf('counts')] = counts;
+        wts[names.indexOf('center')] = center;
+        layer.setWeights(wts);
+        const x = tf.randomNormal([5, dim], 0, 1, 'float32', seed + 2);
+        const yt = layer.apply(x) as tf.Tensor;
+        const y = yt.dataSync();
+        const P = layer.projection!.read().dataSync();
+        const C = counts.dataSync();
+        const c0 = center.dataSync();
+        const xv = x.dataSync();
+        const w = layer.aggregationWeights();
+        const wv = w.dataSync();
+        for (let b = 0; b < 5; b++) {
+          const ref = new Float64Array(outputs);
+          let ambiguous = false;
+          for (let r = 0; r < rows; r++) {
+            let code = 0;
+            for (let k = 0; k < bits; k++) {
+              let dot = 0;
+              for (let d = 0; d < dim; d++) dot += (xv[b * dim + d] - c0[d]) * P[d * rows * bits + r * bits + k];
+              if (Math.abs(dot) < 1e-4) ambiguous = true; // float32 rounding may decide the sign
+              if (dot > 0) code |= 1 << k;
+            }
+            for (let o = 0; o < outputs; o++) ref[o] += wv[r] * C[(r * cells + code) * outputs + o];
+          }
+          if (ambiguous) continue;
+          for (let o = 0; o < outputs; o++) expect(Math.abs(y[b * outputs + o] - ref[o])).toBeLessThan(1e-4 * (1 + Math.abs(ref[o])));
+        }
+        tf.dispose([counts, center, x, w, yt]);
+        layer.dispose();
+      }),
+      { numRuns: 25, seed: 17 },
+    );
   });
 
   test('load fuzz: 24 seeded corruptions of a saved sketch model → a clear error or an identical model', async () => {
