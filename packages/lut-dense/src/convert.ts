@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { ConversionResult } from '@hashlayers/core';
-import { assertInt, fail, readDense } from '@hashlayers/core/internal';
+import { assertInt, assertKnownKeys, fail, readDense } from '@hashlayers/core/internal';
 import { buildInScope, fitLUTDense } from './fit/fit_lut.js';
 import { FitLUTOptions, FitReport } from './fit/solve_lut.js';
 import { LUTDense } from './layers/lut_dense.js';
@@ -54,6 +54,25 @@ export interface ConvertToLUTDenseOptions extends Omit<FitLUTOptions, 'codebooks
  */
 export type LUTDenseConversion = ConversionResult<tfl.LayersModel, LUTDense, FitReport>;
 
+const CONVERT_KEYS = [
+  'layers',
+  'codebooks',
+  'data',
+  'collectFrom',
+  'fit',
+  'batchSize',
+  'inputGradient',
+  'keepKernel',
+  'objective',
+  'partition',
+  'quantize',
+  'lambda',
+  'refine',
+  'splitCandidates',
+  'klSteps',
+  'klLearningRate',
+];
+
 interface ChainLink {
   layer: tfl.layers.Layer;
   /** The symbolic input of the layer in this model (a layer shared with other models has several). */
@@ -99,6 +118,8 @@ export async function convertToLUTDense(model: tfl.LayersModel, options: Convert
   const links = chainLayers(model);
   const layers = links.map((k) => k.layer);
   if (options == null || typeof options !== 'object') fail('options', 'an object with codebooks and data', options);
+  // a misspelt option would otherwise be ignored silently (e.g. 'quantise': float tables where 8-bit were asked for)
+  assertKnownKeys('options', options, CONVERT_KEYS);
   const chosenSpec = options.layers ?? layers.filter((l) => l.getClassName() === 'Dense').map((l) => l.name);
   if (!Array.isArray(chosenSpec) || chosenSpec.length === 0) fail('layers', 'a non-empty array of Dense layer names or indices', chosenSpec);
   const chosen = chosenSpec.map((s) => {

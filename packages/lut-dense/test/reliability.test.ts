@@ -192,3 +192,14 @@ describeBackends('lut-dense reliability', () => {
     );
   });
 });
+
+describeBackends('lut-dense reliability: conversion options', () => {
+  test('class 11: a misspelt convertToLUTDense option is an error, not ignored', async () => {
+    const input = tf.input({ shape: [4] });
+    const mdl = tf.model({ inputs: input, outputs: tf.layers.dense({ units: 3 }).apply(input) as tf.SymbolicTensor });
+    const x = tf.randomNormal([32, 4], 0, 1, 'float32', 1);
+    await expect(convertToLUTDense(mdl, { codebooks: 2, data: x, quantise: true } as never)).rejects.toThrow(/options: expected only the options .*, got unknown option 'quantise'/);
+    x.dispose();
+    mdl.dispose();
+  });
+});
