@@ -171,6 +171,9 @@ export class LSSHashTrainer {
       // the projections are non-trainable weights (model.fit must not move them), so the gradients are
       // taken with respect to them as inputs and applied by name
       const { value, grads } = tf.valueAndGrads((...ps: tf.Tensor[]) => cost(ps[0], ps[ps.length - 1]))(vars);
+      // a non-finite loss or gradient would write NaN into the projections (every code then 0 or garbage): refuse the step
+      const finite = tf.isFinite(tf.addN([value, ...grads.map((g) => tf.sum(tf.mul(g, 0)))])).dataSync()[0];
+      if (!finite) fail('LSSHashTrainer step', 'a finite loss and gradients (features with NaN/Infinity? a lower learningRate or a higher temperature?)', 'NaN or Infinity (the projections were left unchanged)');
       this.optimizer.applyGradients(Object.fromEntries(vars.map((v, i) => [v.name, grads[i]])));
       return value;
     });
