@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { registerKernelSpec } from '@hashlayers/core/internal';
+import { lutMatMulU8GradConfig } from './gradients/LutMatMulU8_grad.js';
 import { lutSumGradConfig } from './gradients/LutSum_grad.js';
 import { maddnessEncodeGradConfig } from './gradients/MaddnessEncode_grad.js';
 import { lutMatMulU8Kernel } from './kernels/lut_matmul_u8.js';
@@ -17,6 +18,6 @@ registerKernelSpec(maddnessEncodeKernel);
 registerKernelSpec(lutSumKernel);
 registerKernelSpec(lutSumTableGradKernel);
 registerKernelSpec(lutMatMulU8Kernel);
-for (const g of [lutSumGradConfig, maddnessEncodeGradConfig]) {
+for (const g of [lutSumGradConfig, maddnessEncodeGradConfig, lutMatMulU8GradConfig]) {
   if (tf.getGradient(g.kernelName) == null) tf.registerGradient(g);
 }

@@ -156,6 +156,35 @@ describeBackends('LUTDense and its per-layer fit', () => {
     q.dispose();
   });
 
+  it('a quantized layer trains its bias in model.fit: d/dbias = Σ dy, no gradient to its inputs (the encoding is piecewise constant)', async () => {
+    const q = fitLUTDense(dense, xTrain, { codebooks: 8, quantize: true });
+    const bias = q.getWeights().find((_, i) => q.weights[i].originalName.endsWith('bias')) as tf.Tensor;
+    expect(bias).toBeDefined();
+    // gradients against their definition: loss = Σ y (linear activation) → d/dbias = number of rows
+    const n = xTest.shape[0];
+    const { grads } = tf.variableGrads(() => tf.sum(q.apply(xTest) as tf.Tensor) as tf.Scalar, q.trainableWeights.map((w) => w.read() as tf.Variable));
+    const g = Object.values(grads);
+    expect(g.length).toBe(1);
+    expect(Array.from(g[0].dataSync())).toEqual(Array(m).fill(n));
+    tf.dispose(g);
+    // and model.fit runs with a trainable Dense before it (which receives no signal through the look-ups) and after it
+    const input = tf.input({ shape: [d] });
+    const pre = tf.layers.dense({ units: d, kernelInitializer: 'identity', useBias: false });
+    const post = tf.layers.dense({ units: 2 });
+    const out = post.apply(q.apply(pre.apply(input))) as tf.SymbolicTensor;
+    const model = tf.model({ inputs: input, outputs: out });
+    model.compile({ optimizer: tf.train.sgd(0.01), loss: 'meanSquaredError' });
+    const preBefore = pre.getWeights()[0].dataSync().slice();
+    const biasBefore = bias.dataSync().slice();
+    const ys = tf.ones([n, 2]);
+    await model.fit(xTest, ys, { epochs: 1, batchSize: n, verbose: 0, shuffle: false });
+    expect(Array.from(pre.getWeights()[0].dataSync())).toEqual(Array.from(preBefore));
+    const biasAfter = q.getWeights().find((_, i) => q.weights[i].originalName.endsWith('bias')) as tf.Tensor;
+    expect(Array.from(biasAfter.dataSync())).not.toEqual(Array.from(biasBefore));
+    ys.dispose();
+    q.dispose();
+  });
+
   it("'mse' equals 'reconstruct' on the layer's own inputs; with targetInputs it absorbs upstream error", () => {
     const a = fitLUTDense(dense, xTrain, { codebooks: 8 });
     const b = fitLUTDense(dense, xTrain, { codebooks: 8, objective: 'mse' });
