@@ -1,6 +1,6 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import { RebuildReport } from '@hashlayers/hashing';
-import { assertInt, fail } from '@hashlayers/core/internal';
+import { assertInt, assertKnownKeys, fail } from '@hashlayers/core/internal';
 import { isLSHSoftmax, LSHSoftmax } from '../layers/lsh_softmax.js';
 
 export interface RehashCallbackArgs {
@@ -40,6 +40,8 @@ export class RehashCallback extends tfl.Callback {
 
   constructor(args: RehashCallbackArgs) {
     super();
+    if (args == null || typeof args !== 'object') fail('args', 'an options object { layer, ... }', args);
+    assertKnownKeys('RehashCallback args', args, ['layer', 'everyBatches', 'everyEpochs', 'minChangedFraction', 'verbose']);
     const layers = Array.isArray(args.layer) ? args.layer : [args.layer];
     if (layers.length === 0 || !layers.every((l) => isLSHSoftmax(l))) fail('layer', 'an LSHSoftmax layer (or an array of them)', args.layer);
     this.layers = layers;

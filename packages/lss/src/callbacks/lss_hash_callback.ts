@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { SeededRandom, assertInt, fail } from '@hashlayers/core/internal';
+import { assertInt, assertKnownKeys, fail, SeededRandom } from '@hashlayers/core/internal';
 import { featureModel, LSHSoftmax } from '@hashlayers/lsh-softmax';
-import { learnedLayer, LSSHashTrainer, LSSHashTrainerArgs } from '../train/hash_trainer.js';
+import { learnedLayer, LSSHashTrainer, LSSHashTrainerArgs, TRAINER_KEYS } from '../train/hash_trainer.js';
 
 export interface LSSHashCallbackArgs extends LSSHashTrainerArgs {
   /** The LSS layer (`lss`, `convertToLSS`) whose hash to train. */
@@ -45,11 +45,15 @@ export class LSSHashCallback extends tfl.Callback {
   private readonly rng: SeededRandom;
   private readonly verbose: boolean;
   private readonly args: LSSHashCallbackArgs;
+  /** The options of the callback that are the trainer's (LSSHashTrainer rejects the others). */
+  private readonly trainerArgs: LSSHashTrainerArgs;
   /** The trainer's optimizer was freed at the end of a fit: a new one is made when the callback is used again. */
   private trainerDisposed = false;
 
   constructor(args: LSSHashCallbackArgs) {
     super();
+    if (args == null || typeof args !== 'object') fail('args', 'an options object { layer, x, y, ... }', args);
+    assertKnownKeys('LSSHashCallback args', args, [...TRAINER_KEYS, 'layer', 'x', 'y', 'everyEpochs', 'samples', 'hashEpochs', 'verbose']);
     const internals = learnedLayer(args?.layer);
     const x = Array.isArray(args.x) ? args.x : [args.x];
     if (x.length === 0 || !x.every((t) => t instanceof tf.Tensor)) fail('x', 'a tensor or an array of tensors', args.x);
@@ -60,7 +64,8 @@ export class LSSHashCallback extends tfl.Callback {
     this.everyEpochs = assertInt('everyEpochs', args.everyEpochs ?? 1, 1);
     this.hashEpochs = assertInt('hashEpochs', args.hashEpochs ?? 1, 1);
     this.samples = Math.min(n, assertInt('samples', args.samples ?? 8192, 1));
-    this.trainer = new LSSHashTrainer(args.layer, args);
+    this.trainerArgs = Object.fromEntries(Object.entries(args).filter(([k]) => TRAINER_KEYS.includes(k))) as LSSHashTrainerArgs;
+    this.trainer = new LSSHashTrainer(args.layer, this.trainerArgs);
     this.args = args;
     this.rng = new SeededRandom((args.seed ?? args.layer.seed) + 11);
     this.verbose = args.verbose ?? false;
@@ -69,7 +74,7 @@ export class LSSHashCallback extends tfl.Callback {
   /** A callback reused in another model.fit gets a fresh trainer (the last fit's was disposed at its end). */
   override async onTrainBegin(): Promise<void> {
     if (this.trainerDisposed) {
-      (this as { trainer: LSSHashTrainer }).trainer = new LSSHashTrainer(this.args.layer, this.args);
+      (this as { trainer: LSSHashTrainer }).trainer = new LSSHashTrainer(this.args.layer, this.trainerArgs);
       this.trainerDisposed = false;
     }
   }

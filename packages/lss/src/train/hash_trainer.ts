@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LearnedHash, RebuildReport } from '@hashlayers/hashing';
-import { SeededRandom, assertInt, fail, oneTensor } from '@hashlayers/core/internal';
+import { assertInt, assertKnownKeys, fail, oneTensor, SeededRandom } from '@hashlayers/core/internal';
 import type { LSHSoftmax } from '@hashlayers/lsh-softmax';
 import { lshSoftmaxInternals, LSHSoftmaxInternals } from '@hashlayers/lsh-softmax/internal';
 
@@ -43,6 +43,9 @@ export function learnedLayer(layer: LSHSoftmax, arg = 'layer'): LSHSoftmaxIntern
   return internals as LSHSoftmaxInternals & { family: LearnedHash };
 }
 
+/** The options LSSHashTrainer takes (LSSHashCallback takes these and its own). */
+export const TRAINER_KEYS: readonly string[] = ['learningRate', 'hardNegatives', 'randomNegatives', 'temperature', 'batchSize', 'minChangedFraction', 'seed'];
+
 /**
  * Trains the learned hash of an LSS layer (`lss`, `convertToLSS`) so that a query's buckets contain
  * its correct label (Label Superior Sampling, arXiv 2007.01230), in the
@@ -83,6 +86,8 @@ export class LSSHashTrainer {
   private readonly internals: LSHSoftmaxInternals & { family: LearnedHash };
 
   constructor(layer: LSHSoftmax, args: LSSHashTrainerArgs = {}) {
+    if (args == null || typeof args !== 'object') fail('args', 'an options object', args);
+    assertKnownKeys('LSSHashTrainer args', args, TRAINER_KEYS);
     this.internals = learnedLayer(layer);
     this.layer = layer;
     this.learningRate = args.learningRate ?? 0.01;

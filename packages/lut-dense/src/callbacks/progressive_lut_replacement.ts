@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { assertInt, fail } from '@hashlayers/core/internal';
+import { assertInt, assertKnownKeys, fail } from '@hashlayers/core/internal';
 import { FitLUTOptions, FitReport } from '../fit/solve_lut.js';
 import { LUTDense } from '../layers/lut_dense.js';
 
@@ -54,6 +54,8 @@ export class ProgressiveLUTReplacement extends tfl.Callback {
 
   constructor(args: ProgressiveLUTReplacementArgs) {
     super();
+    if (args == null || typeof args !== 'object') fail('args', 'an options object { layers, data, ... }', args);
+    assertKnownKeys('ProgressiveLUTReplacement args', args, ['layers', 'data', 'epochsPerLayer', 'trainTables', 'fit', 'batchSize', 'verbose']);
     if (args == null || !Array.isArray(args.layers) || args.layers.length === 0 || !args.layers.every((l) => l instanceof LUTDense)) {
       fail('layers', 'a non-empty array of LUTDense layers', args?.layers);
     }
