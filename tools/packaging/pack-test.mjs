@@ -123,19 +123,5 @@ try {
   rmSync(scratch, { recursive: true, force: true });
 }
 
-// the examples' copy of the data loaders gives the same data as tools/data
-check('docs/examples/data.cjs = tools/data', () => {
-  const a = require(join(root, 'docs/examples/data.cjs'));
-  const json = (x) => JSON.stringify(x, (k, v) => (ArrayBuffer.isView(v) ? Array.from(v) : v));
-  const pairs = [
-    [a.loadMnist({ trainPerClass: 30, testPerClass: 5 }), require(join(root, 'tools/data/mnist.cjs')).loadMnist({ trainPerClass: 30, testPerClass: 5 })],
-    [a.plantedWOL({ units: 50, train: 20, test: 5, seed: 1 }), require(join(root, 'tools/data/planted_wol.cjs')).plantedWOL({ units: 50, train: 20, test: 5, seed: 1 })],
-    [a.nextWordData({ vocabSize: 100, context: 2, maxTrain: 50, maxTest: 10 }), require(join(root, 'tools/data/sotu.cjs')).nextWordData({ vocabSize: 100, context: 2, maxTrain: 50, maxTest: 10 })],
-  ];
-  pairs.forEach(([x, y], i) => {
-    if (json(x) !== json(y)) throw new Error(`loader ${i} differs from tools/data`);
-  });
-  return 'mnist, planted WOL, SOTU next-word: same data';
-});
 console.log(`packaging: ${passed} passed, ${failed} failed`);
 process.exit(failed > 0 ? 1 : 0);

@@ -36,7 +36,7 @@ export {
   fail,
   oneTensor,
 } from './util/validate.js';
-export { featureDim, firstInputShape, isMultiInputShape, readDense } from './layers/layer_utils.js';
+export { brandClass, featureDim, firstInputShape, hasBrand, isMultiInputShape, readDense } from './layers/layer_utils.js';
 export type { DenseParts, LayerLike, ShapeLike } from './layers/layer_utils.js';
 export {
   assertBoolean,

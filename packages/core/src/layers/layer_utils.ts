@@ -78,3 +78,17 @@ export function readDense(dense: unknown, opts: { arg?: string; activations?: re
   if (bias != null) assertFiniteTensor(`${arg}.bias ('${(dense as { name?: string }).name ?? ''}')`, bias);
   return { kernel, bias, units: kernel.shape[1], activation };
 }
+
+/**
+ * Marks a class's instances with a process-wide brand (`Symbol.for('hashlayers.<name>')`), so that
+ * an object made by one copy of a package (e.g. through require) is recognised by another copy
+ * (through import) where `instanceof` would fail.
+ */
+export function brandClass(cls: { prototype: object }, name: string): void {
+  Object.defineProperty(cls.prototype, Symbol.for(`hashlayers.${name}`), { value: true });
+}
+
+/** Whether x carries the brand `name` (see brandClass). */
+export function hasBrand(x: unknown, name: string): boolean {
+  return x != null && typeof x === 'object' && (x as Record<symbol, unknown>)[Symbol.for(`hashlayers.${name}`)] === true;
+}

@@ -5,20 +5,23 @@ import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types.js';
 import type { LayerVariable } from '@tensorflow/tfjs-layers/dist/variables.js';
 import { BuildReport, Candidates, HashFamily, HashFamilyConfig, HashIndex, RebuildReport, candidateTopK, hashFamilyFromConfig } from '@hashlayers/hashing';
 import {
-  SeededRandom,
   assertBoolean,
   assertInt,
   assertKnownKeys,
   assertOneOf,
+  brandClass,
   checkWeightList,
   configChecksum,
   fail,
   featureDim,
   firstInputShape,
   guardWeight,
+  hasBrand,
   isMultiInputShape,
   LAYER_ARG_KEYS,
   oneTensor,
+  SeededRandom,
+  valuesChecksum,
   verifyConfigChecksum,
 } from '@hashlayers/core/internal';
 import type { RowSparseSource } from '@hashlayers/core';
@@ -85,19 +88,6 @@ export interface LSHSoftmaxArgs extends LayerArgs {
   hashFingerprint?: number;
   /** See hashFingerprint. */
   codesChecksum?: number;
-}
-
-/** FNV-1a over int32 values (backend-independent checksums of codes). */
-function fnv1a(values: ArrayLike<number>): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < values.length; i++) {
-    let v = values[i] | 0;
-    for (let k = 0; k < 4; k++) {
-      h = Math.imul(h ^ (v & 0xff), 0x01000193) >>> 0;
-      v >>>= 8;
-    }
-  }
-  return h >>> 0;
 }
 
 const LSH_SOFTMAX_KEYS = [
@@ -360,7 +350,7 @@ export class LSHSoftmax extends tfl.layers.Layer implements RowSparseSource {
   /** Codes loaded into a layer made from a saved config must be the codes saved with it (once, on load). */
   private checkCodesChecksum(values: ArrayLike<number>, where: string): void {
     if (!this.built || this.expectedCodesChecksum == null) return;
-    const got = fnv1a(values);
+    const got = valuesChecksum(values);
     if (got !== this.expectedCodesChecksum) fail(where, `the codes saved with this model (checksum ${this.expectedCodesChecksum})`, `codes with checksum ${got}`);
     this.expectedCodesChecksum = null;
   }
@@ -379,7 +369,7 @@ export class LSHSoftmax extends tfl.layers.Layer implements RowSparseSource {
     });
     const v = probe.dataSync();
     probe.dispose();
-    return fnv1a(v);
+    return valuesChecksum(v);
   }
 
   private checkFingerprint(family: HashFamily): void {
@@ -728,7 +718,7 @@ export class LSHSoftmax extends tfl.layers.Layer implements RowSparseSource {
     if (this.family != null && this.codes != null) {
       const f = this.fingerprint(this.family);
       if (f != null) checks.hashFingerprint = f;
-      checks.codesChecksum = fnv1a(this.codes.read().dataSync());
+      checks.codesChecksum = valuesChecksum(this.codes.read().dataSync());
     }
     const config: tf.serialization.ConfigDict = {
       ...super.getConfig(),
@@ -778,12 +768,11 @@ tf.serialization.registerClass(LSHSoftmax);
 
 // A brand instead of instanceof: a model built through one copy of this package
 // (e.g. require) must be recognised by another copy (e.g. import) in the same process.
-const LSH_SOFTMAX_BRAND = Symbol.for('hashlayers.LSHSoftmax');
-Object.defineProperty(LSHSoftmax.prototype, LSH_SOFTMAX_BRAND, { value: true });
+brandClass(LSHSoftmax, 'LSHSoftmax');
 
 /** Whether x is an LSHSoftmax layer, from this or any other copy of the package. */
 export function isLSHSoftmax(x: unknown): x is LSHSoftmax {
-  return x != null && typeof x === 'object' && (x as Record<symbol, unknown>)[LSH_SOFTMAX_BRAND] === true;
+  return hasBrand(x, 'LSHSoftmax');
 }
 
 /** Factory in the style of tf.layers.*. */

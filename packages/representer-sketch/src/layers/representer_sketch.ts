@@ -11,12 +11,14 @@ import {
   assertKnownKeys,
   assertMatrix,
   assertOneOf,
+  brandClass,
   checkWeightList,
   configChecksum,
   fail,
   featureDim,
   firstInputShape,
   guardWeight,
+  hasBrand,
   LAYER_ARG_KEYS,
   verifyConfigChecksum,
 } from '@hashlayers/core/internal';
@@ -298,12 +300,11 @@ tf.serialization.registerClass(RepresenterSketch);
 
 // A brand instead of instanceof: layers built through another copy of this package
 // (require next to import) are recognised too.
-const REPRESENTER_SKETCH_BRAND = Symbol.for('hashlayers.RepresenterSketch');
-Object.defineProperty(RepresenterSketch.prototype, REPRESENTER_SKETCH_BRAND, { value: true });
+brandClass(RepresenterSketch, 'RepresenterSketch');
 
 /** Whether x is a RepresenterSketch layer, from this or any other copy of the package. */
 export function isRepresenterSketch(x: unknown): x is RepresenterSketch {
-  return x != null && typeof x === 'object' && (x as Record<symbol, unknown>)[REPRESENTER_SKETCH_BRAND] === true;
+  return hasBrand(x, 'RepresenterSketch');
 }
 
 /** Factory in the style of tf.layers.*. */
