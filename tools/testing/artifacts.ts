@@ -20,6 +20,11 @@ export function loadArtifacts(a: tf.io.ModelArtifacts): Promise<tf.LayersModel> 
   return tf.loadLayersModel(tf.io.fromMemory(a));
 }
 
+/** model.save to memory, then tf.loadLayersModel: the save → load round trip every layer is tested with. */
+export async function roundTrip(model: tf.LayersModel): Promise<tf.LayersModel> {
+  return loadArtifacts(await saveArtifacts(model));
+}
+
 function copyArtifacts(a: tf.io.ModelArtifacts): tf.io.ModelArtifacts {
   return {
     ...a,

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { describeBackends, expectNoLeak } from '../../../tools/testing/backends';
 import { randomDense } from '../../../tools/data/models.cjs';
 import { relErr } from '../../../tools/data/metrics.cjs';
+import { roundTrip } from '../../../tools/testing/artifacts';
 import { SeededRandom } from '@hashlayers/core/internal';
 import { LUTDense, lutDense } from '../src';
 // the per-layer fit behind convertToLUTDense and the partitions, tested directly (not public)
@@ -33,14 +34,6 @@ function structured(n: number, d: number, seed: number, rank = 6): Float32Array 
   return out;
 }
 
-async function roundTrip(model: tf.LayersModel): Promise<tf.LayersModel> {
-  let saved: tf.io.ModelArtifacts | undefined;
-  await model.save(tf.io.withSaveHandler(async (a) => {
-    saved = a;
-    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-  }));
-  return tf.loadLayersModel(tf.io.fromMemory(saved as tf.io.ModelArtifacts));
-}
 
 describeBackends('LUTDense and its per-layer fit', () => {
   const d = 32;

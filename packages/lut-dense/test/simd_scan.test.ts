@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { describeBackends, expectNoLeak } from '../../../tools/testing/backends';
+import { roundTrip } from '../../../tools/testing/artifacts';
 import { lutSimdKernels, SeededRandom, setWasmSimdKernels } from '@hashlayers/core/internal';
 import { convertToLUTDense, LUTDense, quantizeLUTDense } from '../src';
 import { lutMatMulU8Unchecked } from '../src/ops/lut_matmul_u8';
@@ -166,14 +167,6 @@ describeBackends('quantized look-up kernel (WebAssembly SIMD scan)', () => {
   });
 });
 
-async function roundTrip(model: tf.LayersModel): Promise<tf.LayersModel> {
-  let saved: tf.io.ModelArtifacts | undefined;
-  await model.save(tf.io.withSaveHandler(async (a) => {
-    saved = a;
-    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-  }));
-  return tf.loadLayersModel(tf.io.fromMemory(saved as tf.io.ModelArtifacts));
-}
 
 describeBackends('quantizeLUTDense (fine-tuned float tables → packed 8-bit tables)', () => {
   it('keeps trees and bias, stays within C·scale/2 of the float model, stores a quarter of the bytes, saves and loads exactly', async () => {

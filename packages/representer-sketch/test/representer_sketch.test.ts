@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { SimHash } from '@hashlayers/hashing';
 import { srpKernel } from '@hashlayers/hashing/internal';
 import { describeBackends, expectNoLeak } from '../../../tools/testing/backends';
+import { roundTrip } from '../../../tools/testing/artifacts';
 import { RepresenterSketch, convertToRepresenterSketch, headCost, representerSketch, sizing, sketchCost } from '../src';
 // the layer's two ops, tested directly (not public; registered by importing '../src')
 import { sketchCodes } from '../src/ops/sketch_codes';
@@ -36,16 +37,6 @@ function denseLookup(codes: tf.Tensor2D, counts: tf.Tensor3D, w: tf.Tensor1D): t
   });
 }
 
-async function roundTrip(model: tf.LayersModel): Promise<tf.LayersModel> {
-  let saved: tf.io.ModelArtifacts | undefined;
-  await model.save(
-    tf.io.withSaveHandler(async (a) => {
-      saved = a;
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    }),
-  );
-  return tf.loadLayersModel(tf.io.fromMemory(saved as tf.io.ModelArtifacts));
-}
 
 describeBackends('sketchLookup op', () => {
   const rows = 5;

@@ -1,5 +1,5 @@
 import { createSimdMemory, KernelContext, KernelSpec, lutSimdKernels, LutSimdKernels, onHeap, PrivateSimdMemory, TypedArray } from '@hashlayers/core/internal';
-import { LEAVES, NODES, TREE_DEPTH } from './maddness_encode.js';
+import { leafOf, LEAVES, NODES, TREE_DEPTH } from './maddness_encode.js';
 
 export interface LutMatMulU8Attrs {
   /** Add the bias input (otherwise it is ignored). */
@@ -43,15 +43,7 @@ export function lutMatMulU8Js(
   const code = new Int32Array(c);
   for (let i = 0; i < n; i++) {
     const row = i * d;
-    for (let j = 0; j < c; j++) {
-      const dj = j * TREE_DEPTH;
-      const tj = j * NODES;
-      let b = x[row + dims[dj]] > thr[tj] ? 1 : 0;
-      b = 2 * b + (x[row + dims[dj + 1]] > thr[tj + 1 + b] ? 1 : 0);
-      b = 2 * b + (x[row + dims[dj + 2]] > thr[tj + 3 + b] ? 1 : 0);
-      b = 2 * b + (x[row + dims[dj + 3]] > thr[tj + 7 + b] ? 1 : 0);
-      code[j] = b;
-    }
+    for (let j = 0; j < c; j++) code[j] = leafOf(x, row, dims, thr, j);
     const o = i * m;
     for (let q = 0; q < m; q++) {
       let sum = 0;

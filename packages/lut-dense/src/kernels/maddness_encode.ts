@@ -17,6 +17,20 @@ export function goesRight(value: number, threshold: number): boolean {
 }
 
 /**
+ * The leaf in [0, 16) of codebook j for the row of x starting at `row`:
+ * the balanced tree walked level by level (level l, node b at (2^l − 1) + b),
+ * unrolled, going right when the value is greater than the threshold (goesRight).
+ */
+export function leafOf(x: ArrayLike<number>, row: number, dims: ArrayLike<number>, thr: ArrayLike<number>, j: number): number {
+  const dj = j * TREE_DEPTH;
+  const tj = j * NODES;
+  let b = x[row + dims[dj]] > thr[tj] ? 1 : 0;
+  b = 2 * b + (x[row + dims[dj + 1]] > thr[tj + 1 + b] ? 1 : 0);
+  b = 2 * b + (x[row + dims[dj + 2]] > thr[tj + 3 + b] ? 1 : 0);
+  return 2 * b + (x[row + dims[dj + 3]] > thr[tj + 7 + b] ? 1 : 0);
+}
+
+/**
  * MADDNESS encoding: for every row and codebook, walk the balanced tree
  * (one split dimension per level, one threshold per node) to a leaf in
  * [0, 16). Inputs x [N, D] float32, splitDims [C, 4] int32, thresholds
@@ -38,16 +52,7 @@ export const maddnessEncodeKernel: KernelSpec<Record<string, never>> = {
     for (let i = 0; i < n; i++) {
       const row = i * d;
       const out = i * c;
-      for (let j = 0; j < c; j++) {
-        const dj = j * TREE_DEPTH;
-        const tj = j * NODES;
-        // unrolled: level l node b sits at (2^l - 1) + b
-        let b = x[row + dims[dj]] > thr[tj] ? 1 : 0;
-        b = 2 * b + (x[row + dims[dj + 1]] > thr[tj + 1 + b] ? 1 : 0);
-        b = 2 * b + (x[row + dims[dj + 2]] > thr[tj + 3 + b] ? 1 : 0);
-        b = 2 * b + (x[row + dims[dj + 3]] > thr[tj + 7 + b] ? 1 : 0);
-        codes[out + j] = b;
-      }
+      for (let j = 0; j < c; j++) codes[out + j] = leafOf(x, row, dims, thr, j);
     }
   },
 };
