@@ -26,6 +26,7 @@ export { createSimdMemory, heapSimdMemory, PrivateSimdMemory, setWasmSimdKernels
 export type { SimdScratch } from './simd/simd_memory.js';
 export { adamConstants, adamDense, adamRows, betaPower } from './optimizers/adam_math.js';
 export type { AdamConstants, AdamHyperparameters, FloatArray } from './optimizers/adam_math.js';
+export { ClassRowEngine } from './engine/class_rows.js';
 export { SeededRandom, deriveSeed } from './util/rng.js';
 export {
   assertFiniteArray,

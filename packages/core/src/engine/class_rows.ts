@@ -1,0 +1,271 @@
+import { adamConstants, adamRows, betaPower, simdAdamRows } from '../optimizers/adam_math.js';
+import type { AdamHyperparameters } from '../optimizers/adam_math.js';
+import { createSimdMemory, PrivateSimdMemory } from '../simd/simd_memory.js';
+import { fail } from '../util/validate.js';
+
+/**
+ * The state of a wide output layer, owned by one engine: class rows W
+ * [units, dim], bias b [units] and the lazy-Adam moments of both, in one
+ * private WebAssembly memory that the SIMD kernels address directly (plain
+ * typed arrays and the JavaScript loops when WebAssembly SIMD is missing or
+ * switched off). Every backend uses the same engine, so the state never
+ * moves between tfjs and the kernels on a training step: a step reads and
+ * writes only the rows of its candidate classes.
+ *
+ * Why a private memory on every backend, the wasm backend included: the
+ * state persists across calls and its views must survive the wasm heap's
+ * growth; per call only the batch's features, candidate ids and gradients
+ * (batch-sized) are copied in, never the V rows.
+ *
+ * The layer that owns the engine keeps its tfjs variables as the weights
+ * users see (getWeights, setWeights, model.save): it copies the engine's
+ * rows out when they are read (`rows()`, `bias()`), and into the engine
+ * when they were written (`load`).
+ *
+ * Lazy Adam (as TF-Addons' LazyAdam): a step updates the moments and values
+ * of the rows that received a gradient only; the bias corrections use the
+ * engine's global step count t. It differs from dense Adam for rows that
+ * are not candidates in a step: dense Adam decays their moments and keeps
+ * moving them by the decayed momentum; lazy Adam leaves them untouched.
+ */
+export class ClassRowEngine {
+  /** Optimizer steps applied (the t of the bias corrections). */
+  steps = 0;
+  /** Incremented by every change of the rows or bias (load or step). */
+  version = 0;
+  private readonly mem: PrivateSimdMemory | null;
+  private readonly off = { w: -1, b: -1, mw: -1, vw: -1, mb: -1, vb: -1 };
+  private js: { w: Float32Array; b: Float32Array; mw: Float32Array | null; vw: Float32Array | null; mb: Float32Array | null; vb: Float32Array | null } | null = null;
+  /** Rows changed since the last takeChangedRows (for incremental re-hashing). */
+  private changed: Uint8Array;
+  private disposed = false;
+
+  constructor(
+    readonly units: number,
+    readonly dim: number,
+    readonly hasBias: boolean,
+  ) {
+    if (!Number.isInteger(units) || units < 1) fail('units', 'a positive integer', units);
+    if (!Number.isInteger(dim) || dim < 1) fail('dim', 'a positive integer', dim);
+    const rowBytes = units * dim * 4;
+    this.mem = createSimdMemory(rowBytes + units * 4 + 64 * 1024);
+    if (this.mem != null) {
+      this.off.w = this.mem.alloc(rowBytes);
+      this.off.b = this.mem.alloc(units * 4);
+      if (this.off.w < 0 || this.off.b < 0) fail('units', `class rows that fit a WebAssembly memory (4 GiB)`, `${units} × ${dim}`);
+    } else {
+      this.js = { w: new Float32Array(units * dim), b: new Float32Array(units), mw: null, vw: null, mb: null, vb: null };
+    }
+    this.changed = new Uint8Array(units);
+  }
+
+  /** Whether the SIMD kernels run the engine's loops (false: JavaScript). */
+  get simd(): boolean {
+    return this.mem != null && this.mem.active;
+  }
+
+  private check(): void {
+    if (this.disposed) fail('ClassRowEngine', 'an engine that is not disposed', 'a disposed engine');
+  }
+
+  private f32(key: keyof ClassRowEngine['off'], length: number): Float32Array {
+    if (this.mem != null) return this.mem.f32(this.off[key], length);
+    const a = (this.js as NonNullable<ClassRowEngine['js']>)[key];
+    if (a == null) fail('ClassRowEngine', `allocated ${key}`, 'missing state');
+    return a;
+  }
+
+  /** The class rows [units · dim] (a view: valid until the engine next allocates; copy to keep). */
+  rows(): Float32Array {
+    this.check();
+    return this.f32('w', this.units * this.dim);
+  }
+
+  /** The bias [units] (a view, as rows()), or null without a bias. */
+  bias(): Float32Array | null {
+    this.check();
+    return this.hasBias ? this.f32('b', this.units) : null;
+  }
+
+  /** Replaces rows and bias (e.g. after setWeights or a load); the optimizer moments are kept. */
+  load(rows: ArrayLike<number>, bias: ArrayLike<number> | null): void {
+    this.check();
+    if (rows.length !== this.units * this.dim) fail('rows', `${this.units * this.dim} values`, rows.length);
+    if (this.hasBias && (bias == null || bias.length !== this.units)) fail('bias', `${this.units} values`, bias?.length ?? null);
+    this.f32('w', rows.length).set(rows);
+    if (this.hasBias) this.f32('b', this.units).set(bias as ArrayLike<number>);
+    this.changed.fill(1);
+    this.version++;
+  }
+
+  /** Rows changed (loaded or updated) since the last call, ascending; clears the record. */
+  takeChangedRows(): Int32Array {
+    let n = 0;
+    for (let c = 0; c < this.units; c++) n += this.changed[c];
+    const out = new Int32Array(n);
+    for (let c = 0, j = 0; c < this.units; c++) if (this.changed[c]) out[j++] = c;
+    this.changed.fill(0);
+    return out;
+  }
+
+  private checkIds(ids: Int32Array, batch: number, width: number): void {
+    if (ids.length !== batch * width) fail('ids', `${batch} × ${width} class ids`, ids.length);
+    for (let p = 0; p < ids.length; p++) {
+      const c = ids[p];
+      if (c >= this.units || c < -1 || !Number.isInteger(c)) fail('ids', `class ids in [0, ${this.units}) or -1 (padding)`, c);
+    }
+  }
+
+  /**
+   * out[i, j] = h[i] · W[ids[i, j]] + b[ids[i, j]], 0 for padding (-1).
+   * h [batch, dim], ids and out [batch, width].
+   */
+  logits(h: Float32Array, batch: number, ids: Int32Array, width: number, out: Float32Array): void {
+    this.check();
+    this.checkIds(ids, batch, width);
+    const { dim } = this;
+    if (this.simd) {
+      const mem = this.mem as PrivateSimdMemory;
+      const [oh, oi, oo] = mem.scratch(h.length * 4, ids.length * 4, out.length * 4);
+      mem.f32(oh, h.length).set(h);
+      mem.i32(oi, ids.length).set(ids);
+      mem.kernels.gather_dot(oh, this.off.w, oi, oo, batch, width, dim);
+      out.set(mem.f32(oo, out.length));
+    } else {
+      const w = this.f32('w', this.units * dim);
+      for (let i = 0; i < batch; i++) {
+        for (let j = 0; j < width; j++) {
+          const c = ids[i * width + j];
+          let s = 0;
+          if (c >= 0) for (let d = 0, a = i * dim, r = c * dim; d < dim; d++) s += h[a + d] * w[r + d];
+          out[i * width + j] = Math.fround(s);
+        }
+      }
+    }
+    if (this.hasBias) {
+      const b = this.f32('b', this.units);
+      for (let p = 0; p < ids.length; p++) if (ids[p] >= 0) out[p] = Math.fround(out[p] + b[ids[p]]);
+    }
+  }
+
+  /**
+   * The backward pass of logits(): dh[i] = Σ_j dz[i, j] · W[ids[i, j]] (with
+   * the rows as they were in the forward pass), then, when `adam` is given,
+   * one lazy-Adam step on the rows and biases of the classes in `ids` with
+   * the gradients dW[c] = Σ_{(i,j): ids[i,j] = c} dz[i, j] · h[i] and
+   * db[c] = Σ dz[i, j]. Returns the distinct updated classes, ascending.
+   */
+  backward(
+    h: Float32Array,
+    batch: number,
+    ids: Int32Array,
+    width: number,
+    dz: Float32Array,
+    dh: Float32Array,
+    adam: AdamHyperparameters | null,
+  ): Int32Array {
+    this.check();
+    this.checkIds(ids, batch, width);
+    const { dim, units } = this;
+    // the distinct classes of the step, ascending, and each id's slot among them
+    const slot = new Int32Array(units).fill(-1);
+    let n = 0;
+    for (let p = 0; p < ids.length; p++) if (ids[p] >= 0 && slot[ids[p]] < 0) slot[ids[p]] = n++;
+    const rows = new Int32Array(n);
+    for (let c = 0, j = 0; c < units && j < n; c++) if (slot[c] >= 0) rows[j++] = c;
+    for (let j = 0; j < n; j++) slot[rows[j]] = j;
+    const compact = new Int32Array(ids.length);
+    for (let p = 0; p < ids.length; p++) compact[p] = ids[p] >= 0 ? slot[ids[p]] : -1;
+    const gb = new Float32Array(n);
+    for (let p = 0; p < ids.length; p++) if (compact[p] >= 0) gb[compact[p]] += dz[p];
+    const k = adam != null ? this.nextStep(adam) : null;
+    if (this.simd) {
+      const mem = this.mem as PrivateSimdMemory;
+      if (k != null) this.ensureMoments();
+      const [oh, oi, oc, oz, odh, og, or] = mem.scratch(h.length * 4, ids.length * 4, ids.length * 4, dz.length * 4, dh.length * 4, n * dim * 4, n * 4);
+      mem.f32(oh, h.length).set(h);
+      mem.i32(oi, ids.length).set(ids);
+      mem.i32(oc, ids.length).set(compact);
+      mem.f32(oz, dz.length).set(dz);
+      mem.f32(odh, dh.length).fill(0);
+      mem.kernels.gather_weighted_sum(oz, this.off.w, oi, odh, batch, width, dim);
+      dh.set(mem.f32(odh, dh.length));
+      if (k != null) {
+        mem.f32(og, n * dim).fill(0);
+        mem.i32(or, n).set(rows);
+        mem.kernels.scatter_outer_add(oz, oh, oc, og, batch, width, dim);
+        simdAdamRows(mem.kernels, this.off.w, og, this.off.mw, this.off.vw, or, n, dim, true, -1, k);
+      }
+    } else {
+      const w = this.f32('w', units * dim);
+      dh.fill(0);
+      const g = k != null ? new Float32Array(n * dim) : null;
+      for (let i = 0; i < batch; i++) {
+        for (let j = 0; j < width; j++) {
+          const p = i * width + j;
+          const c = ids[p];
+          const d = dz[p];
+          if (c < 0 || d === 0) continue;
+          for (let e = 0, a = i * dim, r = c * dim; e < dim; e++) dh[a + e] += d * w[r + e];
+          if (g != null) for (let e = 0, a = i * dim, r = compact[p] * dim; e < dim; e++) g[r + e] += d * h[a + e];
+        }
+      }
+      if (k != null) {
+        this.ensureMoments();
+        adamRows(w, g as Float32Array, this.f32('mw', units * dim), this.f32('vw', units * dim), rows, dim, true, null, k);
+      }
+    }
+    if (k != null) {
+      if (this.hasBias) adamRows(this.f32('b', units), gb, this.f32('mb', units), this.f32('vb', units), rows, 1, true, null, k);
+      for (let j = 0; j < n; j++) this.changed[rows[j]] = 1;
+      this.version++;
+    }
+    return rows;
+  }
+
+  /** The constants of the next lazy-Adam step (float32 β powers, as tf.train.adam). */
+  private nextStep(adam: AdamHyperparameters) {
+    this.steps++;
+    return adamConstants(adam, betaPower(adam.beta1, this.steps), betaPower(adam.beta2, this.steps));
+  }
+
+  /** Allocates the moments (zeros) at the first optimizer step. */
+  private ensureMoments(): void {
+    const { units, dim } = this;
+    if (this.mem != null) {
+      if (this.off.mw >= 0) return;
+      for (const key of ['mw', 'vw', 'mb', 'vb'] as const) {
+        const size = key === 'mw' || key === 'vw' ? units * dim : units;
+        this.off[key] = this.mem.alloc(size * 4);
+        if (this.off[key] < 0) fail('units', 'optimizer moments that fit a WebAssembly memory (4 GiB)', `${units} × ${dim}`);
+      }
+      // views only after every allocation (growing the memory detaches older views)
+      for (const key of ['mw', 'vw', 'mb', 'vb'] as const) this.f32(key, key === 'mw' || key === 'vw' ? units * dim : units).fill(0);
+      return;
+    }
+    const js = this.js as NonNullable<ClassRowEngine['js']>;
+    if (js.mw != null) return;
+    js.mw = new Float32Array(units * dim);
+    js.vw = new Float32Array(units * dim);
+    js.mb = new Float32Array(units);
+    js.vb = new Float32Array(units);
+  }
+
+  /** Forgets the optimizer state (moments and step count). */
+  resetOptimizer(): void {
+    this.check();
+    this.steps = 0;
+    if (this.mem != null) {
+      if (this.off.mw >= 0) for (const key of ['mw', 'vw', 'mb', 'vb'] as const) this.f32(key, key === 'mw' || key === 'vw' ? this.units * this.dim : this.units).fill(0);
+    } else {
+      const js = this.js as NonNullable<ClassRowEngine['js']>;
+      js.mw = js.vw = js.mb = js.vb = null;
+    }
+  }
+
+  /** Releases the memory (the private WebAssembly memory goes with the last reference). */
+  dispose(): void {
+    this.disposed = true;
+    this.js = null;
+  }
+}

@@ -1,0 +1,178 @@
+import { ClassRowEngine, SeededRandom, setWasmSimdKernels } from '../src/internal';
+
+/** Float64 reference of the engine: logits, d/dh and lazy Adam over the rows each step touches. */
+class Reference {
+  w: Float64Array;
+  b: Float64Array;
+  m: Float64Array;
+  v: Float64Array;
+  mb: Float64Array;
+  vb: Float64Array;
+  t = 0;
+  constructor(
+    readonly units: number,
+    readonly dim: number,
+    w: ArrayLike<number>,
+    b: ArrayLike<number>,
+  ) {
+    this.w = Float64Array.from(w);
+    this.b = Float64Array.from(b);
+    this.m = new Float64Array(units * dim);
+    this.v = new Float64Array(units * dim);
+    this.mb = new Float64Array(units);
+    this.vb = new Float64Array(units);
+  }
+  logits(h: ArrayLike<number>, ids: Int32Array, batch: number, width: number): Float64Array {
+    const out = new Float64Array(batch * width);
+    for (let i = 0; i < batch; i++) {
+      for (let j = 0; j < width; j++) {
+        const c = ids[i * width + j];
+        if (c < 0) continue;
+        let s = this.b[c];
+        for (let e = 0; e < this.dim; e++) s += h[i * this.dim + e] * this.w[c * this.dim + e];
+        out[i * width + j] = s;
+      }
+    }
+    return out;
+  }
+  backward(h: ArrayLike<number>, ids: Int32Array, batch: number, width: number, dz: ArrayLike<number>, lr: number, b1: number, b2: number, eps: number): Float64Array {
+    const { dim } = this;
+    const dh = new Float64Array(batch * dim);
+    const gw = new Map<number, Float64Array>();
+    const gb = new Map<number, number>();
+    for (let i = 0; i < batch; i++) {
+      for (let j = 0; j < width; j++) {
+        const c = ids[i * width + j];
+        if (c < 0) continue;
+        const d = dz[i * width + j];
+        if (!gw.has(c)) gw.set(c, new Float64Array(dim));
+        const g = gw.get(c) as Float64Array;
+        for (let e = 0; e < dim; e++) {
+          dh[i * dim + e] += d * this.w[c * dim + e];
+          g[e] += d * h[i * dim + e];
+        }
+        gb.set(c, (gb.get(c) ?? 0) + d);
+      }
+    }
+    this.t++;
+    const c1 = 1 - Math.pow(b1, this.t);
+    const c2 = 1 - Math.pow(b2, this.t);
+    const step = (x: Float64Array, m: Float64Array, v: Float64Array, i: number, g: number) => {
+      m[i] = b1 * m[i] + (1 - b1) * g;
+      v[i] = b2 * v[i] + (1 - b2) * g * g;
+      x[i] -= (lr * (m[i] / c1)) / (Math.sqrt(v[i] / c2) + eps);
+    };
+    for (const [c, g] of gw) for (let e = 0; e < dim; e++) step(this.w, this.m, this.v, c * dim + e, g[e]);
+    for (const [c, g] of gb) step(this.b, this.mb, this.vb, c, g);
+    return dh;
+  }
+}
+
+function maxAbs(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  expect(a.length).toBe(b.length);
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
+  return worst;
+}
+
+describe.each([true, false])('ClassRowEngine (SIMD %s)', (simd) => {
+  let before: boolean;
+  beforeAll(() => {
+    before = setWasmSimdKernels(simd);
+  });
+  afterAll(() => {
+    setWasmSimdKernels(before);
+  });
+
+  const units = 50;
+  const dim = 13; // not a multiple of 4: the SIMD loops' scalar tails run
+  const batch = 6;
+  const width = 9;
+
+  function setup(seed: number) {
+    const rng = new SeededRandom(seed);
+    const w = Float32Array.from({ length: units * dim }, () => rng.gaussian());
+    const b = Float32Array.from({ length: units }, () => rng.gaussian());
+    const engine = new ClassRowEngine(units, dim, true);
+    engine.load(w, b);
+    return { rng, engine, ref: new Reference(units, dim, w, b) };
+  }
+
+  /** Candidate ids: distinct per row, shared across rows, padding at the end of some rows. */
+  function candidates(rng: SeededRandom, pool: number): Int32Array {
+    const ids = new Int32Array(batch * width).fill(-1);
+    for (let i = 0; i < batch; i++) {
+      const n = width - (i % 3);
+      const seen = new Set<number>();
+      for (let j = 0; j < n; j++) {
+        let c = rng.int(pool);
+        while (seen.has(c)) c = (c + 1) % pool;
+        seen.add(c);
+        ids[i * width + j] = c;
+      }
+    }
+    return ids;
+  }
+
+  it('logits equal h · W[c] + b[c] (float64 reference); padding gives 0', () => {
+    const { rng, engine, ref } = setup(1);
+    expect(engine.simd).toBe(simd && typeof WebAssembly !== 'undefined' && engine.simd);
+    const h = Float32Array.from({ length: batch * dim }, () => rng.gaussian());
+    const ids = candidates(rng, units);
+    const out = new Float32Array(batch * width);
+    engine.logits(h, batch, ids, width, out);
+    expect(maxAbs(out, ref.logits(h, ids, batch, width))).toBeLessThan(1e-4);
+    for (let p = 0; p < ids.length; p++) if (ids[p] < 0) expect(out[p]).toBe(0);
+  });
+
+  it('backward: d/dh and lazy Adam over the touched rows equal a float64 reference over 4 steps; other rows and their moments untouched', () => {
+    const { rng, engine, ref } = setup(2);
+    const adam = { learningRate: 0.05, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 };
+    const w0 = Float32Array.from(engine.rows());
+    expect(engine.takeChangedRows().length).toBe(units); // the load changed every row
+    // steps draw from the first 30 classes only: rows 30..49 never get a gradient
+    for (let s = 0; s < 4; s++) {
+      const h = Float32Array.from({ length: batch * dim }, () => rng.gaussian());
+      const ids = candidates(rng, 30);
+      const dz = Float32Array.from({ length: batch * width }, () => rng.gaussian());
+      const dh = new Float32Array(batch * dim);
+      const rows = engine.backward(h, batch, ids, width, dz, dh, adam);
+      const dhRef = ref.backward(h, ids, batch, width, dz, adam.learningRate, adam.beta1, adam.beta2, adam.epsilon);
+      expect(maxAbs(dh, dhRef)).toBeLessThan(1e-4);
+      expect(Array.from(rows)).toEqual([...new Set(Array.from(ids).filter((c) => c >= 0))].sort((a, b) => a - b));
+      // relative to the step size (lr = 0.05): float32 against float64
+      expect(maxAbs(engine.rows(), ref.w)).toBeLessThan(2e-4);
+      expect(maxAbs(engine.bias() as Float32Array, ref.b)).toBeLessThan(2e-4);
+    }
+    expect(engine.steps).toBe(4);
+    expect(Array.from(engine.rows().subarray(30 * dim))).toEqual(Array.from(w0.subarray(30 * dim)));
+    const changed = engine.takeChangedRows();
+    expect(Math.max(...changed)).toBeLessThan(30);
+    expect(engine.takeChangedRows().length).toBe(0);
+  });
+
+  it('backward without an optimizer gives d/dh and changes nothing', () => {
+    const { rng, engine } = setup(3);
+    const w0 = Float32Array.from(engine.rows());
+    const v0 = engine.version;
+    const ids = candidates(rng, units);
+    const h = Float32Array.from({ length: batch * dim }, () => rng.gaussian());
+    const dh = new Float32Array(batch * dim);
+    engine.backward(h, batch, ids, width, new Float32Array(batch * width).fill(1), dh, null);
+    expect(Array.from(engine.rows())).toEqual(Array.from(w0));
+    expect(engine.version).toBe(v0);
+    expect(dh.some((x) => x !== 0)).toBe(true);
+  });
+
+  it('rejects ids out of range or of the wrong count, naming them, and a disposed engine', () => {
+    const { engine } = setup(4);
+    const h = new Float32Array(batch * dim);
+    const out = new Float32Array(batch * width);
+    expect(() => engine.logits(h, batch, new Int32Array(batch * width).fill(units), width, out)).toThrow(/ids/);
+    expect(() => engine.logits(h, batch, new Int32Array(batch * width).fill(-2), width, out)).toThrow(/ids/);
+    expect(() => engine.logits(h, batch, new Int32Array(3), width, out)).toThrow(/ids/);
+    expect(() => engine.load(new Float32Array(3), new Float32Array(units))).toThrow(/rows/);
+    engine.dispose();
+    expect(() => engine.rows()).toThrow(/disposed/);
+  });
+});
