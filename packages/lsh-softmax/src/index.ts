@@ -7,7 +7,7 @@
  * @packageDocumentation
  */
 export { LSHSoftmax, lshSoftmax, lshSoftmaxLoss } from './layers/lsh_softmax.js';
-export type { LSHSoftmaxArgs, LSHSoftmaxHash, LabelRecall, TopK, TrainingStats } from './layers/lsh_softmax.js';
+export type { ClassOptimizerArgs, LSHSoftmaxArgs, LSHSoftmaxHash, LabelRecall, TopK, TrainingStats } from './layers/lsh_softmax.js';
 export type { InitializerArg } from './layers/initializers.js';
 export { RehashCallback } from './callbacks/rehash_callback.js';
 export type { RehashCallbackArgs, RehashEvent } from './callbacks/rehash_callback.js';

@@ -10,6 +10,7 @@ import {
   assertKnownKeys,
   assertOneOf,
   brandClass,
+  ClassRowEngine,
   checkWeightList,
   configChecksum,
   fail,
@@ -25,6 +26,7 @@ import {
   verifyConfigChecksum,
 } from '@hashlayers/core/internal';
 import type { RowSparseSource } from '@hashlayers/core';
+import type { AdamHyperparameters } from '@hashlayers/core/internal';
 import { buildCandidates, CandidateBatch } from '../candidates.js';
 import { candidateLogits, candidateSoftmaxLoss } from '../ops/candidate_softmax.js';
 import { getInitializer, Initializer, InitializerArg, serializeInitializer, transposedInitializer } from './initializers.js';
@@ -79,6 +81,17 @@ export interface LSHSoftmaxArgs extends LayerArgs {
   /** 'lsh' (default): candidates in training and inference. 'full': exact softmax (compatibility, baselines). */
   mode?: 'lsh' | 'full';
   /**
+   * Train the class rows and bias in the layer's sparse engine instead of
+   * through the optimizer the model was compiled with (default null: the
+   * compiled optimizer trains them, from a dense [units, features] gradient).
+   * With it, a training step reads and updates only the rows of its
+   * candidate classes, by lazy Adam with these hyperparameters, applied
+   * while model.fit back-propagates; kernel and bias become non-trainable
+   * weights (still saved, loaded and set as before), and the rest of the
+   * network stays with the compiled optimizer. Requires mode 'lsh'.
+   */
+  classOptimizer?: ClassOptimizerArgs | null;
+  /**
    * Written by getConfig (do not set by hand): a checksum of the hash family
    * the config generates (WTA permutations, SimHash projections) and of the
    * saved hash codes. A saved model whose config no longer regenerates the
@@ -88,6 +101,40 @@ export interface LSHSoftmaxArgs extends LayerArgs {
   hashFingerprint?: number;
   /** See hashFingerprint. */
   codesChecksum?: number;
+}
+
+/** The layer's own optimizer for the class rows and bias (see LSHSoftmaxArgs.classOptimizer). */
+export interface ClassOptimizerArgs {
+  /** The only kind: lazy Adam (TF-Addons' LazyAdam): moments and values of the step's candidate rows only. */
+  type?: 'lazyAdam';
+  /** Default 0.001. */
+  learningRate?: number;
+  /** Default 0.9. */
+  beta1?: number;
+  /** Default 0.999. */
+  beta2?: number;
+  /** Default 1e-7 (as tf.train.adam). */
+  epsilon?: number;
+}
+
+const CLASS_OPTIMIZER_KEYS = ['type', 'learningRate', 'beta1', 'beta2', 'epsilon'];
+
+function classOptimizerOf(args: ClassOptimizerArgs | null | undefined): AdamHyperparameters | null {
+  if (args == null) return null;
+  if (typeof args !== 'object') fail('classOptimizer', "null or an object such as { learningRate: 0.001 }", args);
+  assertKnownKeys('classOptimizer', args, CLASS_OPTIMIZER_KEYS);
+  assertOneOf('classOptimizer.type', args.type ?? 'lazyAdam', ['lazyAdam']);
+  const num = (name: string, v: unknown, dflt: number, ok: (x: number) => boolean, want: string): number => {
+    const x = v ?? dflt;
+    if (typeof x !== 'number' || !Number.isFinite(x) || !ok(x)) fail(`classOptimizer.${name}`, want, v);
+    return x;
+  };
+  return {
+    learningRate: num('learningRate', args.learningRate, 0.001, (x) => x > 0, 'a finite number > 0'),
+    beta1: num('beta1', args.beta1, 0.9, (x) => x >= 0 && x < 1, 'a number in [0, 1)'),
+    beta2: num('beta2', args.beta2, 0.999, (x) => x >= 0 && x < 1, 'a number in [0, 1)'),
+    epsilon: num('epsilon', args.epsilon, 1e-7, (x) => x > 0, 'a finite number > 0'),
+  };
 }
 
 const LSH_SOFTMAX_KEYS = [
@@ -109,6 +156,7 @@ const LSH_SOFTMAX_KEYS = [
   'kernelInitializer',
   'biasInitializer',
   'mode',
+  'classOptimizer',
   'hashFingerprint',
   'codesChecksum',
 ];
@@ -222,6 +270,8 @@ export class LSHSoftmax extends tfl.layers.Layer implements RowSparseSource {
   readonly kernelInitializer: Initializer;
   readonly biasInitializer: Initializer;
   mode: 'lsh' | 'full';
+  /** Lazy-Adam hyperparameters of the sparse engine's class-row training, or null (see LSHSoftmaxArgs.classOptimizer). */
+  readonly classOptimizer: AdamHyperparameters | null;
   kernel: LayerVariable | null = null;
   bias: LayerVariable | null = null;
   codes: LayerVariable | null = null;
@@ -240,6 +290,13 @@ export class LSHSoftmax extends tfl.layers.Layer implements RowSparseSource {
   private rng: SeededRandom;
   /** Rows of kernel and bias the last training step touched, per variable, until the optimizer clears them. */
   private touched = new Map<tf.Variable, Int32Array>();
+  /** With classOptimizer: the engine that holds and trains the class rows, and the variables' state it matches. */
+  private engine: ClassRowEngine | null = null;
+  private engineState: { version: number; kernelId: object | null; biasId: object | null } = { version: -1, kernelId: null, biasId: null };
+  /** A zero scalar weight that puts the sparse logits on model.fit's gradient path (its gradient is 0). */
+  private anchor: LayerVariable | null = null;
+  /** The variables' own read (without the engine's sync), for the variables whose read syncs. */
+  private rawReads = new Map<LayerVariable, () => tf.Tensor>();
 
   static {
     internalsOf = (layer) => ({
@@ -289,6 +346,7 @@ export class LSHSoftmax extends tfl.layers.Layer implements RowSparseSource {
     this.kernelInitializer = getInitializer('kernelInitializer', args.kernelInitializer ?? 'glorotUniform', this.seed);
     this.biasInitializer = getInitializer('biasInitializer', args.biasInitializer ?? 'zeros', this.seed);
     this.mode = assertOneOf('mode', args.mode ?? 'lsh', ['lsh', 'full']);
+    this.classOptimizer = classOptimizerOf(args.classOptimizer);
     this.rng = new SeededRandom(this.seed + 1);
     this.supportsMasking = false;
   }
@@ -331,8 +389,11 @@ export class LSHSoftmax extends tfl.layers.Layer implements RowSparseSource {
     family.adoptState(adopted);
     this.family = family;
     this.transform = transform;
-    this.kernel = this.addWeight('kernel', [this.units, dim], 'float32', transposedInitializer(this.kernelInitializer), undefined, true);
-    if (this.useBias) this.bias = this.addWeight('bias', [this.units], 'float32', this.biasInitializer, undefined, true);
+    // with the sparse engine the layer trains kernel and bias itself: the compiled optimizer must not see them
+    const trainable = this.classOptimizer == null;
+    this.kernel = this.addWeight('kernel', [this.units, dim], 'float32', transposedInitializer(this.kernelInitializer), undefined, trainable);
+    if (this.useBias) this.bias = this.addWeight('bias', [this.units], 'float32', this.biasInitializer, undefined, trainable);
+    if (!trainable) this.anchor = this.addWeight('sparse_anchor', [], 'float32', tfl.initializers.zeros(), undefined, true);
     this.codes = this.addWeight('hash_codes', [this.units, this.tables], 'int32', tfl.initializers.zeros(), undefined, false);
     // every weight is checked where it enters (setWeights, tf.loadLayersModel, conversions): finite floats, codes in range
     guardWeight(this, this.kernel, 'kernel');
@@ -343,6 +404,11 @@ export class LSHSoftmax extends tfl.layers.Layer implements RowSparseSource {
       check: (values, where) => this.checkCodesChecksum(values, where),
     });
     for (const w of this.stateWeights) guardWeight(this, w, (w.originalName ?? w.name).split('/').pop() as string);
+    if (this.anchor != null) {
+      guardWeight(this, this.anchor, 'sparse_anchor');
+      // reading kernel or bias (getWeights, model.save, topK, rehash) first copies the engine's trained rows out
+      for (const v of [this.kernel, this.bias]) if (v != null) this.syncOnRead(v);
+    }
     this.buildIndex();
     this.built = true;
   }
@@ -429,7 +495,9 @@ export class LSHSoftmax extends tfl.layers.Layer implements RowSparseSource {
       this.head = null;
       return;
     }
-    const bv = this.bias.read();
+    // the bias variable as it is (not synced from the engine): with classOptimizer the head follows the
+    // bias at the last read of the weights, so a saved and reloaded layer has the same head
+    const bv = this.storedValue(this.bias);
     if (this.head != null && this.headBiasId === bv.dataId) return;
     this.headBiasId = bv.dataId;
     const b = bv.dataSync();
@@ -590,6 +658,9 @@ export class LSHSoftmax extends tfl.layers.Layer implements RowSparseSource {
   private trainingLoss(h: tf.Tensor2D, labels: tf.Tensor): tf.Tensor {
     const batch = h.shape[0];
     const y = this.readLabels(labels, batch);
+    if (this.classOptimizer != null && this.mode !== 'lsh') {
+      fail('mode', "'lsh' when classOptimizer is set (the engine trains the class rows over the candidates)", this.mode);
+    }
     const { kernel } = this.requireBuilt();
     if (this.mode === 'full') {
       return tf.tidy(() => {
@@ -606,6 +677,7 @@ export class LSHSoftmax extends tfl.layers.Layer implements RowSparseSource {
       retrieved += cb.retrieved[i];
     }
     this.lastTrainingStats = { meanSetSize: total / batch, meanRetrieved: retrieved / batch, exactRows: cb.exactRows };
+    if (this.classOptimizer != null) return this.engineLoss(h, cb, this.classOptimizer);
     // the only rows of kernel and bias this step's gradient touches: a lazy FusedAdamOptimizer updates just these
     // (it validates them and drops duplicates once, when it applies the step)
     const rows = candidateRows(cb.ids);
@@ -632,6 +704,80 @@ export class LSHSoftmax extends tfl.layers.Layer implements RowSparseSource {
   /** RowSparseSource: the optimizer applied the step to `variable`. */
   clearTouchedRows(variable: tf.Variable): void {
     this.touched.delete(variable);
+  }
+
+  /** A variable's value without the engine's sync (for the variables whose read syncs). */
+  private storedValue(v: LayerVariable): tf.Tensor {
+    const raw = this.rawReads.get(v);
+    return raw != null ? raw() : v.read();
+  }
+
+  /** Makes `v.read()` copy the engine's rows out first when training changed them. */
+  private syncOnRead(v: LayerVariable): void {
+    const raw = v.read.bind(v);
+    this.rawReads.set(v, raw);
+    v.read = () => {
+      this.syncVariables();
+      return raw();
+    };
+  }
+
+  /** The engine, holding the variables' current values (loaded again when they were written: setWeights, a load). */
+  private classEngine(): ClassRowEngine {
+    const { kernel } = this.requireBuilt();
+    const k = this.storedValue(kernel);
+    const b = this.bias != null ? this.storedValue(this.bias) : null;
+    this.engine ??= new ClassRowEngine(this.units, kernel.shape[1] as number, this.bias != null);
+    if (this.engineState.kernelId !== k.dataId || this.engineState.biasId !== (b?.dataId ?? null)) {
+      this.engine.load(k.dataSync(), b?.dataSync() ?? null);
+      this.engineState = { version: this.engine.version, kernelId: k.dataId, biasId: b?.dataId ?? null };
+    }
+    return this.engine;
+  }
+
+  /** Copies the engine's rows into kernel and bias when training changed them since (and nothing wrote the variables). */
+  private syncVariables(): void {
+    const e = this.engine;
+    if (e == null || e.version === this.engineState.version || this.kernel == null) return;
+    const k = this.storedValue(this.kernel) as tf.Variable;
+    const b = this.bias != null ? (this.storedValue(this.bias) as tf.Variable) : null;
+    // written since the engine last loaded them (setWeights, a load): the written values win
+    if (this.engineState.kernelId !== k.dataId || this.engineState.biasId !== (b?.dataId ?? null)) return;
+    tf.tidy(() => {
+      // copies (tfjs-node may share an aligned array given to tf.tensor; the engine's memory must not be shared)
+      k.assign(tf.tensor2d(Float32Array.from(e.rows()), k.shape as [number, number]));
+      if (b != null) b.assign(tf.tensor1d(Float32Array.from(e.bias() as Float32Array)));
+    });
+    this.engineState = { version: e.version, kernelId: k.dataId, biasId: b?.dataId ?? null };
+  }
+
+  /**
+   * The training loss through the sparse engine: logits of the candidates
+   * from the engine's rows; their backward pass gives d/dh and applies one
+   * lazy-Adam step to the candidate rows and biases (the step happens while
+   * model.fit back-propagates; nothing of size [units, features] is made).
+   */
+  private engineLoss(h: tf.Tensor2D, cb: CandidateBatch, adam: AdamHyperparameters): tf.Tensor {
+    const engine = this.classEngine();
+    const [batch, dim] = h.shape;
+    const { ids, width } = cb;
+    const hv = Float32Array.from(h.dataSync() as Float32Array);
+    const sparseLogits = tf.customGrad(((_x: tf.Tensor, anchor: tf.Tensor) => {
+      const z = new Float32Array(batch * width);
+      engine.logits(hv, batch, ids, width, z);
+      return {
+        value: tf.tensor2d(z, [batch, width]),
+        gradFunc: (dy: tf.Tensor) => {
+          const dh = new Float32Array(batch * dim);
+          engine.backward(hv, batch, ids, width, dy.dataSync() as Float32Array, dh, adam);
+          return [tf.tensor2d(dh, [batch, dim]), tf.zerosLike(anchor)];
+        },
+      };
+    }) as unknown as Parameters<typeof tf.customGrad>[0]);
+    return tf.tidy(() => {
+      const z = sparseLogits(h, (this.anchor as LayerVariable).read()) as tf.Tensor2D;
+      return candidateSoftmaxLoss(tf.add(z, tf.tensor2d(cb.logWeights, [batch, width])) as tf.Tensor2D);
+    });
   }
 
   /** Candidate probabilities [batch, width] and the padded candidate ids. */
@@ -740,6 +886,7 @@ export class LSHSoftmax extends tfl.layers.Layer implements RowSparseSource {
       kernelInitializer: serializeInitializer(this.kernelInitializer),
       biasInitializer: serializeInitializer(this.biasInitializer),
       mode: this.mode,
+      ...(this.classOptimizer != null ? { classOptimizer: { type: 'lazyAdam', ...this.classOptimizer } } : {}),
     };
     return { ...config, configChecksum: configChecksum(config) };
   }
@@ -750,12 +897,14 @@ export class LSHSoftmax extends tfl.layers.Layer implements RowSparseSource {
     if (this.inboundNodes.length > 0) {
       result = super.dispose();
     } else {
-      const vars = [...this.stateWeights, this.kernel, this.bias, this.codes].filter((v): v is LayerVariable => v != null);
+      const vars = [...this.stateWeights, this.kernel, this.bias, this.codes, this.anchor].filter((v): v is LayerVariable => v != null);
       vars.forEach((v) => v.dispose());
       result = { refCountAfterDispose: 0, numDisposedVariables: vars.length };
     }
     // the family goes with the weights (a layer shared by several models keeps both until the last dispose)
     if (result.refCountAfterDispose === 0) {
+      this.engine?.dispose();
+      this.engine = null;
       this.family?.dispose();
       this.family = null;
       this.index = null;
