@@ -1,7 +1,10 @@
 // Benchmarks of @hashlayers/lut-dense: LUTDense forward time against dense matMul on the same backend,
 // and MNIST accuracy by codebooks C and by layers replaced, with and without fine-tuning.
 import { createRequire } from 'node:module';
-import { benchBackends, preferredBackend, Progress, readBack, time, tf, useBackend, usePreferredBackend, writeResults } from './harness.mjs';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { benchBackends, preferredBackend, Progress, readBack, resultsDir, time, tf, useBackend, usePreferredBackend, writeResults } from './harness.mjs';
+import { toSvg } from './plots.mjs';
 
 const require = createRequire(import.meta.url);
 const L = require('@hashlayers/lut-dense');
@@ -213,10 +216,14 @@ export async function mnist({ quick }) {
 }
 
 /**
- * Issue 15's MLP target: MNIST 784-256-256-10 (dense, trained), both hidden layers replaced by LUTDense at C
- * and fine-tuned (ProgressiveLUTReplacement, trained tables), then the fine-tuned float tables quantized to
- * 8 bits (the SIMD scan); accuracy of each against dense, and forward time of the two hidden LUT layers
- * against tfjs-node's matMul of the same shapes at batch 256, in one process on the preferred backend.
+ * Issue 15's MLP target and accuracy-vs-speed frontier: MNIST 784-256-256-10 (dense, trained), both hidden
+ * layers replaced by LUTDense at C and fine-tuned for the same number of epochs by three methods — plain
+ * fine-tuning (fit every layer, then model.fit with trained tables and 'ste'), McCarter–Dronen progressive
+ * replacement (ProgressiveLUTReplacement, trained tables), and LUT-NN soft assignment (convertToLUTDense soft,
+ * SoftLUTAnnealing, hardened into trees, one epoch of table training) — then quantized to 8 bits (the SIMD
+ * scan); accuracy against dense, and forward time of the two hidden LUT layers against tfjs-node's matMul of
+ * the same shapes at batch 256, in one process on the preferred backend. The soft arm also records the
+ * hardening choice: the soft network, the nearest-prototype encoder (temperature 0) and trees re-fitted on x.
  */
 export async function mlp({ quick }) {
   const backend = await usePreferredBackend();
@@ -224,7 +231,9 @@ export async function mlp({ quick }) {
   const { xs, ys, xt } = mnistTensors(data);
   const testAccuracy = (model) => accuracy(model, xt, data.test.y, { batchSize: 512 });
   const epochs = quick ? 3 : 8;
-  const cs = quick ? [32] : [16, 32, 64];
+  const tuneEpochs = quick ? 2 : 4;
+  const cs = quick ? [16] : [8, 16, 32, 64];
+  const methods = ['plain', 'progressive', 'soft'];
   const build = () => tf.sequential({
     layers: [
       tf.layers.dense({ inputShape: [784], units: 256, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) }),
@@ -236,47 +245,128 @@ export async function mlp({ quick }) {
   await trainClassifier(base, xs, ys, { epochs, batchSize: 64, shuffle: false });
   const denseAcc = testAccuracy(base);
   const weights = base.getWeights().map((w) => tf.clone(w));
+  // the dense network trained for the fine-tuning epochs too (same batch size as fine-tuning): the stronger baseline
+  await trainClassifier(base, xs, ys, { epochs: tuneEpochs, batchSize: 128, shuffle: false });
+  const denseMoreAcc = testAccuracy(base);
+  const bestDense = Math.max(denseAcc, denseMoreAcc);
   const fitData = tf.slice(xs, [0, 0], [4000, 784]);
   const xb = tf.slice(xt, [0, 0], [256, 784]);
   const h1 = tf.relu(tf.matMul(xb, weights[0]));
   const opts = { warmup: 3, reps: 15, minMs: quick ? 100 : 400 };
   const mm = time(() => readBack(() => tf.matMul(xb, weights[0])), opts).ms + time(() => readBack(() => tf.matMul(h1, weights[2])), opts).ms;
-  const rows = [{ method: 'dense', C: '-', accuracy: denseAcc, delta: 0, ms: mm, ratio: 1 }];
-  const prog = new Progress('lut-dense mlp', cs.length);
+  const rows = [
+    { method: 'dense', C: '-', stage: `trained ${epochs} epochs`, accuracy: denseAcc, delta: 100 * (denseAcc - bestDense), ms: mm, ratio: 1, seconds: '-' },
+    { method: 'dense', C: '-', stage: `trained ${epochs} + ${tuneEpochs} epochs`, accuracy: denseMoreAcc, delta: 100 * (denseMoreAcc - bestDense), ms: mm, ratio: 1, seconds: '-' },
+  ];
+  const frontier = [];
+  const prog = new Progress('lut-dense mlp', cs.length * methods.length);
+  const fitOpts = { partition: 'correlation', objective: 'mse' };
+  const compileFit = async (model, nEpochs, callbacks) => {
+    model.compile({ optimizer: tf.train.adam(1e-3), loss: 'categoricalCrossentropy' });
+    await model.fit(xs, ys, { epochs: nEpochs, batchSize: 128, verbose: 0, shuffle: false, callbacks });
+  };
+  const add = (method, c, stage, acc, extra = {}) => rows.push({ method, C: c, stage, accuracy: acc, delta: 100 * (acc - bestDense), ms: '-', ratio: '-', seconds: '-', ...extra });
   for (const c of cs) {
-    const m = build();
-    m.setWeights(weights);
-    const r = await L.convertToLUTDense(m, { layers: [0, 1], codebooks: c, data: xs, fit: false, inputGradient: 'ste' });
-    const cb = new L.ProgressiveLUTReplacement({ layers: r.layers, data: fitData, epochsPerLayer: 1, trainTables: true, fit: { partition: 'correlation', objective: 'mse' } });
-    await trainClassifierWith(r.model, xs, ys, cb);
-    const accF = testAccuracy(r.model);
-    // the fine-tuned float tables → 8-bit LUTDense layers with the same trees (a new model; the rest shared)
-    const { model: qm, layers: q } = await L.quantizeLUTDense(r.model);
-    const accQ = testAccuracy(qm);
-    const lutMs = time(() => readBack(() => q[0].apply(xb)), opts).ms + time(() => readBack(() => q[1].apply(h1)), opts).ms;
-    rows.push({ method: 'LUTDense, fine-tuned, float tables', C: c, accuracy: accF, delta: 100 * (accF - denseAcc), ms: '-', ratio: '-' });
-    rows.push({ method: 'LUTDense, fine-tuned, then 8-bit tables (SIMD)', C: c, accuracy: accQ, delta: 100 * (accQ - denseAcc), ms: lutMs, ratio: lutMs / mm });
-    prog.step(`C=${c}: fine-tuned ${(100 * accF).toFixed(1)}%, 8-bit ${(100 * accQ).toFixed(1)}% (dense ${(100 * denseAcc).toFixed(1)}%), hidden layers ${lutMs.toFixed(3)} ms vs matMul ${mm.toFixed(3)} ms`);
+    for (const method of methods) {
+      const t0 = performance.now();
+      const m = build();
+      m.setWeights(weights);
+      let model;
+      if (method === 'plain') {
+        ({ model } = await L.convertToLUTDense(m, { layers: [0, 1], codebooks: c, data: fitData, inputGradient: 'ste', ...fitOpts }));
+        add(method, c, 'fitted, no training', testAccuracy(model));
+        await compileFit(model, tuneEpochs, []);
+      } else if (method === 'progressive') {
+        const r = await L.convertToLUTDense(m, { layers: [0, 1], codebooks: c, data: xs, fit: false, inputGradient: 'ste' });
+        model = r.model;
+        const cb = new L.ProgressiveLUTReplacement({ layers: r.layers, data: fitData, epochsPerLayer: tuneEpochs / 2, trainTables: true, fit: fitOpts });
+        await compileFit(model, tuneEpochs, [cb]);
+      } else {
+        const r = await L.convertToLUTDense(m, { layers: [0, 1], codebooks: c, data: fitData, soft: true, ...fitOpts });
+        model = r.model;
+        add(method, c, 'soft, before training (t = 1)', testAccuracy(model));
+        const anneal = new L.SoftLUTAnnealing({ layers: r.layers, harden: false });
+        await compileFit(model, tuneEpochs - 1, [anneal]);
+        add(method, c, `soft, trained (t = ${anneal.endTemperature})`, testAccuracy(model));
+        r.layers.forEach((l) => (l.temperature = 0));
+        add(method, c, 'nearest-prototype encoder (t = 0)', testAccuracy(model));
+        r.layers.forEach((l) => (l.temperature = anneal.endTemperature));
+        // the hardening choice, measured: trees re-fitted on x ('inputs') against trees fitted to the prototypes' cells
+        const saved = r.layers.map((l) => l.getLUT());
+        const repIn = L.hardenSoftLUT(model, { layers: r.layers, data: fitData, encoder: 'inputs' });
+        add(method, c, "hardened, encoder 'inputs' (MADDNESS trees on x)", testAccuracy(model), { mse: repIn.map((q) => (q.outputMse / q.targetMeanSquare).toFixed(3)).join(' / ') });
+        r.layers.forEach((l, i) => {
+          l.setLUT(saved[i]);
+          l.mode = 'soft';
+        });
+        const rep = L.hardenSoftLUT(model, { layers: r.layers, data: fitData, encoder: 'prototypes' });
+        add(method, c, "hardened, encoder 'prototypes' (default)", testAccuracy(model), {
+          mse: rep.map((q) => (q.outputMse / q.targetMeanSquare).toFixed(3)).join(' / '),
+          nearestMse: rep.map((q) => (q.nearestPrototypeMse / q.targetMeanSquare).toFixed(3)).join(' / '),
+        });
+        await compileFit(model, 1, []);
+      }
+      const accF = testAccuracy(model);
+      add(method, c, `fine-tuned (${tuneEpochs} epochs), float tables`, accF);
+      // the fine-tuned float tables → 8-bit LUTDense layers with the same trees (a new model; the rest shared)
+      const { model: qm, layers: q } = await L.quantizeLUTDense(model);
+      const accQ = testAccuracy(qm);
+      const lutMs = time(() => readBack(() => q[0].apply(xb)), opts).ms + time(() => readBack(() => q[1].apply(h1)), opts).ms;
+      const seconds = (performance.now() - t0) / 1000;
+      add(method, c, 'then 8-bit tables (SIMD)', accQ, { ms: lutMs, ratio: lutMs / mm, seconds });
+      frontier.push({ method, C: c, accuracy: accQ, ratio: lutMs / mm });
+      prog.step(`C=${c} ${method}: fine-tuned ${(100 * accF).toFixed(1)}%, 8-bit ${(100 * accQ).toFixed(1)}% (dense ${(100 * bestDense).toFixed(1)}%), hidden layers ${lutMs.toFixed(3)} ms vs matMul ${mm.toFixed(3)} ms, ${seconds.toFixed(0)} s`);
+      q.forEach((l) => l.dispose());
+      model.dispose();
+      m.dispose();
+      await writeMlp();
+    }
+  }
+  tf.dispose([xs, ys, xt, fitData, xb, h1, ...weights]);
+  base.dispose();
+  async function writeMlp() {
     await writeResults('lut-dense-mlp', {
-      title: "MNIST 784-256-256-10: both hidden layers LUTDense, fine-tuned, then 8-bit (issue 15's MLP target)",
+      title: "MNIST 784-256-256-10, both hidden layers LUTDense: fine-tuning methods, 8-bit speed (issue 15's MLP target)",
       command: `npm run bench -- lut-dense-mlp${quick ? ' --quick' : ''}`,
       notes: [
-        `Backend ${backend}. Dense MLP trained ${epochs} epochs (batch 64, Adam 1e-3, 8000 training images, seeded order); test accuracy on the 1756 test images. Fine-tuning: convertToLUTDense(…, {fit: false, inputGradient: 'ste'}) then model.fit (batch 128, one epoch per replaced layer) with ProgressiveLUTReplacement (epochsPerLayer 1, trainTables true, objective 'mse', correlation partition, fitted on the first 4000 training images). 8-bit: quantizeLUTDense(model) of the fine-tuned model (per-output scale, per-codebook offset; each output off by ≤ C·scale/2; same trees and bias). \`ms\`: forward time of the two hidden layers at batch 256 (784→256, 256→256), LUT layers against matMul(x, W) of the same shapes, medians in one process.`,
+        `Backend ${backend}. Dense MLP trained ${epochs} epochs (batch 64, Adam 1e-3, 8000 training images of tools/data/mnist.cjs, seeded order); test accuracy on its 1756 test images (one image = 0.057 points). \`− best dense\` is against the better of the dense network after ${epochs} epochs and after ${tuneEpochs} more (the fine-tuning budget). Every method gets ${tuneEpochs} epochs of model.fit (batch 128, Adam 1e-3) and fits tables with objective 'mse', correlation partition, on the first 4000 training images:`,
+        `**plain**: convertToLUTDense (both layers fitted at once, inputGradient 'ste'), then ${tuneEpochs} epochs with the tables training. **progressive** (McCarter & Dronen): convertToLUTDense(…, {fit: false, inputGradient: 'ste'}) + ProgressiveLUTReplacement (epochsPerLayer ${tuneEpochs / 2}, trainTables true). **soft** (LUT-NN, Tang et al. 2023): convertToLUTDense(…, {soft: true}) (prototypes = the fitted trees' leaf means), ${tuneEpochs - 1} epochs with SoftLUTAnnealing (temperature 1 → 0.01 geometric per batch, defaults; prototypes, tables and later layers train, gradient through the soft assignment), then hardenSoftLUT (new trees and ridge tables fitted to the soft layers' outputs), then 1 epoch with the tables training. The soft rows before 'fine-tuned' are the hardening choice: the soft network at the final temperature, the nearest-prototype encoder (temperature 0, no trees), trees re-fitted on x ('inputs') and trees fitted to the nearest prototypes ('prototypes'); \`hardened MSE\` = the hardened layer's output MSE / mean square of the soft output (layer 1 / layer 2), \`nearest MSE\` the same for the nearest-prototype encoder.`,
+        `8-bit: quantizeLUTDense(model) (per-output scale, per-codebook offset, same trees and bias). \`ms\`: forward time of the two hidden layers at batch 256 (784→256, 256→256), 8-bit LUT layers against matMul(x, W) of the same shapes, medians in one process; the machine was shared with other jobs (see the guide). \`seconds\`: wall time of the method (conversion, fitting, training, hardening, evaluations).`,
       ],
       columns: [
-        { key: 'method', label: 'method' }, { key: 'C', label: 'C' }, { key: 'accuracy', label: 'accuracy' }, { key: 'delta', label: '− dense (points)' },
-        { key: 'ms', label: 'hidden layers ms' }, { key: 'ratio', label: 'ratio vs matMul' },
+        { key: 'method', label: 'method' }, { key: 'C', label: 'C' }, { key: 'stage', label: 'stage' }, { key: 'accuracy', label: 'accuracy' },
+        { key: 'delta', label: '− best dense (points)' }, { key: 'mse', label: 'hardened MSE' }, { key: 'nearestMse', label: 'nearest MSE' },
+        { key: 'ms', label: 'hidden layers ms' }, { key: 'ratio', label: 'ratio vs matMul' }, { key: 'seconds', label: 'seconds' },
       ],
       rows,
     });
-    q.forEach((l) => l.dispose());
+    await writeFrontierPlot(frontier, bestDense);
   }
-  tf.dispose([xs, ys, xt, fitData, xb, h1, ...weights]);
 }
 
-async function trainClassifierWith(model, xs, ys, callback) {
-  model.compile({ optimizer: tf.train.adam(1e-3), loss: 'categoricalCrossentropy' });
-  await model.fit(xs, ys, { epochs: callback.layers.length, batchSize: 128, verbose: 0, shuffle: false, callbacks: [callback] });
+/** The accuracy-vs-speed frontier (8-bit accuracy against hidden-layer time / tfjs-node matMul time), as SVG. */
+async function writeFrontierPlot(points, denseAcc) {
+  const data = [...points.map((p) => ({ ...p, label: `C=${p.C}` })), { method: 'dense', C: '-', accuracy: denseAcc, ratio: 1, label: 'dense' }];
+  const x = { field: 'ratio', type: 'quantitative', title: 'hidden layers time / matMul time (batch 256, log; left = faster)', scale: { type: 'log', nice: false, padding: 16 }, axis: { grid: true } };
+  const y = { field: 'accuracy', type: 'quantitative', title: 'MNIST test accuracy (8-bit tables)', scale: { zero: false, padding: 12 } };
+  const color = { field: 'method', type: 'nominal', title: 'fine-tuning', sort: null };
+  const target = [{ ratio: 0.5, accuracy: denseAcc - 0.01 }];
+  const vl = {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: { text: ['LUTDense MNIST 784-256-256-10: accuracy against speed', 'both hidden layers replaced; dashed: the target corner (≥ 2× faster, ≤ 1 point below dense)'], anchor: 'start', fontSize: 13 },
+    width: 520,
+    height: 320,
+    background: 'white',
+    config: { font: 'sans-serif', legend: { labelLimit: 320 } },
+    layer: [
+      { data: { values: data.filter((d) => d.method !== 'dense') }, mark: { type: 'line', strokeWidth: 1.5 }, encoding: { x, y, color, order: { field: 'C' } } },
+      { data: { values: data }, mark: { type: 'point', filled: true, size: 60 }, encoding: { x, y, color, tooltip: [{ field: 'method' }, { field: 'C' }, { field: 'accuracy' }, { field: 'ratio' }] } },
+      { data: { values: data }, mark: { type: 'text', align: 'left', dx: 6, dy: -6, fontSize: 9, color: '#444' }, encoding: { x, y, text: { field: 'label' } } },
+      { data: { values: target }, mark: { type: 'rule', strokeDash: [4, 4], color: '#888' }, encoding: { x: { field: 'ratio', type: 'quantitative' } } },
+      { data: { values: target }, mark: { type: 'rule', strokeDash: [4, 4], color: '#888' }, encoding: { y: { field: 'accuracy', type: 'quantitative' } } },
+    ],
+  };
+  writeFileSync(join(resultsDir(), 'lut-dense-frontier.svg'), (await toSvg(vl)) + '\n');
 }
 
 export const BENCHMARKS = {

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { ConversionResult } from '@hashlayers/core';
-import { assertInt, assertKnownKeys, fail, readDense } from '@hashlayers/core/internal';
+import { assertBoolean, assertInt, assertKnownKeys, fail, readDense } from '@hashlayers/core/internal';
 import { buildInScope, fitLUTDense } from './fit/fit_lut.js';
 import { FitLUTOptions, FitReport } from './fit/solve_lut.js';
 import { LUTDense } from './layers/lut_dense.js';
@@ -43,6 +43,13 @@ export interface ConvertToLUTDenseOptions extends Omit<FitLUTOptions, 'codebooks
   inputGradient?: InputGradient;
   /** Keep the dense kernel as a weight of the new layers (default false; true for 'ste' and with fit: false). */
   keepKernel?: boolean;
+  /**
+   * LUT-NN fine-tuning (default false): each new layer, once fitted, gets learned prototypes
+   * (its leaves' means) and starts in 'soft' mode, differentiable in its input, prototypes and
+   * tables; train with model.fit and a SoftLUTAnnealing callback, which lowers the temperature
+   * and hardens the layers back into trees at the end. Needs fit: true and float tables.
+   */
+  soft?: boolean;
 }
 
 /**
@@ -63,6 +70,7 @@ const CONVERT_KEYS = [
   'batchSize',
   'inputGradient',
   'keepKernel',
+  'soft',
   'objective',
   'partition',
   'quantize',
@@ -136,6 +144,9 @@ export async function convertToLUTDense(model: tfl.LayersModel, options: Convert
   const collectFrom = options.collectFrom ?? 'current';
   const doFit = options.fit ?? true;
   const batchSize = assertInt('batchSize', options.batchSize ?? 512, 1);
+  const soft = assertBoolean('soft', options.soft, false);
+  if (soft && !doFit) fail('soft', 'false with fit: false (soft layers start from fitted trees)', true);
+  if (soft && options.quantize) fail('soft', 'false with quantize: true (soft assignment trains float tables; quantize after hardening)', true);
 
   const input = tfl.input({ shape: model.inputs[0].shape.slice(1) as number[], dtype: model.inputs[0].dtype });
   let x: SymbolicTensor = input;
@@ -159,7 +170,7 @@ export async function convertToLUTDense(model: tfl.LayersModel, options: Convert
         const needTarget = collectFrom === 'current' && replaced.some((r) => r != null) && (options.objective === 'mse' || options.objective === 'kl');
         const orig = needTarget ? predictBatched(tfl.model({ inputs: model.inputs, outputs: origInput }), options.data, batchSize) : undefined;
         try {
-          lut = fitLUTDense(l, xs, { ...options, codebooks: cb, name: `${l.name}_lut`, targetInputs: orig });
+          lut = fitLUTDense(l, xs, { ...options, codebooks: cb, name: `${l.name}_lut`, targetInputs: orig, soft });
         } finally {
           tf.dispose([xs, ...(orig ? [orig] : [])]);
         }

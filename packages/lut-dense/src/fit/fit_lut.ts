@@ -12,6 +12,8 @@ export interface FitLUTLayerOptions extends FitLUTOptions {
   keepKernel?: boolean;
   /** Name of the new layer (default `<dense name>_lut`). */
   name?: string;
+  /** Give the new layer soft-assignment weights and start it in 'soft' mode (LUT-NN fine-tuning). */
+  soft?: boolean;
 }
 
 /**
@@ -47,11 +49,14 @@ export function fitLUTDense(dense: tfl.layers.Layer, inputs: tf.Tensor2D, option
     quantized: options.quantize ?? false,
     inputGradient: options.inputGradient,
     keepKernel: options.keepKernel,
+    soft: options.soft,
     name: options.name ?? `${dense.name}_lut`,
   });
   buildInScope(layer, d);
   try {
-    layer.fitTables(inputs, { ...options, kernel: parts.kernel, bias: parts.bias });
+    const { soft, ...fitOptions } = options;
+    layer.fitTables(inputs, { ...fitOptions, kernel: parts.kernel, bias: parts.bias });
+    if (soft) layer.initSoftAssignment(inputs);
   } catch (e) {
     layer.dispose();
     throw e;

@@ -54,8 +54,14 @@ function makeSorter(x: Float32Array, n: number, d: number): (dim: number) => Int
  * so the encoding rule (x > t goes right, ties go left) reproduces the cut
  * exactly. One pass over the rows in sorted order per candidate and level
  * evaluates every cut of every node: O(n · subspace size).
+ *
+ * `target` [n, D] (default: x itself): the values whose bucket SSE is
+ * minimised; the cuts are still made on x. Hardening a soft-assignment layer
+ * passes each row's nearest learned prototype, so the tree learns to
+ * reproduce the prototypes' cells with axis-aligned cuts (a regression tree
+ * onto the prototypes) instead of re-clustering x.
  */
-export function learnTrees(x: Float32Array, n: number, d: number, subspaces: Int32Array[], candidates: number): Trees {
+export function learnTrees(x: Float32Array, n: number, d: number, subspaces: Int32Array[], candidates: number, target: Float32Array | null = null): Trees {
   const c = subspaces.length;
   const splitDims = new Int32Array(c * TREE_DEPTH);
   const thresholds = new Float32Array(c * NODES);
@@ -65,9 +71,10 @@ export function learnTrees(x: Float32Array, n: number, d: number, subspaces: Int
   for (let j = 0; j < c; j++) {
     const dims = subspaces[j];
     const s = dims.length;
-    // the subspace's columns, contiguous per row: xs[r * s + q] = x[r, dims[q]]
+    // the subspace's columns of the SSE target, contiguous per row: xs[r * s + q] = target[r, dims[q]]
+    const src = target ?? x;
     const xs = new Float32Array(n * s);
-    for (let r = 0; r < n; r++) for (let q = 0; q < s; q++) xs[r * s + q] = x[r * d + dims[q]];
+    for (let r = 0; r < n; r++) for (let q = 0; q < s; q++) xs[r * s + q] = src[r * d + dims[q]];
     leaf.fill(0);
     for (let level = 0; level < TREE_DEPTH; level++) {
       const nb = 1 << level;
@@ -115,7 +122,7 @@ export function learnTrees(x: Float32Array, n: number, d: number, subspaces: Int
         for (let i = 0; i < n; i++) {
           const r = order[i];
           const b = leaf[r];
-          const v = xs[r * s + k];
+          const v = x[r * d + dim]; // the cut is on x (the encoding rule), the SSE on the target
           const bo = b * s;
           if (nl[b] > 0 && v > last[b]) {
             // the cut just before this row: left = the rows of node b seen so far

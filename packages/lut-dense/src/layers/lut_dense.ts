@@ -27,6 +27,9 @@ import { lutMatMulU8Unchecked } from '../ops/lut_matmul_u8.js';
 import { packTables, unpackTables } from '../fit/quantize.js';
 import { ActivationFn, ActivationIdentifier, getActivation, serializeActivation } from './activations.js';
 import { DenseParams, FitLUTOptions, FitReport, solveLUT } from '../fit/solve_lut.js';
+import { softLutMatMul, subspaceDistances, subspaceMask } from '../ops/soft_lut.js';
+import { learnTrees } from '../fit/trees.js';
+import { choleskySolve, gram, gTimes } from '../fit/linear.js';
 
 
 export interface LUTDenseArgs extends LayerArgs {
@@ -56,7 +59,17 @@ export interface LUTDenseArgs extends LayerArgs {
    * kept kernel, until `fitTables` switches the layer to 'lut' (used by
    * ProgressiveLUTReplacement to replace layers during model.fit).
    */
-  mode?: 'lut' | 'dense';
+  mode?: 'lut' | 'dense' | 'soft';
+  /**
+   * Soft-assignment weights for LUT-NN fine-tuning (default false): learned prototypes [C, 16, D]
+   * (trainable), the codebook of each input dimension [D] and a distance scale per codebook [C].
+   * In 'soft' mode the output is Σ_c softmax(−‖x_c − P_ck‖² / (temperature · scale_c)) · tables[c],
+   * differentiable in x, the prototypes and the tables; `harden` (or SoftLUTAnnealing) turns the
+   * layer back into trees ('lut' mode). Set up by convertToLUTDense with `soft: true`.
+   */
+  soft?: boolean;
+  /** 'soft' mode: the temperature t (default 1, relative to each codebook's scale; 0 = nearest prototype). */
+  temperature?: number;
   /** Seed of the random initial trees and tables of an unfitted layer (default 0). */
   seed?: number;
 }
@@ -97,7 +110,12 @@ export class LUTDense extends tfl.layers.Layer {
   readonly inputGradient: InputGradient;
   readonly keepKernel: boolean;
   readonly seed: number;
-  mode: 'lut' | 'dense';
+  mode: 'lut' | 'dense' | 'soft';
+  readonly soft: boolean;
+  private temperatureValue = 1;
+  prototypes: LayerVariable | null = null;
+  subspace: LayerVariable | null = null;
+  softScale: LayerVariable | null = null;
   splitDims: LayerVariable | null = null;
   thresholds: LayerVariable | null = null;
   tables: LayerVariable | null = null;
@@ -125,7 +143,11 @@ export class LUTDense extends tfl.layers.Layer {
     this.useBias = assertBoolean('useBias', args.useBias, true);
     this.quantized = assertBoolean('quantized', args.quantized, false);
     this.inputGradient = assertOneOf('inputGradient', args.inputGradient ?? 'none', ['none', 'ste']);
-    this.mode = assertOneOf('mode', args.mode ?? 'lut', ['lut', 'dense']);
+    this.mode = assertOneOf('mode', args.mode ?? 'lut', ['lut', 'dense', 'soft']);
+    this.soft = assertBoolean('soft', args.soft, false);
+    if (this.soft && this.quantized) fail('soft', 'false for quantized tables (soft assignment trains float tables)', true);
+    if (this.mode === 'soft' && !this.soft) fail('mode', "'lut' or 'dense' (mode 'soft' needs soft: true)", "'soft'");
+    if (args.temperature != null) this.temperature = args.temperature;
     if (this.quantized && this.inputGradient === 'ste') fail('inputGradient', "'none' for quantized tables", "'ste'");
     if (this.quantized && this.mode === 'dense') fail('mode', "'lut' for quantized tables", "'dense'");
     this.keepKernel = assertBoolean('keepKernel', args.keepKernel, false) || this.inputGradient === 'ste' || this.mode === 'dense';
@@ -166,6 +188,13 @@ export class LUTDense extends tfl.layers.Layer {
     }
     if (this.useBias) this.bias = this.addWeight('bias', [m], 'float32', tfl.initializers.zeros(), undefined, true);
     this.writeVar(this.splitDims, tf.tensor2d(dims, [c, TREE_DEPTH], 'int32'));
+    if (this.soft) {
+      this.prototypes = this.addWeight('prototypes', [c, LEAVES, d], 'float32', tfl.initializers.zeros(), undefined, true);
+      this.subspace = this.addWeight('subspace', [d], 'int32', tfl.initializers.zeros(), undefined, false);
+      this.softScale = this.addWeight('soft_scale', [c], 'float32', tfl.initializers.ones(), undefined, false);
+      // until initSoftAssignment: the contiguous partition of MADDNESS
+      this.writeVar(this.subspace, tf.tensor1d(Int32Array.from({ length: d }, (_, i) => Math.min(c - 1, Math.floor((i * c) / d))), 'int32'));
+    }
     if (this.keepKernel) {
       this.kernel = this.addWeight('kernel', [d, m], 'float32', tfl.initializers.glorotUniform({ seed: this.seed }), undefined, true);
     }
@@ -185,7 +214,16 @@ export class LUTDense extends tfl.layers.Layer {
     // quantized tables are packed words (any int32 is four valid bytes); their [0, 255] entries are checked by setLUT
     // packed 8-bit tables are checked against the checksum saved in the config (tablesChecksum), once, on load
     guardWeight(this, this.tables as LayerVariable, 'tables', { check: (v, where) => this.checkTablesChecksum(v, where) });
+    if (this.subspace != null) guardWeight(this, this.subspace, 'subspace', { min: 0, max: this.codebooks - 1 });
+    if (this.softScale != null) {
+      guardWeight(this, this.softScale, 'soft_scale', {
+        check: (v, where) => {
+          for (let i = 0; i < v.length; i++) if (!(v[i] > 0)) fail(where, 'positive distance scales', `${v[i]} at flat index ${i}`);
+        },
+      });
+    }
     for (const [v, name] of [
+      [this.prototypes, 'prototypes'],
       [this.quantScale, 'quant_scale'],
       [this.quantOffset, 'quant_offset'],
       [this.bias, 'bias'],
@@ -240,6 +278,8 @@ export class LUTDense extends tfl.layers.Layer {
       let y: tf.Tensor;
       if (this.mode === 'dense') {
         y = tf.matMul(x2, (this.kernel as LayerVariable).read() as tf.Tensor2D);
+      } else if (this.mode === 'soft') {
+        y = this.softOutput(x2, this.temperatureValue);
       } else if (this.quantized) {
         // one kernel (WebAssembly SIMD on every backend): encode, 8-bit look-ups, rescale, bias, NaN rows
         const scale = (this.quantScale as LayerVariable).read();
@@ -259,6 +299,172 @@ export class LUTDense extends tfl.layers.Layer {
       return x.rank === 2 ? y : tf.reshape(y, [...x.shape.slice(0, -1), this.units]);
     });
   }
+
+  /** 'soft' mode's pre-bias output at temperature t (LUT-NN; t = 0: the nearest prototype's row). */
+  private softOutput(x2: tf.Tensor2D, t: number): tf.Tensor2D {
+    const { tables } = this.requireBuilt();
+    const { prototypes, subspace, softScale } = this.requireSoft();
+    return tf.tidy(() => softLutMatMul(x2, prototypes.read(), subspaceMask(subspace.read(), this.codebooks), softScale.read(), t, tables.read()));
+  }
+
+  private requireSoft(): { prototypes: LayerVariable; subspace: LayerVariable; softScale: LayerVariable } {
+    this.requireBuilt();
+    if (this.prototypes == null || this.subspace == null || this.softScale == null) fail(this.name, 'a layer with soft-assignment weights (soft: true)', 'soft: false');
+    return { prototypes: this.prototypes, subspace: this.subspace, softScale: this.softScale };
+  }
+
+  /** 'soft' mode's temperature t, relative to each codebook's distance scale (0: hard nearest prototype). */
+  get temperature(): number {
+    return this.temperatureValue;
+  }
+
+  set temperature(t: number) {
+    if (typeof t !== 'number' || !Number.isFinite(t) || t < 0) fail('temperature', 'a finite number ≥ 0', t);
+    this.temperatureValue = t;
+  }
+
+  /**
+   * Sets up LUT-NN training from the layer's fitted trees and inputs x [N, D] (the inputs it was
+   * fitted on): each codebook's 16 prototypes start as the means of its leaves' rows on its
+   * subspace (`subspaces`, default the fit's), its distance scale as the mean squared distance of
+   * a row to its nearest prototype, and the layer switches to 'soft' mode (tables unchanged).
+   * Nothing changes on error.
+   */
+  initSoftAssignment(x: tf.Tensor2D, subspaces: Int32Array[] | null = this.fitReport?.subspaces ?? null): void {
+    const { splitDims, thresholds } = this.requireBuilt();
+    const { prototypes, subspace, softScale } = this.requireSoft();
+    if (this.mode === 'dense') fail(this.name, "a fitted layer ('lut' mode)", "'dense' mode");
+    const d = this.checkInput(x);
+    if (x.rank !== 2) fail('x', 'a rank-2 tensor', `rank ${x.rank}`);
+    assertFiniteTensor('x', x);
+    const c = this.codebooks;
+    if (subspaces == null) fail('subspaces', 'the codebooks\' input dimensions (the layer has no fit report)', subspaces);
+    const owner = new Int32Array(d).fill(-1);
+    if (!Array.isArray(subspaces) || subspaces.length !== c) fail('subspaces', `${c} arrays of input dimensions`, subspaces);
+    subspaces.forEach((dims, j) => {
+      for (const q of dims) {
+        if (!(q >= 0 && q < d) || owner[q] !== -1) fail('subspaces', `a partition of [0, ${d})`, `dimension ${q} in codebook ${j}`);
+        owner[q] = j;
+      }
+    });
+    if (owner.includes(-1)) fail('subspaces', `a partition of [0, ${d})`, `dimension ${owner.indexOf(-1)} in no codebook`);
+    const n = x.shape[0];
+    const xv = x.dataSync() as Float32Array;
+    const codes = readOnce(tf.tidy(() => maddnessEncodeUnchecked(x, splitDims.read(), thresholds.read()))) as Int32Array;
+    const p = new Float64Array(c * LEAVES * d);
+    const cnt = new Float64Array(c * LEAVES);
+    const mean = new Float64Array(d);
+    for (let i = 0; i < n; i++) {
+      for (let q = 0; q < d; q++) mean[q] += xv[i * d + q] / n;
+      for (let j = 0; j < c; j++) {
+        const leaf = j * LEAVES + codes[i * c + j];
+        cnt[leaf]++;
+        for (const q of subspaces[j]) p[leaf * d + q] += xv[i * d + q];
+      }
+    }
+    for (let j = 0; j < c; j++) {
+      for (let k = 0; k < LEAVES; k++) {
+        const leaf = j * LEAVES + k;
+        // an empty leaf gets the subspace mean (it then rarely wins; its table row is trained anyway)
+        for (const q of subspaces[j]) p[leaf * d + q] = cnt[leaf] > 0 ? p[leaf * d + q] / cnt[leaf] : mean[q];
+      }
+    }
+    const scale = new Float32Array(c);
+    for (let j = 0; j < c; j++) {
+      let s = 0;
+      for (let i = 0; i < n; i++) {
+        let best = Infinity;
+        for (let k = 0; k < LEAVES; k++) {
+          let e = 0;
+          for (const q of subspaces[j]) {
+            const v = xv[i * d + q] - p[(j * LEAVES + k) * d + q];
+            e += v * v;
+          }
+          if (e < best) best = e;
+        }
+        s += best;
+      }
+      // a codebook whose rows all sit on a prototype (constant inputs) keeps scale 1
+      scale[j] = s > 0 ? s / n : 1;
+    }
+    this.writeVar(prototypes, tf.tensor3d(Float32Array.from(p), [c, LEAVES, d]));
+    this.writeVar(subspace, tf.tensor1d(owner, 'int32'));
+    this.writeVar(softScale, tf.tensor1d(scale));
+    this.mode = 'soft';
+  }
+
+  /**
+   * Ends LUT-NN training: from inputs x [N, D], the 'soft' layer's output at the current
+   * temperature becomes the target, each row's nearest learned prototype per codebook is
+   * computed, new trees are fitted (encoder 'prototypes', default: a regression tree onto the
+   * nearest prototypes, i.e. axis-aligned cuts that reproduce the learned cells; 'inputs':
+   * MADDNESS's trees on x), the tables are fitted to the target by ridge regression (λ), and the
+   * layer switches to 'lut' mode (the fast tree encoder, quantizable). Nothing changes on error.
+   */
+  harden(x: tf.Tensor2D, options: HardenOptions = {}): HardenReport {
+    const { prototypes, subspace } = this.requireSoft();
+    if (this.mode !== 'soft') fail(this.name, "a layer in 'soft' mode", `'${this.mode}' mode`);
+    if (options == null || typeof options !== 'object') fail('options', 'an object', options);
+    assertKnownKeys('harden options', options, ['encoder', 'lambda', 'splitCandidates']);
+    const encoder = assertOneOf('encoder', options.encoder ?? 'prototypes', ['prototypes', 'inputs']);
+    const lambda = options.lambda ?? 1;
+    if (typeof lambda !== 'number' || !(lambda > 0) || !Number.isFinite(lambda)) fail('lambda', 'a finite number > 0', lambda);
+    const candidates = assertInt('splitCandidates', options.splitCandidates ?? 4, 1);
+    const d = this.checkInput(x);
+    if (x.rank !== 2) fail('x', 'a rank-2 tensor', `rank ${x.rank}`);
+    assertFiniteTensor('x', x);
+    const start = performance.now();
+    const n = x.shape[0];
+    const c = this.codebooks;
+    const m = this.units;
+    const xv = x.dataSync() as Float32Array;
+    const target = readOnce(this.softOutput(x, this.temperatureValue)) as Float32Array;
+    const nearestOut = readOnce(this.softOutput(x, 0)) as Float32Array;
+    const owner = subspace.read().dataSync() as Int32Array;
+    const groups: number[][] = Array.from({ length: c }, () => []);
+    owner.forEach((o, q) => groups[o].push(q));
+    const subspaces = groups.map((g) => Int32Array.from(g));
+    let sseTarget: Float32Array | null = null;
+    if (encoder === 'prototypes') {
+      const mask = subspaceMask(subspace.read(), c);
+      const idx = readOnce(tf.tidy(() => tf.argMin(subspaceDistances(x, prototypes.read(), mask), 2))) as Int32Array;
+      mask.dispose();
+      const pv = prototypes.read().dataSync() as Float32Array;
+      sseTarget = new Float32Array(n * d);
+      for (let i = 0; i < n; i++) for (let q = 0; q < d; q++) sseTarget[i * d + q] = pv[(owner[q] * LEAVES + idx[i * c + owner[q]]) * d + q];
+    }
+    const trees = learnTrees(xv, n, d, subspaces, candidates, sseTarget);
+    const tables = Float32Array.from(choleskySolve(gram(trees.codes, n, c, lambda), c * LEAVES, gTimes(trees.codes, n, c, target, m), m));
+    const mse = (out: ArrayLike<number>) => {
+      let se = 0;
+      for (let i = 0; i < n * m; i++) se += (out[i] - target[i]) ** 2;
+      return se / (n * m);
+    };
+    let se = 0;
+    for (let i = 0; i < n; i++) {
+      for (let q = 0; q < m; q++) {
+        let s = 0;
+        for (let j = 0; j < c; j++) s += tables[(j * LEAVES + trees.codes[i * c + j]) * m + q];
+        se += (s - target[i * m + q]) ** 2;
+      }
+    }
+    this.setLUT({ splitDims: trees.splitDims, thresholds: trees.thresholds, tables });
+    this.mode = 'lut';
+    const report: HardenReport = {
+      encoder,
+      rows: n,
+      temperature: this.temperatureValue,
+      outputMse: se / (n * m),
+      nearestPrototypeMse: mse(nearestOut),
+      targetMeanSquare: mse(new Float32Array(n * m)),
+      seconds: (performance.now() - start) / 1000,
+    };
+    this.hardenReport = report;
+    return report;
+  }
+
+  /** The report of the last `harden` (null before). */
+  hardenReport: HardenReport | null = null;
 
   private checkInput(x: tf.Tensor): number {
     const d = this.expectedInputDim();
@@ -412,6 +618,10 @@ export class LUTDense extends tfl.layers.Layer {
       mode: this.mode,
       seed: this.seed,
     };
+    if (this.soft) {
+      config.soft = true;
+      config.temperature = this.temperatureValue;
+    }
     // quantized tables are non-trainable packed words: a checksum detects a corrupted file (floats are checked for finiteness)
     if (this.quantized && this.tables != null) config.tablesChecksum = valuesChecksum(this.tables.read().dataSync());
     return { ...config, configChecksum: configChecksum(config) };
@@ -420,7 +630,7 @@ export class LUTDense extends tfl.layers.Layer {
   /** Frees the weights (also for a layer built and fitted but never applied in a model). */
   override dispose(): DisposeResult {
     if (this.inboundNodes.length > 0) return super.dispose();
-    const vars = [this.splitDims, this.thresholds, this.tables, this.bias, this.kernel, this.quantScale, this.quantOffset].filter(
+    const vars = [this.splitDims, this.thresholds, this.tables, this.bias, this.kernel, this.quantScale, this.quantOffset, this.prototypes, this.subspace, this.softScale].filter(
       (v): v is LayerVariable => v != null,
     );
     vars.forEach((v) => v.dispose());
@@ -428,7 +638,45 @@ export class LUTDense extends tfl.layers.Layer {
   }
 }
 
-const LUTDENSE_KEYS = [...LAYER_ARG_KEYS, 'units', 'codebooks', 'activation', 'useBias', 'quantized', 'inputGradient', 'keepKernel', 'mode', 'seed', 'tablesChecksum'];
+/** The values of a tensor made only to be read, which is then disposed. */
+function readOnce(t: tf.Tensor): tf.TypedArray {
+  try {
+    return t.dataSync() as tf.TypedArray;
+  } finally {
+    t.dispose();
+  }
+}
+
+const LUTDENSE_KEYS = [...LAYER_ARG_KEYS, 'units', 'codebooks', 'activation', 'useBias', 'quantized', 'inputGradient', 'keepKernel', 'mode', 'seed', 'tablesChecksum', 'soft', 'temperature'];
+
+/** Options of LUTDense.harden. */
+export interface HardenOptions {
+  /**
+   * How the hardened layer encodes: 'prototypes' (default), trees fitted to reproduce each row's
+   * nearest learned prototype (their cuts still on x, so the fast tree kernels run); 'inputs',
+   * MADDNESS's trees re-fitted on x alone (the learned prototypes then only shape the target).
+   */
+  encoder?: 'prototypes' | 'inputs';
+  /** Ridge penalty λ of the table fit (default 1). */
+  lambda?: number;
+  /** Split-dimension candidates per level (default 4). */
+  splitCandidates?: number;
+}
+
+/** What LUTDense.harden reports (mean squared errors per output element, against the soft layer's output). */
+export interface HardenReport {
+  encoder: 'prototypes' | 'inputs';
+  rows: number;
+  /** The temperature whose soft output was the target. */
+  temperature: number;
+  /** The hardened layer (trees and ridge tables) against the soft output. */
+  outputMse: number;
+  /** The nearest-prototype encoding (temperature 0, the soft layer's own tables) against the soft output. */
+  nearestPrototypeMse: number;
+  /** Mean square of the soft output itself (the scale of the two errors). */
+  targetMeanSquare: number;
+  seconds: number;
+}
 
 tf.serialization.registerClass(LUTDense);
 
