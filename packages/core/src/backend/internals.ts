@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
  * The one module of hashlayers that knows the internals of tfjs backends:
  * where tfjs-backend-cpu keeps its typed arrays, how tfjs-backend-wasm lays
  * tensors out on its WebAssembly heap (and allocates there), and how
- * tfjs-node (the 'tensorflow' backend) takes data in and out. Everything
+ * tfjs-node (the 'tensorflow' backend), webgl and webgpu take data in and out. Everything
  * else in hashlayers goes through these functions, so a tfjs upgrade that
  * moves an internal is fixed here and only here.
  *
@@ -47,6 +47,15 @@ export interface NodeBackendLike {
   readSync(dataId: object): TypedArray;
   /** NodeJSKernelBackend has no makeTensorInfo: write() returns a dataId (refCount 1, uploaded lazily). */
   write(values: TypedArray, shape: number[], dtype: string): object;
+}
+
+/**
+ * tfjs-backend-webgl and tfjs-backend-webgpu: tensors live in GPU textures or
+ * buffers; makeTensorInfo(values) keeps the typed array as the tensor's data
+ * on the CPU (uploaded only when a GPU program reads it).
+ */
+export interface GpuBackendLike {
+  makeTensorInfo(shape: number[], dtype: string, values: TypedArray): TensorInfoLike;
 }
 
 /** The cpu backend's own typed array of a tensor (no copy), or a read when it keeps none. */
@@ -106,9 +115,10 @@ export function heapOutput(backend: HeapBackend, shape: number[], dtype: 'float3
 }
 
 /**
- * tfjs-node: a tensor's values as a typed array (one copy out of TensorFlow;
- * the engine reads from whichever backend owns the data). int32 data comes
- * back as Int32Array.
+ * A tensor's values as a typed array, read through the engine from whichever
+ * backend owns the data (tfjs-node: one copy out of TensorFlow; webgl and
+ * webgpu: one synchronous read from the GPU, which the backend then keeps on
+ * the CPU). int32 data comes back as Int32Array.
  */
 export function readValues(info: TensorInfoLike): TypedArray {
   const v = tf.engine().readSync(info.dataId) as TypedArray;

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   CpuBackendLike,
+  GpuBackendLike,
   NodeBackendLike,
   TensorInfoLike,
   TypedArray,
@@ -139,6 +140,42 @@ export const wasmAdapter: BackendAdapter = {
 const readCache = new WeakMap<object, TypedArray>();
 
 /**
+ * The inputs of a backend whose tensors are not JavaScript arrays
+ * (tensorflow, webgl, webgpu): one read per input and call, except the
+ * spec's cachedInputs, read once per tensor (tfjs tensors are immutable).
+ */
+function readInputs<A extends object>(spec: KernelSpec<A>, inputs: Record<string, TensorInfoLike>): Record<string, TypedArray> {
+  const arrays: Record<string, TypedArray> = {};
+  for (const n of spec.inputNames) {
+    const cache = spec.cachedInputs?.includes(n) ?? false;
+    const cached = cache ? readCache.get(inputs[n].dataId) : undefined;
+    if (cached != null) {
+      arrays[n] = cached;
+      continue;
+    }
+    // a tensor made on another backend before switching is not registered with this one until
+    // something moves it: readValues reads through the engine, from whichever backend owns it
+    arrays[n] = readValues(inputs[n]);
+    if (cache) readCache.set(inputs[n].dataId, arrays[n]);
+  }
+  return arrays;
+}
+
+/** Runs a spec on arrays read out of the backend; its outputs as fresh typed arrays. */
+function computeOnReadback<A extends object>(
+  spec: KernelSpec<A>,
+  inputs: Record<string, TensorInfoLike>,
+  attrs: A,
+): { outSpecs: OutputSpec[]; outs: TypedArray[] } {
+  const shapes = shapesOf(inputs, spec.inputNames);
+  const arrays = readInputs(spec, inputs);
+  const outSpecs = spec.outputs(shapes, attrs);
+  const outs = outSpecs.map(allocate);
+  spec.compute(arrays, [...outs, ...scratchArrays(spec, shapes, attrs)], shapes, attrs);
+  return { outSpecs, outs };
+}
+
+/**
  * tensorflow (tfjs-node): tensors live in TensorFlow's memory; reading copies
  * once into JS, outputs are handed to the backend as typed arrays.
  */
@@ -146,27 +183,40 @@ export const tensorflowAdapter: BackendAdapter = {
   backendName: 'tensorflow',
   run(spec, inputs, backend, attrs) {
     const b = backend as NodeBackendLike;
-    const shapes = shapesOf(inputs, spec.inputNames);
-    const arrays: Record<string, TypedArray> = {};
-    for (const n of spec.inputNames) {
-      const cached = spec.cachedInputs?.includes(n) ? readCache.get(inputs[n].dataId) : undefined;
-      if (cached != null) {
-        arrays[n] = cached;
-        continue;
-      }
-      // a tensor made on cpu or wasm before switching is not registered with tfjs-node until
-      // something moves it: readValues reads through the engine, from whichever backend owns it
-      arrays[n] = readValues(inputs[n]);
-      if (spec.cachedInputs?.includes(n)) readCache.set(inputs[n].dataId, arrays[n]);
-    }
-    const outSpecs = spec.outputs(shapes, attrs);
-    const outs = outSpecs.map(allocate);
-    spec.compute(arrays, [...outs, ...scratchArrays(spec, shapes, attrs)], shapes, attrs);
+    const { outSpecs, outs } = computeOnReadback(spec, inputs, attrs);
     return outSpecs.map((o, i) => ({ dataId: b.write(outs[i], o.shape, o.dtype), shape: o.shape, dtype: o.dtype }));
   },
 };
 
-export const ADAPTERS: readonly BackendAdapter[] = [cpuAdapter, wasmAdapter, tensorflowAdapter];
+/**
+ * A GPU backend (webgl, webgpu): the sparse kernels (bucket unions,
+ * candidate scoring, table look-ups) run on the CPU on the shared typed-array
+ * computation (which uses the WebAssembly SIMD engine through simdArena where
+ * the kernel has a SIMD path). Each call reads its inputs from the GPU once
+ * (weights in cachedInputs once per tensor) and hands its outputs to the
+ * backend as typed arrays, which the backend keeps on the CPU until a GPU op
+ * needs them: a chain of hashlayers kernels never round-trips through the
+ * GPU. The dense parts of a layer (projections, matMuls) are tfjs ops and
+ * stay on the GPU.
+ */
+export function readbackAdapter(backendName: string): BackendAdapter {
+  return {
+    backendName,
+    run(spec, inputs, backend, attrs) {
+      const b = backend as GpuBackendLike;
+      const { outSpecs, outs } = computeOnReadback(spec, inputs, attrs);
+      return outSpecs.map((o, i) => b.makeTensorInfo(o.shape, o.dtype, outs[i]));
+    },
+  };
+}
+
+/** webgl (tfjs-backend-webgl): see readbackAdapter. */
+export const webglAdapter = readbackAdapter('webgl');
+
+/** webgpu (tfjs-backend-webgpu): see readbackAdapter. */
+export const webgpuAdapter = readbackAdapter('webgpu');
+
+export const ADAPTERS: readonly BackendAdapter[] = [cpuAdapter, wasmAdapter, tensorflowAdapter, webglAdapter, webgpuAdapter];
 
 /** Kernel names registered through registerKernelSpec (for the unknown-backend error). */
 const registered = new Set<string>();
