@@ -1,4 +1,4 @@
-/* global window, location, navigator */
+/* global window, location */
 // The browser checks, run in a page on one backend (?backend=cpu|wasm|webgl|webgpu): every layer's
 // Node-saved model loaded over http answers what Node answered (ids exactly, floats within tolerance),
 // its indexeddb:// save → load round trip, in-page fitting on this backend against the same fitting on
@@ -12,6 +12,7 @@ import * as L from '@hashlayers/lsh-softmax';
 import * as S from '@hashlayers/lss';
 import * as D from '@hashlayers/lut-dense';
 import * as R from '@hashlayers/representer-sketch';
+import { on, webgpuUnusable } from './page_utils.js';
 import { DIM, LAYERS, UNITS, answers, planted, queries, values } from '../scenarios.mjs';
 
 const backend = new URLSearchParams(location.search).get('backend') ?? 'webgl';
@@ -54,12 +55,6 @@ async function noLeak(what, fn) {
   const after = tf.memory().numTensors;
   if (after !== before) throw new Error(`${what}: ${after - before} tensors leaked`);
   return out;
-}
-
-async function on(name, fn) {
-  if (!(await tf.setBackend(name))) throw new Error(`backend '${name}' failed to initialise`);
-  await tf.ready();
-  return fn();
 }
 
 async function check(name, fn) {
@@ -159,33 +154,6 @@ async function hashIndexSearch() {
   index.dispose();
   family.dispose();
   return out;
-}
-
-/**
- * Why this page cannot run tfjs on webgpu, or null when it can: no adapter offered, or an adapter
- * whose synchronous readback (tfjs' readSync through an OffscreenCanvas, which every synchronous
- * tfjs call such as dataSync and every readback kernel needs) returns wrong values. Headless
- * Chromium with SwiftShader's WebGPU reads zeros there and then loses the device; tfjs' async
- * reads work.
- */
-async function webgpuUnusable() {
-  if (navigator.gpu == null) return 'navigator.gpu is undefined';
-  const adapter = await navigator.gpu.requestAdapter();
-  if (adapter == null) return 'navigator.gpu.requestAdapter() returned null';
-  if (!(await tf.setBackend('webgpu'))) return "tf.setBackend('webgpu') failed";
-  // 1024 values: more than one row of tfjs' 256-pixel staging canvas (a few dozen values read correctly)
-  const t = tf.add(tf.range(0, 1024, 1, 'float32'), 1);
-  const viaAsync = Array.from(await t.data());
-  const u = tf.mul(t, 2);
-  const viaSync = Array.from(u.dataSync());
-  tf.dispose([t, u]);
-  const want = viaAsync.map((v) => 2 * v);
-  const bad = viaSync.findIndex((v, i) => v !== want[i]);
-  if (bad >= 0) {
-    const info = adapter.info ?? {};
-    return `adapter offered (${info.vendor ?? '?'} ${info.architecture ?? ''}), but tfjs-backend-webgpu's synchronous readback is broken in this browser: dataSync() of 2·(1..1024) read ${viaSync[bad]} at index ${bad}, expected ${want[bad]} (async data() reads correctly); tfjs ops that read synchronously, and every hashlayers kernel on webgpu, need it`;
-  }
-  return null;
 }
 
 async function main() {
