@@ -4,6 +4,7 @@ import type { ConversionResult } from '@hashlayers/core';
 import { assertInt, assertMatrix, assertOneOf, fail } from '@hashlayers/core/internal';
 import { CellFill, RepresenterSketch, RepresenterSketchArgs } from './layers/representer_sketch.js';
 import { SizingReport, headCost, sizing } from './sizing.js';
+import { COUNT_BITS, CountBits } from './quantize.js';
 
 type SymbolicTensor = tfl.SymbolicTensor;
 
@@ -50,12 +51,20 @@ export interface ConvertToRepresenterSketchOptions extends Omit<RepresenterSketc
   refine?: RefineOptions;
   /** Batch size of the feature and target predictions (default 512). */
   batchSize?: number;
+  /**
+   * Bits per stored count in the converted model (default 8): after filling and refining the
+   * float counts, they are quantized ({@link RepresenterSketch.quantize}); 32 keeps them float32
+   * (and trainable).
+   */
+  countBits?: CountBits;
 }
 
 /** What convertToRepresenterSketch measured about the sketch it built. */
 export interface RepresenterSketchReport {
   /** Bytes and multiply-adds of the sketch against the head it replaced. */
   sizing: SizingReport;
+  /** Largest difference of any output from the float sketch's caused by quantizing the counts (the bound, scale/2 for the mean; 0 for countBits 32). */
+  quantizationErrorBound: number;
   /** Points inserted and the fraction of cells they reached. */
   fill: CellFill;
   /** Mean loss per refinement epoch (empty without refinement). */
@@ -136,8 +145,11 @@ export async function convertToRepresenterSketch(model: tfl.LayersModel, options
       for (let i = 0; i < n; i++) if (!Number.isInteger(v[i]) || v[i] < 0 || v[i] >= outputs) fail('refine.labels', `integer class ids in [0, ${outputs})`, `${v[i]} at ${i}`);
     }
   }
-  const args: RepresenterSketchArgs = { ...options, outputs } as RepresenterSketchArgs;
+  const countBits = options.countBits ?? 8;
+  if (!COUNT_BITS.includes(countBits)) fail('countBits', `one of ${COUNT_BITS.join(', ')}`, countBits);
+  const args: RepresenterSketchArgs = { ...options, outputs, countBits: 32 } as RepresenterSketchArgs;
   for (const k of ['headFrom', 'data', 'targets', 'insertion', 'center', 'refine', 'batchSize'] as const) delete (args as unknown as Record<string, unknown>)[k];
+  if (countBits !== 32) args.name = options.name != null ? `${options.name}_float` : undefined;
   const sketch = new RepresenterSketch(args);
 
   const features = tfl.model({ inputs: model.inputs, outputs: featureOut });
@@ -197,7 +209,21 @@ export async function convertToRepresenterSketch(model: tfl.LayersModel, options
     feats.dispose();
     if (targets !== options.targets) targets.dispose();
   }
+  let final = sketch;
+  let quantizationErrorBound = 0;
+  if (countBits !== 32) {
+    final = sketch.quantize(countBits, options.name);
+    out = final.apply(featureOut) as SymbolicTensor;
+    const [scale] = (final.countsRange as NonNullable<RepresenterSketch['countsRange']>).read().dataSync();
+    const w = final.aggregationWeights();
+    const wv = w.dataSync();
+    w.dispose();
+    let wAbs = 0;
+    for (let r = 0; r < wv.length; r++) wAbs += Math.abs(wv[r]);
+    quantizationErrorBound = (scale / 2) * wAbs;
+    sketch.dispose();
+  }
   const converted = tfl.model({ inputs: model.inputs, outputs: out });
-  const report = sizing(sketch, headCost(model.layers.slice(idx + 1)));
-  return { model: converted, layers: [sketch], reports: [{ sizing: report, fill, refineLoss }] };
+  const report = sizing(final, headCost(model.layers.slice(idx + 1)));
+  return { model: converted, layers: [final], reports: [{ sizing: report, quantizationErrorBound, fill, refineLoss }] };
 }

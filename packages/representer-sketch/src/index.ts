@@ -10,6 +10,8 @@ import './register.js';
 
 export { RepresenterSketch, representerSketch } from './layers/representer_sketch.js';
 export type { RepresenterSketchArgs, Aggregation, CellFill } from './layers/representer_sketch.js';
+export type { ProjectionKind } from './projection.js';
+export type { CountBits } from './quantize.js';
 export { convertToRepresenterSketch } from './convert.js';
 export type { ConvertToRepresenterSketchOptions, RefineOptions, RepresenterSketchConversion, RepresenterSketchReport } from './convert.js';
 export { sizing, sketchCost, headCost } from './sizing.js';

@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { describeBackends } from '../../../tools/testing/backends';
 import { corrupt, expectErrorOrIdentical, saveArtifacts } from '../../../tools/testing/artifacts';
 import { convertToRepresenterSketch, representerSketch } from '../src';
+import { referenceOutput, referenceProjection } from './reference';
 
 function mlp(): tf.LayersModel {
   const input = tf.input({ shape: [5] });
@@ -58,27 +59,12 @@ describeBackends('representer-sketch reliability', () => {
         const x = tf.randomNormal([5, dim], 0, 1, 'float32', seed + 2);
         const yt = layer.apply(x) as tf.Tensor;
         const y = yt.dataSync();
-        const P = layer.projection!.read().dataSync();
-        const C = counts.dataSync();
-        const c0 = center.dataSync();
-        const xv = x.dataSync();
         const w = layer.aggregationWeights();
-        const wv = w.dataSync();
+        const P = referenceProjection(dim, rows, bits, seed, 'sparse');
+        const ref = referenceOutput(x.dataSync(), 5, dim, center.dataSync(), P, rows, bits, counts.dataSync(), outputs, w.dataSync());
         for (let b = 0; b < 5; b++) {
-          const ref = new Float64Array(outputs);
-          let ambiguous = false;
-          for (let r = 0; r < rows; r++) {
-            let code = 0;
-            for (let k = 0; k < bits; k++) {
-              let dot = 0;
-              for (let d = 0; d < dim; d++) dot += (xv[b * dim + d] - c0[d]) * P[d * rows * bits + r * bits + k];
-              if (Math.abs(dot) < 1e-4) ambiguous = true; // float32 rounding may decide the sign
-              if (dot > 0) code |= 1 << k;
-            }
-            for (let o = 0; o < outputs; o++) ref[o] += wv[r] * C[(r * cells + code) * outputs + o];
-          }
-          if (ambiguous) continue;
-          for (let o = 0; o < outputs; o++) expect(Math.abs(y[b * outputs + o] - ref[o])).toBeLessThan(1e-4 * (1 + Math.abs(ref[o])));
+          if (ref.ambiguous[b]) continue;
+          for (let o = 0; o < outputs; o++) expect(Math.abs(y[b * outputs + o] - ref.out[b * outputs + o])).toBeLessThan(1e-4 * (1 + Math.abs(ref.out[b * outputs + o])));
         }
         tf.dispose([counts, center, x, w, yt]);
         layer.dispose();
@@ -91,13 +77,17 @@ describeBackends('representer-sketch reliability', () => {
     const model = mlp();
     const x = data();
     const conv = await convertToRepresenterSketch(model, { headFrom: 'feat', data: x, rows: 4, bits: 3 });
-    const a = await saveArtifacts(conv.model);
-    const run = (m: tf.LayersModel): Float32Array => tf.tidy(() => (m.predict(x) as tf.Tensor).dataSync() as Float32Array);
-    const expected = run(conv.model);
+    // the sketch alone (features in): corruptions land in its weights and config, not in the Dense feature layer's
+    const input = tf.input({ shape: [6] });
+    const sketchOnly = tf.model({ inputs: input, outputs: conv.layers[0].apply(input) as tf.SymbolicTensor });
+    const a = await saveArtifacts(sketchOnly);
+    const feats = tf.randomNormal([16, 6], 0, 1, 'float32', 5);
+    const run = (m: tf.LayersModel): Float32Array => tf.tidy(() => (m.predict(feats) as tf.Tensor).dataSync() as Float32Array);
+    const expected = run(sketchOnly);
     const tally = { error: 0, identical: 0 };
     for (let seed = 0; seed < 24; seed++) tally[await expectErrorOrIdentical(corrupt(a, 'RepresenterSketch', seed), expected, run)]++;
     expect(tally.error).toBeGreaterThan(0);
-    x.dispose();
+    tf.dispose([x, feats]);
     conv.model.dispose(); // also the layers it shares with the input model
   });
 });

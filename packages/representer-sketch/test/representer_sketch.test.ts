@@ -2,24 +2,11 @@ import * as tf from '@tensorflow/tfjs';
 import { SimHash } from '@hashlayers/hashing';
 import { srpKernel } from '@hashlayers/hashing/internal';
 import { describeBackends, expectNoLeak } from '../../../tools/testing/backends';
-import { roundTrip } from '../../../tools/testing/artifacts';
+import { roundTrip, saveArtifacts } from '../../../tools/testing/artifacts';
 import { RepresenterSketch, convertToRepresenterSketch, headCost, representerSketch, sizing, sketchCost } from '../src';
-// the layer's two ops, tested directly (not public; registered by importing '../src')
-import { sketchCodes } from '../src/ops/sketch_codes';
+// the layer's lookup op, tested directly (not public; registered by importing '../src')
 import { sketchLookup } from '../src/ops/sketch_lookup';
-
-/** Deterministic pseudo-random values in [lo, hi). */
-function values(n: number, seed: number, lo = -1, hi = 1): Float32Array {
-  let s = seed >>> 0 || 1;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    out[i] = lo + ((s >>> 0) / 2 ** 32) * (hi - lo);
-  }
-  return out;
-}
+import { referenceOutput, referenceProjection, values, weightIndex } from './reference';
 
 /** Independent dense reference of the lookup: Σ_r w_r · onehot(codes[:, r]) · counts[r]. */
 function denseLookup(codes: tf.Tensor2D, counts: tf.Tensor3D, w: tf.Tensor1D): tf.Tensor2D {
@@ -129,7 +116,7 @@ describeBackends('RepresenterSketch: RACE estimate against the closed form', () 
     const alpha = tf.tensor2d(av, [n, 2]);
     const sum = new Float64Array(3 * 2);
     for (const seed of seeds) {
-      const layer = new RepresenterSketch({ outputs: 2, rows, bits, seed });
+      const layer = new RepresenterSketch({ outputs: 2, rows, bits, seed, projection: 'gaussian' });
       layer.build([null, dim]);
       layer.insert(x, alpha);
       const est = expectNoLeak(() => layer.apply(q) as tf.Tensor2D, 1);
@@ -176,20 +163,98 @@ describeBackends('RepresenterSketch layer', () => {
     layer.dispose();
   });
 
+  it('codes and output against the float64 reference, for every projection kind and count width', () => {
+    const rows = 9;
+    const bits = 3;
+    const outputs = 4;
+    const batch = 12;
+    for (const projection of ['gaussian', 'sign', 'sparse'] as const) {
+      for (const aggregation of ['mean', 'weighted'] as const) {
+        const layer = new RepresenterSketch({ outputs, rows, bits, seed: 3, projection, aggregation });
+        layer.build([null, dim]);
+        const at = weightIndex(layer);
+        const w = layer.getWeights();
+        const cv = values(rows * 8 * outputs, 5);
+        w[at('center')] = tf.tensor1d(values(dim, 6, -0.2, 0.2));
+        w[at('counts')] = tf.tensor3d(cv, [rows, 8, outputs]);
+        if (aggregation === 'weighted') w[at('row_weights')] = tf.tensor1d(values(rows, 7, 0, 0.3));
+        layer.setWeights(w);
+        const made = [w[at('center')], w[at('counts')], ...(aggregation === 'weighted' ? [w[at('row_weights')]] : [])];
+        const xv = values(batch * dim, 8);
+        const x = tf.tensor2d(xv, [batch, dim]);
+        const p = referenceProjection(dim, rows, bits, 3, projection);
+        const wv = layer.aggregationWeights();
+        const ref = referenceOutput(xv, batch, dim, w[at('center')].dataSync(), p, rows, bits, cv, outputs, wv.dataSync());
+        const codes = expectNoLeak(() => layer.codes(x), 1);
+        const cd = codes.dataSync();
+        for (let i = 0; i < cd.length; i++) if (!ref.ambiguous[Math.floor(i / rows)]) expect(cd[i]).toBe(ref.codes[i]);
+        const check = (l: RepresenterSketch, bound: number) => {
+          const y = expectNoLeak(() => l.apply(x) as tf.Tensor, 1);
+          const yv = y.dataSync();
+          for (let b = 0; b < batch; b++) {
+            if (ref.ambiguous[b]) continue;
+            for (let o = 0; o < outputs; o++) expect(Math.abs(yv[b * outputs + o] - ref.out[b * outputs + o])).toBeLessThanOrEqual(bound + 1e-5);
+          }
+          y.dispose();
+          return yv;
+        };
+        check(layer, 0);
+        let wAbs = 0;
+        wv.dataSync().forEach((v) => (wAbs += Math.abs(v)));
+        let min = Infinity;
+        let max = -Infinity;
+        cv.forEach((v) => ((min = Math.min(min, v)), (max = Math.max(max, v))));
+        for (const countBits of [16, 8, 4] as const) {
+          const q = layer.quantize(countBits);
+          q.build([null, dim]);
+          // the documented bound: every output within Σ|w_r| · scale/2, scale = (max − min) / (2^bits − 1)
+          const scale = (max - min) / (2 ** countBits - 1);
+          const yq = check(q, (wAbs * scale) / 2);
+          // and quantizing does change the output at 4 bits (the check above can fail)
+          if (countBits === 4) expect(Array.from(yq).some((v, i) => Math.abs(v - ref.out[i]) > scale / 100)).toBe(true);
+          q.dispose();
+        }
+        tf.dispose([x, codes, wv, ...made]);
+        layer.dispose();
+      }
+    }
+  });
+
+  it('hashes with additions only: a ±1 projection is stored as index lists, none as a weight', () => {
+    const layer = new RepresenterSketch({ outputs: 2, rows: 16, bits: 4, seed: 1, projection: 'sparse', density: 0.25 });
+    layer.build([null, 64]);
+    expect(layer.weights.map((v) => v.originalName.split('/').pop()).sort()).toEqual(['center', 'counts']);
+    const p = referenceProjection(64, 16, 4, 1, 'sparse', 0.25);
+    expect(layer.projectionNonzeros).toBe(p.filter((v) => v !== 0).length);
+    expect(layer.projectionNonzeros / (64 * 64)).toBeGreaterThan(0.2);
+    expect(layer.projectionNonzeros / (64 * 64)).toBeLessThan(0.3);
+    const cost = sketchCost(layer);
+    expect(cost.multiplies).toBe(2); // the final 1/R scale per output; none in the hash
+    layer.dispose();
+    // default density 1/√d (at most 1/3)
+    const auto = new RepresenterSketch({ outputs: 2, rows: 16, bits: 4 });
+    auto.build([null, 64]);
+    expect(auto.density).toBe(1 / 8);
+    expect(auto.getConfig().density).toBeNull();
+    const nz = referenceProjection(64, 16, 4, 0, 'sparse', 1 / 8).filter((v) => v !== 0).length;
+    expect(auto.projectionNonzeros).toBe(nz);
+    auto.dispose();
+  });
+
   it('codes have a zero gradient, so a model with trainable layers before the sketch trains', async () => {
     const x = tf.tensor2d(values(8 * dim, 41), [8, dim]);
-    const c = tf.zeros([dim]) as tf.Tensor1D;
-    const p = tf.tensor2d(values(dim * 12, 42), [dim, 12]);
-    const counts = tf.tensor3d(values(4 * 8 * 2, 43), [4, 8, 2]);
-    const w = tf.fill([4], 0.25) as tf.Tensor1D;
-    const g = tf.grad((xi: tf.Tensor) => tf.sum(sketchLookup(sketchCodes(xi as tf.Tensor2D, c, p, { rows: 4, bits: 3 }), counts, w)))(x);
+    const layer = new RepresenterSketch({ outputs: 2, rows: 4, bits: 3 });
+    layer.build([null, dim]);
+    layer.insert(x);
+    const g = tf.grad((xi: tf.Tensor) => tf.sum(layer.apply(xi) as tf.Tensor))(x);
     expect(g.shape).toEqual([8, dim]);
     expect(Array.from(g.dataSync()).every((v) => v === 0)).toBe(true);
+    layer.dispose();
     const model = tf.sequential({ layers: [tf.layers.dense({ inputShape: [dim], units: 5 }), representerSketch({ outputs: 2, rows: 4, bits: 3 })] });
     model.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
     const h = await model.fit(x, tf.ones([8, 2]), { epochs: 2, verbose: 0 });
     expect((h.history.loss as number[])[1]).toBeLessThan((h.history.loss as number[])[0]);
-    tf.dispose([x, c, p, counts, w, g]);
+    tf.dispose([x, g]);
     model.dispose();
   });
 
@@ -252,7 +317,7 @@ describeBackends('RepresenterSketch layer', () => {
     expect(() => new RepresenterSketch({ outputs: 2, rows: 0 })).toThrow(/rows: expected an integer in \[1, 4096\], got 0/);
     expect(() => new RepresenterSketch({ outputs: 2, bits: 21 })).toThrow(/bits: expected an integer in \[1, 20\], got 21/);
     expect(() => new RepresenterSketch({ outputs: 2, aggregation: 'max' as 'mean' })).toThrow(/aggregation: expected one of 'mean', 'weighted', got 'max'/);
-    expect(() => new RepresenterSketch({ outputs: 2, projection: 'dense' as 'gaussian' })).toThrow(/projection: expected one of 'gaussian', 'sparse'/);
+    expect(() => new RepresenterSketch({ outputs: 2, projection: 'dense' as 'gaussian' })).toThrow(/projection: expected one of 'gaussian', 'sign', 'sparse'/);
     expect(() => new RepresenterSketch({ outputs: 1000, rows: 4096, bits: 20 })).toThrow(/at most 2\^28 count cells/);
     const unbuilt = new RepresenterSketch({ outputs: 2 });
     expect(() => unbuilt.insert(tf.zeros([1, 3]) as tf.Tensor2D)).toThrow(/a built layer/);
@@ -294,22 +359,63 @@ describeBackends('RepresenterSketch layer', () => {
     layer.dispose();
   });
 
-  it('sizing: bytes and multiply-adds against a Dense head', () => {
-    const layer = new RepresenterSketch({ outputs: 10, rows: 16, bits: 6 });
-    layer.build([null, 32]);
-    const cost = sketchCost(layer);
-    expect(cost.countsBytes).toBe(16 * 64 * 10 * 4);
-    expect(cost.hashBytes).toBe((32 * 16 * 6 + 32) * 4);
-    expect(cost.multiplyAdds).toBe(32 * 96 + 32 + 16 * 10);
+  it('sizing: operations against a Dense head; bytes are what a saved model holds', async () => {
     const head = tf.sequential({ layers: [tf.layers.dense({ inputShape: [32], units: 256, activation: 'relu' }), tf.layers.dense({ units: 10 })] });
     const hc = headCost(head.layers);
     expect(hc.parameters).toBe(32 * 256 + 256 + 256 * 10 + 10);
     expect(hc.multiplyAdds).toBe(hc.parameters);
-    const rep = sizing(layer, head.layers);
-    expect(rep.storageReduction).toBeCloseTo(hc.bytes / cost.bytes, 10);
-    expect(rep.computeReduction).toBeCloseTo(hc.multiplyAdds / cost.multiplyAdds, 10);
+    expect(hc.weightBytes).toBe(4 * hc.parameters);
+    for (const [projection, countBits, aggregation] of [['gaussian', 32, 'mean'], ['sparse', 8, 'mean'], ['sign', 4, 'weighted'], ['sparse', 16, 'weighted']] as const) {
+      const input = tf.input({ shape: [32] });
+      const float = new RepresenterSketch({ outputs: 10, rows: 16, bits: 6, projection, aggregation, name: 'f' });
+      tf.model({ inputs: input, outputs: float.apply(input) as tf.SymbolicTensor });
+      const layer = countBits === 32 ? float : float.quantize(countBits, 'q');
+      const model = tf.model({ inputs: input, outputs: layer.apply(input) as tf.SymbolicTensor });
+      const cost = sketchCost(layer);
+      const n = 16 * 64 * 10;
+      expect(cost.countsBytes).toBe(countBits === 32 ? 4 * n : (n * countBits) / 8 + 8);
+      expect(cost.hashOps).toBe(projection === 'sparse' ? layer.projectionNonzeros : 32 * 96);
+      expect(cost.multiplyAdds).toBe(cost.hashOps + 96 + 16 * 10 + 10);
+      // the saved weights file holds exactly weightBytes, and the layer's saved config about configBytes
+      const a = await saveArtifacts(model);
+      expect((a.weightData as ArrayBuffer).byteLength).toBe(cost.weightBytes);
+      const topo = a.modelTopology as { config: { layers: { class_name: string; config: object }[] } };
+      const saved = JSON.stringify(topo.config.layers.find((l) => l.class_name === 'RepresenterSketch'));
+      expect(Math.abs(saved.length - cost.configBytes) / cost.configBytes).toBeLessThan(0.3);
+      const rep = sizing(layer, head.layers);
+      expect(rep.storageReduction).toBeCloseTo(hc.bytes / cost.bytes, 10);
+      expect(rep.computeReduction).toBeCloseTo(hc.multiplyAdds / cost.multiplyAdds, 10);
+      model.dispose();
+      if (layer !== float) float.dispose();
+    }
     head.dispose();
-    layer.dispose();
+  });
+
+  it('a quantized sketch round-trips save → load exactly and its packed counts are validated', async () => {
+    const input = tf.input({ shape: [dim] });
+    const float = new RepresenterSketch({ outputs: 3, rows: 8, bits: 3, seed: 2 });
+    tf.model({ inputs: input, outputs: float.apply(input) as tf.SymbolicTensor });
+    const x = tf.tensor2d(values(20 * dim, 51), [20, dim]);
+    float.fitCellMeans(x, tf.tensor2d(values(20 * 3, 52), [20, 3]));
+    const q = float.quantize(8, 'q8');
+    const model = tf.model({ inputs: input, outputs: q.apply(input) as tf.SymbolicTensor });
+    const loaded = await roundTrip(model);
+    expect(loaded.layers[1].getConfig()).toEqual(q.getConfig());
+    const a = model.predict(x) as tf.Tensor;
+    const b = loaded.predict(x) as tf.Tensor;
+    expect(Array.from(b.dataSync())).toEqual(Array.from(a.dataSync()));
+    const at = weightIndex(q);
+    const w = q.getWeights(); // the variables themselves: not disposed here
+    const bad = tf.tensor1d([-1, 0]);
+    const before = Array.from(w[at('counts_packed')].dataSync());
+    expect(() => q.setWeights(w.map((t, i) => (i === at('counts_range') ? bad : t)))).toThrow(/q8\/counts_range: expected a scale ≥ 0 \(first value\), got -1/);
+    expect(Array.from((q.counts as NonNullable<typeof q.counts>).read().dataSync())).toEqual(before);
+    expect(() => q.insert(x)).toThrow(/insert: expected a sketch with float counts \(countBits 32/);
+    expect(() => new RepresenterSketch({ outputs: 2, countBits: 12 as 8 })).toThrow(/countBits: expected one of 32, 16, 8, 4, got 12/);
+    tf.dispose([x, a, b, bad]);
+    model.dispose();
+    loaded.dispose();
+    float.dispose();
   });
 });
 
@@ -324,14 +430,14 @@ describeBackends('convertToRepresenterSketch', () => {
     });
     const data = tf.tensor2d(values(30 * 5, 9), [30, 5]);
     const before = tf.memory().numTensors;
-    const r = await convertToRepresenterSketch(model, { headFrom: 'feat', data, rows: 64, bits: 3, seed: 4, insertion: 'kde', center: false });
+    const r = await convertToRepresenterSketch(model, { headFrom: 'feat', data, rows: 64, bits: 3, seed: 4, insertion: 'kde', center: false, countBits: 32, projection: 'gaussian' });
     expect(r.layers).toHaveLength(1);
     expect(r.reports).toHaveLength(1);
     const [sketch] = r.layers;
     const [report] = r.reports;
     expect(sketch).toBeInstanceOf(RepresenterSketch);
     expect(r.model.layers.at(-1)).toBe(sketch);
-    expect(sketch.getWeights().length).toBe(3);
+    expect(sketch.weights.map((v) => v.originalName.split('/').pop()).sort()).toEqual(['center', 'counts']);
     expect(r.model.outputs[0].shape).toEqual([null, 3]);
     expect(report.sizing.head.layers).toEqual(['Dense', 'Dense']);
     expect(report.sizing.head.parameters).toBe(4 * 16 + 16 + 16 * 3 + 3);
@@ -351,8 +457,9 @@ describeBackends('convertToRepresenterSketch', () => {
       }
     }
     alpha.dispose();
-    // weights of the sketch: center, projection, counts (data, features, targets freed)
-    expect(tf.memory().numTensors - before).toBe(3);
+    // the sketch's weights (center, counts) and its projection's tensors (index lists, dense columns,
+    // mean weights, a unit range; thresholds of the center): data, features, targets freed
+    expect(tf.memory().numTensors - before).toBe(2 + 5);
     const loaded = await roundTrip(r.model);
     const a = r.model.predict(data) as tf.Tensor;
     const b = loaded.predict(data) as tf.Tensor;

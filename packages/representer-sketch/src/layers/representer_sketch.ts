@@ -3,7 +3,6 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import type { DisposeResult, LayerArgs } from '@tensorflow/tfjs-layers/dist/engine/topology.js';
 import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types.js';
 import type { LayerVariable } from '@tensorflow/tfjs-layers/dist/variables.js';
-import { SimHash } from '@hashlayers/hashing';
 import { raceInsert } from '@hashlayers/hashing/internal';
 import {
   assertFiniteTensor,
@@ -20,10 +19,13 @@ import {
   guardWeight,
   hasBrand,
   LAYER_ARG_KEYS,
+  valuesChecksum,
   verifyConfigChecksum,
 } from '@hashlayers/core/internal';
-import { sketchCodes } from '../ops/sketch_codes.js';
-import { sketchLookup } from '../ops/sketch_lookup.js';
+import { HashInputs, sketchCodes } from '../ops/sketch_codes.js';
+import { sketchPredict } from '../ops/sketch_predict.js';
+import { drawProjection, ProjectionKind, ProjectionPlan, thresholds } from '../projection.js';
+import { COUNT_BITS, CountBits, packedWords, quantizeCounts } from '../quantize.js';
 
 
 export type Aggregation = 'mean' | 'weighted';
@@ -33,15 +35,34 @@ export interface RepresenterSketchArgs extends LayerArgs {
   outputs: number;
   /** R: independent rows, each its own SRP hash and count array (default 32). */
   rows?: number;
-  /** K: SRP bits per row; each row has 2^K cells (1..20, default 8). */
+  /** K: SRP bits per row; each row has 2^K cells (1..20, default 4). */
   bits?: number;
-  /** 'gaussian' (dense N(0,1), default) or 'sparse' (Achlioptas ±1/0) projections. */
-  projection?: 'gaussian' | 'sparse';
-  /** Non-zero fraction of a sparse projection (default 1/3). */
-  density?: number;
+  /**
+   * The random projection, regenerated from `seed` (never stored): 'sparse' (Achlioptas ±1/0,
+   * additions only; default), 'sign' (dense ±1, additions only) or 'gaussian' (dense N(0, 1)).
+   */
+  projection?: ProjectionKind;
+  /**
+   * Non-zero fraction of a 'sparse' projection, in (0, 1]. Default (undefined or null): 1/√d, at
+   * most 1/3 (Li, Hastie & Church's very sparse projections; Achlioptas' 1/3 for d ≤ 9), so the
+   * hash costs about √d·R·K additions whatever the feature width.
+   */
+  density?: number | null;
   seed?: number;
   /** 'mean' over rows (the RACE estimator, default) or 'weighted': learned per-row weights (trainable, start at 1/R). */
   aggregation?: Aggregation;
+  /**
+   * Bits per stored count: 32 (float32, trainable: fill, refine, then quantize) or 16, 8, 4
+   * (unsigned integers packed in int32 words with one scale and offset; inference only, made by
+   * {@link RepresenterSketch.quantize} or the conversion's `countBits`). Default 32.
+   */
+  countBits?: CountBits;
+  /**
+   * Checksum (FNV-1a, valuesChecksum) of the packed counts of a quantized sketch, written by
+   * {@link RepresenterSketch.quantize}: packed words have no invalid values, so a corrupted saved
+   * file is caught by this check instead of loading a sketch that answers differently.
+   */
+  countsChecksum?: number;
 }
 
 export interface CellFill {
@@ -62,24 +83,36 @@ export interface CellFill {
  * With counts filled by {@link insert} (RACE: every point adds its weight
  * vector α_i to its cell in every row), the mean over rows is an unbiased
  * estimate of Σ_i α_i k(x_i, x), k(x, y) = (1 − θ(x − c, y − c)/π)^K, the SRP
- * collision probability. The counts are ordinary trainable weights (the
- * output is linear in them), so `model.fit` refines them; the center and the
- * projection are non-trainable weights, so `model.save` / `tf.loadLayersModel`
- * restore the exact hash.
+ * collision probability. Float counts are ordinary trainable weights (the
+ * output is linear in them), so `model.fit` refines them; {@link quantize}
+ * then packs them into 16, 8 or 4 bits. The projection is drawn from the seed
+ * (in the config) and never stored; the center and the counts are weights, so
+ * `model.save` / `tf.loadLayersModel` restore the exact sketch.
  */
 export class RepresenterSketch extends tfl.layers.Layer {
   static className = 'RepresenterSketch';
   readonly outputs: number;
   readonly rows: number;
   readonly bits: number;
-  readonly projectionKind: 'gaussian' | 'sparse';
-  readonly density: number;
+  readonly projectionKind: ProjectionKind;
+  /** The density asked for (null: 1/√d, at most 1/3, resolved when built). */
+  readonly densityArg: number | null;
+  private resolvedDensity: number | null = null;
   readonly seed: number;
   readonly aggregation: Aggregation;
+  readonly countBits: CountBits;
+  readonly countsChecksum: number | null;
   center: LayerVariable | null = null;
-  projection: LayerVariable | null = null;
+  /** float32 [rows, cells, outputs] (countBits 32) or int32 packed words. */
   counts: LayerVariable | null = null;
+  /** [scale, offset] of packed counts (countBits < 32). */
+  countsRange: LayerVariable | null = null;
   rowWeights: LayerVariable | null = null;
+  private proj: ProjectionPlan | null = null;
+  private hashTensors: { plan: tf.Tensor1D; denseT: tf.Tensor; mean: tf.Tensor1D; range: tf.Tensor1D } | null = null;
+  private thresholdsOf: { dataId: object; t: tf.Tensor1D } | null = null;
+  /** Weights a quantized copy receives when it is built (then freed). */
+  private pendingWeights: tf.Tensor[] | null = null;
 
   constructor(args: RepresenterSketchArgs) {
     super(args);
@@ -88,15 +121,27 @@ export class RepresenterSketch extends tfl.layers.Layer {
     verifyConfigChecksum(args.name ?? 'RepresenterSketch', args);
     this.outputs = assertInt('outputs', args.outputs, 1);
     this.rows = assertInt('rows', args.rows ?? 32, 1, 4096);
-    this.bits = assertInt('bits', args.bits ?? 8, 1, 20);
-    this.projectionKind = assertOneOf('projection', args.projection ?? 'gaussian', ['gaussian', 'sparse']);
-    this.density = args.density ?? 1 / 3;
-    if (!(this.density > 0 && this.density <= 1)) fail('density', 'a number in (0, 1]', args.density);
+    this.bits = assertInt('bits', args.bits ?? 4, 1, 20);
+    this.projectionKind = assertOneOf('projection', args.projection ?? 'sparse', ['gaussian', 'sign', 'sparse']);
+    this.densityArg = args.density ?? null;
+    if (this.densityArg != null && !(typeof this.densityArg === 'number' && this.densityArg > 0 && this.densityArg <= 1)) fail('density', 'a number in (0, 1] (or null: 1/√d)', args.density);
     this.seed = assertInt('seed', args.seed ?? 0, 0, 0xffffffff);
     this.aggregation = assertOneOf('aggregation', args.aggregation ?? 'mean', ['mean', 'weighted']);
+    const cb = args.countBits ?? 32;
+    if (!COUNT_BITS.includes(cb)) fail('countBits', `one of ${COUNT_BITS.join(', ')}`, cb);
+    this.countBits = cb;
+    this.countsChecksum = args.countsChecksum == null ? null : assertInt('countsChecksum', args.countsChecksum, 0, 0xffffffff);
+    if (this.countsChecksum != null && cb === 32) fail('countsChecksum', 'none for float counts (countBits 32)', this.countsChecksum);
     const cells = this.rows * 2 ** this.bits * this.outputs;
     if (cells > 2 ** 28) fail('rows · 2^bits · outputs', 'at most 2^28 count cells', cells);
+    // integer sums of the mean stay exact in float32 below 2^24
+    if (cb !== 32 && this.rows * (2 ** cb - 1) >= 2 ** 24) fail('rows', `at most ${Math.floor((2 ** 24 - 1) / (2 ** cb - 1))} with countBits ${cb}`, this.rows);
     this.supportsMasking = false;
+  }
+
+  /** Non-zero fraction of a 'sparse' projection: the one asked for, or 1/√d (at most 1/3) once built. */
+  get density(): number {
+    return this.densityArg ?? this.resolvedDensity ?? 1 / 3;
   }
 
   /** Cells per row, 2^bits. */
@@ -106,28 +151,67 @@ export class RepresenterSketch extends tfl.layers.Layer {
 
   /** Input feature dimension (after build). */
   get inputDim(): number {
-    return this.requireBuilt().projection.shape[0] as number;
+    return this.requireBuilt().center.shape[0] as number;
+  }
+
+  /** Non-zero entries of the projection (d·R·K for 'gaussian' and 'sign'): additions (or multiply-adds) per query. */
+  get projectionNonzeros(): number {
+    this.requireBuilt();
+    return (this.proj as ProjectionPlan).nonzeros;
   }
 
   override build(inputShape: tfl.Shape | tfl.Shape[]): void {
     const dim = featureDim(inputShape);
-    const width = this.rows * this.bits;
+    const n = this.rows * this.cells * this.outputs;
     this.center = this.addWeight('center', [dim], 'float32', tfl.initializers.zeros(), undefined, false);
-    this.projection = this.addWeight('projection', [dim, width], 'float32', tfl.initializers.zeros(), undefined, false);
-    this.counts = this.addWeight('counts', [this.rows, this.cells, this.outputs], 'float32', tfl.initializers.zeros(), undefined, true);
-    if (this.aggregation === 'weighted') {
-      this.rowWeights = this.addWeight('row_weights', [this.rows], 'float32', tfl.initializers.constant({ value: 1 / this.rows }), undefined, true);
+    if (this.countBits === 32) {
+      this.counts = this.addWeight('counts', [this.rows, this.cells, this.outputs], 'float32', tfl.initializers.zeros(), undefined, true);
+    } else {
+      this.counts = this.addWeight('counts_packed', [packedWords(n, this.countBits)], 'int32', tfl.initializers.zeros(), undefined, false);
+      this.countsRange = this.addWeight('counts_range', [2], 'float32', tfl.initializers.zeros(), undefined, false);
     }
-    // the projection is drawn from the seed by the hashing package's SimHash (same seed, same codes)
-    const family = new SimHash({ inputDim: dim, tables: this.rows, bits: this.bits, seed: this.seed, projection: this.projectionKind, density: this.density });
-    this.projection.write(family.getProjection());
-    family.dispose();
+    if (this.aggregation === 'weighted') {
+      this.rowWeights = this.addWeight('row_weights', [this.rows], 'float32', tfl.initializers.constant({ value: 1 / this.rows }), undefined, this.countBits === 32);
+    }
+    // the projection is drawn from the seed (same seed, same codes, in every process) and kept out of the weights
+    this.resolvedDensity = this.densityArg ?? Math.min(1 / 3, 1 / Math.sqrt(dim));
+    this.proj = drawProjection(dim, this.rows, this.bits, this.seed, this.projectionKind, this.density);
+    this.hashTensors = tf.tidy(() => ({
+      plan: tf.keep(tf.tensor1d((this.proj as ProjectionPlan).plan, 'int32')),
+      denseT: tf.keep(this.proj?.denseT != null ? tf.tensor2d(this.proj.denseT, [this.proj.width, dim]) : tf.zeros([1])),
+      mean: tf.keep(tf.fill([this.rows], 1 / this.rows) as tf.Tensor1D),
+      range: tf.keep(tf.tensor1d([1, 0])),
+    }));
     // every weight is checked where it enters (setWeights, tf.loadLayersModel): finite values, named '<layer>/<weight>'
     guardWeight(this, this.center, 'center');
-    guardWeight(this, this.projection, 'projection');
-    guardWeight(this, this.counts, 'counts');
+    guardWeight(this, this.counts, this.countBits === 32 ? 'counts' : 'counts_packed', this.countBits === 32 ? {} : {
+      finite: false,
+      check: (v, where) => {
+        const sum = valuesChecksum(v);
+        if (this.countsChecksum != null && sum !== this.countsChecksum) {
+          fail(where, `packed counts with the config's countsChecksum ${this.countsChecksum} (quantize again to change them)`, `checksum ${sum}`);
+        }
+      },
+    });
+    if (this.countsRange != null) {
+      guardWeight(this, this.countsRange, 'counts_range', {
+        check: (v, where) => {
+          if (!(v[0] >= 0)) fail(where, 'a scale ≥ 0 (first value)', v[0]);
+        },
+      });
+    }
     if (this.rowWeights != null) guardWeight(this, this.rowWeights, 'row_weights');
     this.built = true;
+    this.hashInputs(); // thresholds of the initial center: later calls only replace them
+    if (this.pendingWeights != null) {
+      const w = this.pendingWeights;
+      this.pendingWeights = null;
+      try {
+        this.setWeights(w);
+      } finally {
+        tf.dispose(w);
+      }
+    }
   }
 
   /** Checks every value (count, shapes, dtypes, finiteness) before writing any. */
@@ -136,27 +220,46 @@ export class RepresenterSketch extends tfl.layers.Layer {
     super.setWeights(weights);
   }
 
-  private requireBuilt(): { center: LayerVariable; projection: LayerVariable; counts: LayerVariable } {
-    if (this.center == null || this.projection == null || this.counts == null) {
+  private requireBuilt(): { center: LayerVariable; counts: LayerVariable } {
+    if (this.center == null || this.counts == null) {
       fail('RepresenterSketch', 'a built layer (call it on an input or build([null, dim]) first)', 'an unbuilt layer');
     }
-    return { center: this.center, projection: this.projection, counts: this.counts };
+    return { center: this.center, counts: this.counts };
+  }
+
+  private requireFloat(what: string): LayerVariable {
+    const { counts } = this.requireBuilt();
+    if (this.countBits !== 32) fail(what, 'a sketch with float counts (countBits 32; quantize after filling and refining)', `countBits ${this.countBits}`);
+    return counts;
   }
 
   private checkFeatures(arg: string, x: unknown): tf.Tensor2D {
-    const { projection } = this.requireBuilt();
-    return assertMatrix(arg, x, { cols: projection.shape[0] as number });
+    const { center } = this.requireBuilt();
+    return assertMatrix(arg, x, { cols: center.shape[0] as number });
+  }
+
+  /** The hash kernels' inputs; the thresholds c·p_j follow the center (recomputed when it was written). */
+  private hashInputs(): HashInputs {
+    const { center } = this.requireBuilt();
+    const h = this.hashTensors as NonNullable<RepresenterSketch['hashTensors']>;
+    const c = center.read();
+    const dataId = (c as unknown as { dataId: object }).dataId;
+    if (this.thresholdsOf?.dataId !== dataId) {
+      const t = tf.keep(tf.tensor1d(thresholds(this.proj as ProjectionPlan, c.dataSync())));
+      this.thresholdsOf?.t.dispose();
+      this.thresholdsOf = { dataId, t };
+    }
+    return { plan: h.plan, thresholds: this.thresholdsOf.t, denseT: h.denseT, rows: this.rows, bits: this.bits, dense: this.projectionKind === 'gaussian' };
   }
 
   override computeOutputShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape {
     return [firstInputShape(inputShape)[0], this.outputs];
   }
 
-  /** Bucket ids [batch, rows] (int32) of features x [batch, d]. */
+  /** Bucket ids [batch, rows] (int32) of features x [batch, d]: bit k of row r is the sign of (x − center)·p_{r·bits+k}. */
   codes(x: tf.Tensor2D): tf.Tensor2D {
-    const { center, projection } = this.requireBuilt();
     this.checkFeatures('x', x);
-    return sketchCodes(x, center.read() as tf.Tensor1D, projection.read() as tf.Tensor2D, { rows: this.rows, bits: this.bits });
+    return sketchCodes(x, this.hashInputs());
   }
 
   /** The aggregation weights [rows]: 1/R everywhere ('mean') or the learned ones ('weighted'). Caller owns it. */
@@ -170,10 +273,15 @@ export class RepresenterSketch extends tfl.layers.Layer {
     if (list.length !== 1) fail('inputs', 'one features tensor', `${list.length} tensors`);
     const x = this.checkFeatures('features', list[0]);
     const { counts } = this.requireBuilt();
-    return tf.tidy(() => {
-      const codes = this.codes(x);
-      const w = this.rowWeights != null ? (this.rowWeights.read() as tf.Tensor1D) : (tf.fill([this.rows], 1 / this.rows) as tf.Tensor1D);
-      return sketchLookup(codes, counts.read() as tf.Tensor3D, w);
+    const h = this.hashTensors as NonNullable<RepresenterSketch['hashTensors']>;
+    return sketchPredict(x, this.hashInputs(), {
+      counts: counts.read(),
+      rowWeights: this.rowWeights != null ? (this.rowWeights.read() as tf.Tensor1D) : h.mean,
+      range: this.countsRange != null ? (this.countsRange.read() as tf.Tensor1D) : h.range,
+      cells: this.cells,
+      outputs: this.outputs,
+      countBits: this.countBits,
+      mean: this.rowWeights == null,
     });
   }
 
@@ -192,7 +300,7 @@ export class RepresenterSketch extends tfl.layers.Layer {
   }
 
   private writeCounts(values: Float32Array): void {
-    const { counts } = this.requireBuilt();
+    const counts = this.requireFloat('counts');
     const t = tf.tensor3d(values, [this.rows, this.cells, this.outputs]);
     counts.write(t);
     t.dispose();
@@ -204,7 +312,7 @@ export class RepresenterSketch extends tfl.layers.Layer {
    * estimates Σ_i α_i k(x_i, q) without bias.
    */
   insert(x: tf.Tensor2D, weights?: tf.Tensor2D): CellFill {
-    const { counts } = this.requireBuilt();
+    const counts = this.requireFloat('insert');
     const { codes, w, n } = this.readPoints(x, weights);
     const values = Float32Array.from(counts.read().dataSync() as Float32Array);
     const { rows, cells, outputs } = this;
@@ -223,6 +331,7 @@ export class RepresenterSketch extends tfl.layers.Layer {
    * the counts.
    */
   fitCellMeans(x: tf.Tensor2D, targets: tf.Tensor2D): CellFill {
+    this.requireFloat('fitCellMeans');
     if (targets == null) fail('targets', `a [${x?.shape?.[0]}, ${this.outputs}] tensor`, targets);
     const { codes, w, n } = this.readPoints(x, targets);
     const t = w as Float32Array;
@@ -258,6 +367,34 @@ export class RepresenterSketch extends tfl.layers.Layer {
     v.write(center);
   }
 
+  /**
+   * A new RepresenterSketch with this one's hash (same config, seed and center) and its float
+   * counts quantized to `countBits` (16, 8 or 4) bits: one affine map for the whole array, so
+   * each output is within scale/2 of this layer's (the mean; Σ|w_r|·scale/2 for 'weighted').
+   * The new layer gets its weights when it is first applied (e.g. to the same features tensor
+   * in a model). Named `name` (default '<this name>_q<bits>').
+   */
+  quantize(countBits: Exclude<CountBits, 32>, name?: string): RepresenterSketch {
+    const counts = this.requireFloat('quantize');
+    if (!COUNT_BITS.includes(countBits) || countBits === (32 as number)) fail('countBits', 'one of 16, 8, 4', countBits);
+    if (name != null && typeof name !== 'string') fail('name', 'a string', name);
+    const { words, scale, offset } = quantizeCounts(counts.read().dataSync() as Float32Array, countBits);
+    const weights = [
+      tf.clone((this.center as LayerVariable).read()),
+      tf.tensor1d(words, 'int32'),
+      tf.tensor1d([scale, offset]),
+      ...(this.rowWeights != null ? [tf.clone(this.rowWeights.read())] : []),
+    ];
+    const config = this.getConfig();
+    delete config.configChecksum;
+    delete config.batchInputShape;
+    const q = new RepresenterSketch({
+      ...(config as unknown as RepresenterSketchArgs), countBits, countsChecksum: valuesChecksum(words), name: name ?? `${this.name}_q${countBits}`, trainable: false,
+    });
+    q.pendingWeights = weights;
+    return q;
+  }
+
   override getConfig(): tf.serialization.ConfigDict {
     const config: tf.serialization.ConfigDict = {
       ...super.getConfig(),
@@ -265,18 +402,34 @@ export class RepresenterSketch extends tfl.layers.Layer {
       rows: this.rows,
       bits: this.bits,
       projection: this.projectionKind,
-      density: this.density,
+      density: this.densityArg,
       seed: this.seed,
       aggregation: this.aggregation,
+      countBits: this.countBits,
+      ...(this.countsChecksum != null ? { countsChecksum: this.countsChecksum } : {}),
     };
     return { ...config, configChecksum: configChecksum(config) };
   }
 
-  /** Frees the weights (also for a layer built directly and never applied in a model). */
+  private disposeHash(): void {
+    if (this.hashTensors != null) tf.dispose(Object.values(this.hashTensors));
+    this.thresholdsOf?.t.dispose();
+    this.hashTensors = null;
+    this.thresholdsOf = null;
+  }
+
+  /** Frees the weights and the projection (also for a layer built directly and never applied in a model). */
   override dispose(): DisposeResult {
-    if (this.inboundNodes.length > 0) return super.dispose();
-    const vars = [this.center, this.projection, this.counts, this.rowWeights].filter((v): v is LayerVariable => v != null);
+    if (this.inboundNodes.length > 0) {
+      const r = super.dispose();
+      if (r.refCountAfterDispose === 0) this.disposeHash();
+      return r;
+    }
+    const vars = [this.center, this.counts, this.countsRange, this.rowWeights].filter((v): v is LayerVariable => v != null);
     vars.forEach((v) => v.dispose());
+    this.disposeHash();
+    if (this.pendingWeights != null) tf.dispose(this.pendingWeights);
+    this.pendingWeights = null;
     return { refCountAfterDispose: 0, numDisposedVariables: vars.length };
   }
 }
@@ -294,7 +447,7 @@ function occupied(codes: Int32Array, rows: number, cells: number): number {
   return k / (rows * cells);
 }
 
-const SKETCH_KEYS = [...LAYER_ARG_KEYS, 'outputs', 'rows', 'bits', 'projection', 'density', 'seed', 'aggregation'];
+const SKETCH_KEYS = [...LAYER_ARG_KEYS, 'outputs', 'rows', 'bits', 'projection', 'density', 'seed', 'aggregation', 'countBits', 'countsChecksum'];
 
 tf.serialization.registerClass(RepresenterSketch);
 

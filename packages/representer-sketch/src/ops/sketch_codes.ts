@@ -1,32 +1,23 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { simHash } from '@hashlayers/hashing';
-import { assertInt, assertMatrix, fail } from '@hashlayers/core/internal';
+import { runKernel } from '@hashlayers/core/internal';
+import { sketchCodesKernel } from '../kernels/sketch_codes.js';
+
+/** The projection as the hash kernels take it: index lists, thresholds and (gaussian) the dense columns. */
+export interface HashInputs {
+  plan: tf.Tensor1D;
+  thresholds: tf.Tensor1D;
+  denseT: tf.Tensor;
+  rows: number;
+  bits: number;
+  dense: boolean;
+}
 
 /**
- * SRP bucket ids [batch, rows] of (x − center) through the projection
- * [inputDim, rows·bits]: bit k of row r is the sign of (x − center)·P[:, r·bits + k].
- *
- * The codes are piecewise constant in x, so the op has a zero gradient: a
- * model with a RepresenterSketch behind trainable layers still backpropagates
- * (to the counts; the earlier layers receive no signal through the codes).
+ * SRP bucket ids [batch, rows] (int32) of features x [batch, d]: bit k of row r is the sign of
+ * (x − center)·p_{r·bits+k} (the center is folded into the thresholds). Integer output, no
+ * gradient (callers that need one wrap it). x is checked by the caller (the layer).
  */
-export function sketchCodes(
-  x: tf.Tensor2D,
-  center: tf.Tensor1D,
-  projection: tf.Tensor2D,
-  opts: { rows: number; bits: number },
-): tf.Tensor2D {
-  const rows = assertInt('rows', opts.rows, 1, 4096);
-  const bits = assertInt('bits', opts.bits, 1, 30);
-  assertMatrix('projection', projection, { cols: rows * bits });
-  const dim = projection.shape[0];
-  assertMatrix('x', x, { cols: dim });
-  if (!(center instanceof tf.Tensor) || center.rank !== 1 || center.shape[0] !== dim) fail('center', `a tensor [${dim}]`, center);
-  const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const xi = args[0] as tf.Tensor;
-    (args[1] as tf.GradSaveFunc)([xi]);
-    const value = tf.tidy(() => simHash(tf.sub(xi, center) as tf.Tensor2D, projection, { tables: rows, bits }));
-    return { value, gradFunc: (_dy: tf.Tensor, saved: tf.Tensor[]) => tf.zerosLike(saved[0]) };
-  });
-  return f(x) as tf.Tensor2D;
+export function sketchCodes(x: tf.Tensor2D, h: HashInputs): tf.Tensor2D {
+  const { plan, thresholds, denseT, rows, bits, dense } = h;
+  return runKernel(sketchCodesKernel, { x, plan, thresholds, denseT }, { rows, bits, dense })[0] as tf.Tensor2D;
 }
