@@ -233,7 +233,7 @@ export async function mlp({ quick }) {
   const epochs = quick ? 3 : 8;
   const tuneEpochs = quick ? 2 : 4;
   const cs = quick ? [16] : [8, 16, 32, 64];
-  const methods = ['plain', 'progressive', 'soft'];
+  const methods = ['plain', 'progressive', 'soft', 'soft-tree'];
   const build = () => tf.sequential({
     layers: [
       tf.layers.dense({ inputShape: [784], units: 256, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) }),
@@ -281,6 +281,14 @@ export async function mlp({ quick }) {
         model = r.model;
         const cb = new L.ProgressiveLUTReplacement({ layers: r.layers, data: fitData, epochsPerLayer: tuneEpochs / 2, trainTables: true, fit: fitOpts });
         await compileFit(model, tuneEpochs, [cb]);
+      } else if (method === 'soft-tree') {
+        const r = await L.convertToLUTDense(m, { layers: [0, 1], codebooks: c, data: fitData, soft: true, softAssignment: 'tree', ...fitOpts });
+        model = r.model;
+        add(method, c, 'soft, before training (t = 1)', testAccuracy(model));
+        const anneal = new L.SoftLUTAnnealing({ layers: r.layers, data: fitData });
+        await compileFit(model, tuneEpochs - 1, [anneal]);
+        add(method, c, "hardened (the trained trees, encoder 'tree')", testAccuracy(model), { mse: anneal.reports.map((q) => (q.outputMse / q.targetMeanSquare).toFixed(3)).join(' / ') });
+        await compileFit(model, 1, []);
       } else {
         const r = await L.convertToLUTDense(m, { layers: [0, 1], codebooks: c, data: fitData, soft: true, ...fitOpts });
         model = r.model;
@@ -330,7 +338,7 @@ export async function mlp({ quick }) {
       command: `npm run bench -- lut-dense-mlp${quick ? ' --quick' : ''}`,
       notes: [
         `Backend ${backend}. Dense MLP trained ${epochs} epochs (batch 64, Adam 1e-3, 8000 training images of tools/data/mnist.cjs, seeded order); test accuracy on its 1756 test images (one image = 0.057 points). \`− best dense\` is against the better of the dense network after ${epochs} epochs and after ${tuneEpochs} more (the fine-tuning budget). Every method gets ${tuneEpochs} epochs of model.fit (batch 128, Adam 1e-3) and fits tables with objective 'mse', correlation partition, on the first 4000 training images:`,
-        `**plain**: convertToLUTDense (both layers fitted at once, inputGradient 'ste'), then ${tuneEpochs} epochs with the tables training. **progressive** (McCarter & Dronen): convertToLUTDense(…, {fit: false, inputGradient: 'ste'}) + ProgressiveLUTReplacement (epochsPerLayer ${tuneEpochs / 2}, trainTables true). **soft** (LUT-NN, Tang et al. 2023): convertToLUTDense(…, {soft: true}) (prototypes = the fitted trees' leaf means), ${tuneEpochs - 1} epochs with SoftLUTAnnealing (temperature 1 → 0.01 geometric per batch, defaults; prototypes, tables and later layers train, gradient through the soft assignment), then hardenSoftLUT (new trees and ridge tables fitted to the soft layers' outputs), then 1 epoch with the tables training. The soft rows before 'fine-tuned' are the hardening choice: the soft network at the final temperature, the nearest-prototype encoder (temperature 0, no trees), trees re-fitted on x ('inputs') and trees fitted to the nearest prototypes ('prototypes'); \`hardened MSE\` = the hardened layer's output MSE / mean square of the soft output (layer 1 / layer 2), \`nearest MSE\` the same for the nearest-prototype encoder.`,
+        `**plain**: convertToLUTDense (both layers fitted at once, inputGradient 'ste'), then ${tuneEpochs} epochs with the tables training. **progressive** (McCarter & Dronen): convertToLUTDense(…, {fit: false, inputGradient: 'ste'}) + ProgressiveLUTReplacement (epochsPerLayer ${tuneEpochs / 2}, trainTables true). **soft** (LUT-NN, Tang et al. 2023): convertToLUTDense(…, {soft: true}) (prototypes = the fitted trees' leaf means), ${tuneEpochs - 1} epochs with SoftLUTAnnealing (temperature 1 → 0.01 geometric per batch, defaults; prototypes, tables and later layers train, gradient through the soft assignment), then hardenSoftLUT (new trees and ridge tables fitted to the soft layers' outputs), then 1 epoch with the tables training. **soft-tree** (this package's adaptation of LUT-NN to the tree encoder): convertToLUTDense(…, {soft: true, softAssignment: 'tree'}): each node of the fitted trees routes a row right with probability σ((x − threshold)/(t · scale)), scale = the mean standard deviation of the codebook's split dimensions; ${tuneEpochs - 1} epochs with SoftLUTAnnealing (same defaults; thresholds, tables and later layers train), hardened by keeping the trained trees, then 1 epoch with the tables training. The soft rows before 'fine-tuned' are the hardening choice: the soft network at the final temperature, the nearest-prototype encoder (temperature 0, no trees), trees re-fitted on x ('inputs') and trees fitted to the nearest prototypes ('prototypes'); \`hardened MSE\` = the hardened layer's output MSE / mean square of the soft output (layer 1 / layer 2), \`nearest MSE\` the same for the nearest-prototype encoder.`,
         `8-bit: quantizeLUTDense(model) (per-output scale, per-codebook offset, same trees and bias). \`ms\`: forward time of the two hidden layers at batch 256 (784→256, 256→256), 8-bit LUT layers against matMul(x, W) of the same shapes, medians in one process; the machine was shared with other jobs (see the guide). \`seconds\`: wall time of the method (conversion, fitting, training, hardening, evaluations).`,
       ],
       columns: [

@@ -4,7 +4,7 @@ import type { ConversionResult } from '@hashlayers/core';
 import { assertBoolean, assertInt, assertKnownKeys, fail, readDense } from '@hashlayers/core/internal';
 import { buildInScope, fitLUTDense } from './fit/fit_lut.js';
 import { FitLUTOptions, FitReport } from './fit/solve_lut.js';
-import { LUTDense } from './layers/lut_dense.js';
+import { LUTDense, SoftAssignment } from './layers/lut_dense.js';
 import { quantizeTables } from './fit/quantize.js';
 import { InputGradient } from './ops/lut_matmul.js';
 
@@ -50,6 +50,12 @@ export interface ConvertToLUTDenseOptions extends Omit<FitLUTOptions, 'codebooks
    * and hardens the layers back into trees at the end. Needs fit: true and float tables.
    */
   soft?: boolean;
+  /**
+   * With soft: what is made soft. 'prototypes' (default): LUT-NN's softmax over the distances to
+   * learned prototypes, hardened by fitting new trees to them. 'tree': the layer's own trees, each
+   * node a sigmoid of (x − threshold); thresholds and tables learn and hardening keeps them exactly.
+   */
+  softAssignment?: SoftAssignment;
 }
 
 /**
@@ -71,6 +77,7 @@ const CONVERT_KEYS = [
   'inputGradient',
   'keepKernel',
   'soft',
+  'softAssignment',
   'objective',
   'partition',
   'quantize',
@@ -145,6 +152,7 @@ export async function convertToLUTDense(model: tfl.LayersModel, options: Convert
   const doFit = options.fit ?? true;
   const batchSize = assertInt('batchSize', options.batchSize ?? 512, 1);
   const soft = assertBoolean('soft', options.soft, false);
+  if (options.softAssignment != null && !soft) fail('softAssignment', 'nothing without soft: true', options.softAssignment);
   if (soft && !doFit) fail('soft', 'false with fit: false (soft layers start from fitted trees)', true);
   if (soft && options.quantize) fail('soft', 'false with quantize: true (soft assignment trains float tables; quantize after hardening)', true);
 
@@ -170,7 +178,7 @@ export async function convertToLUTDense(model: tfl.LayersModel, options: Convert
         const needTarget = collectFrom === 'current' && replaced.some((r) => r != null) && (options.objective === 'mse' || options.objective === 'kl');
         const orig = needTarget ? predictBatched(tfl.model({ inputs: model.inputs, outputs: origInput }), options.data, batchSize) : undefined;
         try {
-          lut = fitLUTDense(l, xs, { ...options, codebooks: cb, name: `${l.name}_lut`, targetInputs: orig, soft });
+          lut = fitLUTDense(l, xs, { ...options, codebooks: cb, name: `${l.name}_lut`, targetInputs: orig, soft, softAssignment: options.softAssignment });
         } finally {
           tf.dispose([xs, ...(orig ? [orig] : [])]);
         }

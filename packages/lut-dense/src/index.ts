@@ -8,7 +8,7 @@
 import './register.js';
 
 export { LUTDense, lutDense } from './layers/lut_dense.js';
-export type { HardenOptions, HardenReport, LUTDenseArgs, LUTParams } from './layers/lut_dense.js';
+export type { HardenOptions, HardenReport, LUTDenseArgs, LUTParams, SoftAssignment } from './layers/lut_dense.js';
 export { convertToLUTDense, quantizeLUTDense } from './convert.js';
 export type { ConvertToLUTDenseOptions, LUTDenseConversion, QuantizationReport } from './convert.js';
 export type { FitLUTOptions, FitReport, Objective } from './fit/solve_lut.js';

@@ -4,7 +4,7 @@ import { roundTrip } from '../../../tools/testing/artifacts';
 import { SeededRandom } from '@hashlayers/core/internal';
 import { convertToLUTDense, hardenSoftLUT, LUTDense, SoftLUTAnnealing } from '../src';
 // the soft look-up op behind 'soft' mode (not public), tested against a float64 reference
-import { softLutMatMul, subspaceMask } from '../src/ops/soft_lut';
+import { softLutMatMul, softTreeLutMatMul, subspaceMask } from '../src/ops/soft_lut';
 
 const LEAVES = 16;
 
@@ -31,6 +31,26 @@ function softRef(x: ArrayLike<number>, n: number, d: number, p: ArrayLike<number
         for (let k = 0; k < LEAVES; k++) a[k] /= s;
       }
       for (let k = 0; k < LEAVES; k++) for (let q = 0; q < m; q++) y[i * m + q] += a[k] * tab[(j * LEAVES + k) * m + q];
+    }
+  }
+  return y;
+}
+
+/** Float64 reference of the soft tree: leaf k's probability = Π over its path of σ(±(x[dim_l] − θ[node]) / (t·scale_c)); t = 0 walks the tree (x > θ goes right). */
+function softTreeRef(x: ArrayLike<number>, n: number, d: number, dims: ArrayLike<number>, th: ArrayLike<number>, scale: ArrayLike<number>, t: number, tab: ArrayLike<number>, c: number, m: number): Float64Array {
+  const y = new Float64Array(n * m);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < c; j++) {
+      for (let k = 0; k < LEAVES; k++) {
+        let pr = 1;
+        for (let l = 0; l < 4; l++) {
+          const node = (1 << l) - 1 + (k >> (4 - l));
+          const right = (k >> (3 - l)) & 1;
+          const v = x[i * d + dims[j * 4 + l]] - th[j * 15 + node];
+          pr *= t === 0 ? Number((v > 0) === (right === 1)) : 1 / (1 + Math.exp(-(right ? v : -v) / (t * scale[j])));
+        }
+        for (let q = 0; q < m; q++) y[i * m + q] += pr * tab[(j * LEAVES + k) * m + q];
+      }
     }
   }
   return y;
@@ -200,6 +220,72 @@ describeBackends('LUTDense soft assignment (LUT-NN)', () => {
     tf.dispose([x, y]);
   });
 
+  it("softAssignment 'tree': output and gradients (x, thresholds, tables) match a float64 reference and central differences; t = 0 is the tree walk", () => {
+    const rng = new SeededRandom(12);
+    const [n, d, m, c, t] = [5, 6, 3, 2, 0.6];
+    const dims = Int32Array.from([0, 2, 1, 2, 5, 3, 4, 3]);
+    const x = gauss(rng, n * d);
+    const th = gauss(rng, c * 15, 0.5);
+    const scale = Float32Array.from([0.8, 1.5]);
+    const tab = gauss(rng, c * LEAVES * m);
+    const r = gauss(rng, n * m);
+    const loss = (xv: ArrayLike<number>, hv: ArrayLike<number>, tv: ArrayLike<number>) => softTreeRef(xv, n, d, dims, hv, scale, t, tv, c, m).reduce((s, v, i) => s + v * r[i], 0);
+    const numGrad = (v: Float32Array, at: (w: Float64Array) => number) =>
+      Float64Array.from(v, (_, i) => {
+        const plus = Float64Array.from(v);
+        const minus = Float64Array.from(v);
+        plus[i] += 1e-5;
+        minus[i] -= 1e-5;
+        return (at(plus) - at(minus)) / 2e-5;
+      });
+    expectNoLeak(() => {
+      const [xt, dt, ht, st, tt, rt] = [tf.tensor2d(x, [n, d]), tf.tensor2d(dims, [c, 4], 'int32'), tf.tensor2d(th, [c, 15]), tf.tensor1d(scale), tf.tensor3d(tab, [c, LEAVES, m]), tf.tensor2d(r, [n, m])];
+      const close = (got: tf.Tensor, want: ArrayLike<number>, tol: number) => {
+        const g = got.dataSync();
+        const s0 = Math.max(...Array.from(want, Math.abs));
+        for (let i = 0; i < want.length; i++) expect(Math.abs(g[i] - want[i])).toBeLessThan(tol * s0 + 1e-6);
+      };
+      const out = softTreeLutMatMul(xt, dt, ht, st, t, tt);
+      close(out, softTreeRef(x, n, d, dims, th, scale, t, tab, c, m), 1e-4);
+      const hard = softTreeLutMatMul(xt, dt, ht, st, 0, tt);
+      close(hard, softTreeRef(x, n, d, dims, th, scale, 0, tab, c, m), 1e-6);
+      const grads = tf.grads((a: tf.Tensor, b: tf.Tensor, e: tf.Tensor) => tf.sum(tf.mul(softTreeLutMatMul(a as tf.Tensor2D, dt, b, st, t, e), rt)))([xt, ht, tt]);
+      close(grads[0], numGrad(x, (w) => loss(w, th, tab)), 2e-3);
+      close(grads[1], numGrad(th, (w) => loss(x, w, tab)), 2e-3);
+      close(grads[2], numGrad(tab, (w) => loss(x, th, w)), 2e-3);
+      tf.dispose([xt, dt, ht, st, tt, rt, out, hard, ...grads]);
+    });
+  });
+
+  it("softAssignment 'tree' through convertToLUTDense and SoftLUTAnnealing: thresholds learn, hardening keeps them exactly", async () => {
+    const rng = new SeededRandom(13);
+    const [n, d] = [256, 10];
+    const model = tf.sequential({ layers: [tf.layers.dense({ inputShape: [d], units: 5, activation: 'relu', kernelInitializer: tf.initializers.glorotNormal({ seed: 1 }) }), tf.layers.dense({ units: 3, activation: 'softmax', kernelInitializer: tf.initializers.glorotNormal({ seed: 2 }) })] });
+    const x = tf.tensor2d(gauss(rng, n * d), [n, d]);
+    const y = tf.oneHot(tf.tensor1d(Int32Array.from({ length: n }, (_, i) => i % 3), 'int32'), 3);
+    const { model: lm, layers } = await convertToLUTDense(model, { layers: [0], codebooks: 2, data: x, soft: true, softAssignment: 'tree' });
+    const lut = layers[0];
+    expect(lut.mode).toBe('soft');
+    expect(lut.prototypes).toBeNull();
+    const th0 = Array.from(lut.getLUT().thresholds);
+    const anneal = new SoftLUTAnnealing({ layers, data: x, endTemperature: 0.05 });
+    lm.compile({ optimizer: tf.train.adam(1e-2), loss: 'categoricalCrossentropy' });
+    await lm.fit(x, y, { epochs: 1, batchSize: 64, verbose: 0, shuffle: false, callbacks: [anneal] });
+    const p = lut.getLUT();
+    expect(Array.from(p.thresholds).some((v, i) => v !== th0[i])).toBe(true);
+    expect(lut.mode).toBe('lut');
+    expect((lut.thresholds as NonNullable<LUTDense['thresholds']>).trainable).toBe(false);
+    // the hardened layer is the t = 0 tree of the trained parameters (independent walk)
+    const h = tf.tidy(() => lut.apply(x) as tf.Tensor);
+    const got = h.dataSync();
+    const b = (lut.bias as NonNullable<LUTDense['bias']>).read().dataSync();
+    const want = softTreeRef(x.dataSync(), n, d, p.splitDims, p.thresholds, [1, 1], 0, p.tables, 2, 5);
+    for (let i = 0; i < got.length; i++) expect(got[i]).toBeCloseTo(Math.max(0, want[i] + b[i % 5]), 4);
+    expect(anneal.reports[0].encoder).toBe('tree');
+    lm.dispose();
+    tf.dispose([x, y, h]);
+  });
+
   it("save → load in 'soft' mode is exact (prototypes, subspaces, scales, temperature)", async () => {
     const rng = new SeededRandom(9);
     const [n, c, m] = [40, 2, 3];
@@ -225,6 +311,7 @@ describeBackends('LUTDense soft assignment (LUT-NN)', () => {
     expect(() => new LUTDense({ units: 2, codebooks: 1, mode: 'soft' })).toThrow(/mode: expected 'lut' or 'dense' \(mode 'soft' needs soft: true\)/);
     expect(() => new LUTDense({ units: 2, codebooks: 1, soft: true, quantized: true })).toThrow(/soft: expected false for quantized tables/);
     expect(() => new LUTDense({ units: 2, codebooks: 1, soft: true, temperature: -1 })).toThrow(/temperature: expected a finite number ≥ 0/);
+    expect(() => new LUTDense({ units: 2, codebooks: 1, soft: true, softAssignment: 'leaves' as never })).toThrow(/softAssignment: expected one of/);
     const rng = new SeededRandom(4);
     const { d, owner, x, protos } = patternData(32, 1, rng);
     const layer = softLayer(d, 2, 1, { owner, protos, scale: Float32Array.from([1]), tables: gauss(rng, LEAVES * 2) });

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { fail, readDense } from '@hashlayers/core/internal';
-import { LUTDense } from '../layers/lut_dense.js';
+import { LUTDense, SoftAssignment } from '../layers/lut_dense.js';
 import { InputGradient } from '../ops/lut_matmul.js';
 import { checkFitOptions, FitLUTOptions } from './solve_lut.js';
 
@@ -14,6 +14,8 @@ export interface FitLUTLayerOptions extends FitLUTOptions {
   name?: string;
   /** Give the new layer soft-assignment weights and start it in 'soft' mode (LUT-NN fine-tuning). */
   soft?: boolean;
+  /** With soft: what is made soft ('prototypes', default, or 'tree'). */
+  softAssignment?: SoftAssignment;
 }
 
 /**
@@ -50,11 +52,12 @@ export function fitLUTDense(dense: tfl.layers.Layer, inputs: tf.Tensor2D, option
     inputGradient: options.inputGradient,
     keepKernel: options.keepKernel,
     soft: options.soft,
+    softAssignment: options.softAssignment,
     name: options.name ?? `${dense.name}_lut`,
   });
   buildInScope(layer, d);
   try {
-    const { soft, ...fitOptions } = options;
+    const { soft, softAssignment: _s, ...fitOptions } = options;
     layer.fitTables(inputs, { ...fitOptions, kernel: parts.kernel, bias: parts.bias });
     if (soft) layer.initSoftAssignment(inputs);
   } catch (e) {

@@ -27,7 +27,7 @@ import { lutMatMulU8Unchecked } from '../ops/lut_matmul_u8.js';
 import { packTables, unpackTables } from '../fit/quantize.js';
 import { ActivationFn, ActivationIdentifier, getActivation, serializeActivation } from './activations.js';
 import { DenseParams, FitLUTOptions, FitReport, solveLUT } from '../fit/solve_lut.js';
-import { softLutMatMul, subspaceDistances, subspaceMask } from '../ops/soft_lut.js';
+import { softLutMatMul, softTreeLutMatMul, subspaceDistances, subspaceMask } from '../ops/soft_lut.js';
 import { learnTrees } from '../fit/trees.js';
 import { choleskySolve, gram, gTimes } from '../fit/linear.js';
 
@@ -68,8 +68,15 @@ export interface LUTDenseArgs extends LayerArgs {
    * layer back into trees ('lut' mode). Set up by convertToLUTDense with `soft: true`.
    */
   soft?: boolean;
-  /** 'soft' mode: the temperature t (default 1, relative to each codebook's scale; 0 = nearest prototype). */
+  /** 'soft' mode: the temperature t (default 1, relative to each codebook's scale; 0 = the hard assignment). */
   temperature?: number;
+  /**
+   * What is made soft (with soft: true): 'prototypes' (default, LUT-NN: softmax over the distances
+   * to learned prototypes; hardening fits new trees to them) or 'tree' (each node of the layer's own
+   * trees routes a row right with probability σ((x − threshold) / (t · scale)); the thresholds and
+   * tables train, and hardening is exact: the trained trees are the encoder).
+   */
+  softAssignment?: SoftAssignment;
   /** Seed of the random initial trees and tables of an unfitted layer (default 0). */
   seed?: number;
 }
@@ -112,6 +119,7 @@ export class LUTDense extends tfl.layers.Layer {
   readonly seed: number;
   mode: 'lut' | 'dense' | 'soft';
   readonly soft: boolean;
+  readonly softAssignment: SoftAssignment;
   private temperatureValue = 1;
   prototypes: LayerVariable | null = null;
   subspace: LayerVariable | null = null;
@@ -145,6 +153,7 @@ export class LUTDense extends tfl.layers.Layer {
     this.inputGradient = assertOneOf('inputGradient', args.inputGradient ?? 'none', ['none', 'ste']);
     this.mode = assertOneOf('mode', args.mode ?? 'lut', ['lut', 'dense', 'soft']);
     this.soft = assertBoolean('soft', args.soft, false);
+    this.softAssignment = assertOneOf('softAssignment', args.softAssignment ?? 'prototypes', ['prototypes', 'tree']);
     if (this.soft && this.quantized) fail('soft', 'false for quantized tables (soft assignment trains float tables)', true);
     if (this.mode === 'soft' && !this.soft) fail('mode', "'lut' or 'dense' (mode 'soft' needs soft: true)", "'soft'");
     if (args.temperature != null) this.temperature = args.temperature;
@@ -176,7 +185,10 @@ export class LUTDense extends tfl.layers.Layer {
     this.builtInputDim = d;
     this.inputSpec = [{ minNDim: 2, axes: { [-1]: d } }];
     this.splitDims = this.addWeight('split_dims', [c, TREE_DEPTH], 'int32', tfl.initializers.zeros(), undefined, false);
-    this.thresholds = this.addWeight('thresholds', [c, NODES], 'float32', tfl.initializers.zeros(), undefined, false);
+    // a 'tree' soft layer's thresholds train while it is soft (the hard encoding has no threshold gradient): tfjs-layers
+    // lists a weight as trainable only if it was added so, and then filters by the variable's flag
+    this.thresholds = this.addWeight('thresholds', [c, NODES], 'float32', tfl.initializers.zeros(), undefined, this.softTree);
+    if (this.softTree) this.thresholds.trainable = this.mode === 'soft';
     if (this.quantized) {
       // 8-bit entries packed four per int32 word, [C, M, 4] (fit/quantize.ts packTables): the SIMD scan's layout
       this.tables = this.addWeight('tables', [c, m, LEAVES / 4], 'int32', tfl.initializers.zeros(), undefined, false);
@@ -188,7 +200,9 @@ export class LUTDense extends tfl.layers.Layer {
     }
     if (this.useBias) this.bias = this.addWeight('bias', [m], 'float32', tfl.initializers.zeros(), undefined, true);
     this.writeVar(this.splitDims, tf.tensor2d(dims, [c, TREE_DEPTH], 'int32'));
-    if (this.soft) {
+    if (this.softTree) {
+      this.softScale = this.addWeight('soft_scale', [c], 'float32', tfl.initializers.ones(), undefined, false);
+    } else if (this.soft) {
       this.prototypes = this.addWeight('prototypes', [c, LEAVES, d], 'float32', tfl.initializers.zeros(), undefined, true);
       this.subspace = this.addWeight('subspace', [d], 'int32', tfl.initializers.zeros(), undefined, false);
       this.softScale = this.addWeight('soft_scale', [c], 'float32', tfl.initializers.ones(), undefined, false);
@@ -302,13 +316,19 @@ export class LUTDense extends tfl.layers.Layer {
 
   /** 'soft' mode's pre-bias output at temperature t (LUT-NN; t = 0: the nearest prototype's row). */
   private softOutput(x2: tf.Tensor2D, t: number): tf.Tensor2D {
-    const { tables } = this.requireBuilt();
+    const { tables, splitDims, thresholds } = this.requireBuilt();
+    if (this.softTree) return softTreeLutMatMul(x2, splitDims.read(), thresholds.read(), (this.softScale as LayerVariable).read(), t, tables.read());
     const { prototypes, subspace, softScale } = this.requireSoft();
     return tf.tidy(() => softLutMatMul(x2, prototypes.read(), subspaceMask(subspace.read(), this.codebooks), softScale.read(), t, tables.read()));
   }
 
+  private get softTree(): boolean {
+    return this.soft && this.softAssignment === 'tree';
+  }
+
   private requireSoft(): { prototypes: LayerVariable; subspace: LayerVariable; softScale: LayerVariable } {
     this.requireBuilt();
+    if (this.softTree) fail(this.name, "a layer with soft-assignment prototypes (softAssignment 'prototypes')", "softAssignment 'tree'");
     if (this.prototypes == null || this.subspace == null || this.softScale == null) fail(this.name, 'a layer with soft-assignment weights (soft: true)', 'soft: false');
     return { prototypes: this.prototypes, subspace: this.subspace, softScale: this.softScale };
   }
@@ -332,8 +352,13 @@ export class LUTDense extends tfl.layers.Layer {
    */
   initSoftAssignment(x: tf.Tensor2D, subspaces: Int32Array[] | null = this.fitReport?.subspaces ?? null): void {
     const { splitDims, thresholds } = this.requireBuilt();
-    const { prototypes, subspace, softScale } = this.requireSoft();
+    if (!this.soft) fail(this.name, 'a layer with soft-assignment weights (soft: true)', 'soft: false');
     if (this.mode === 'dense') fail(this.name, "a fitted layer ('lut' mode)", "'dense' mode");
+    if (this.softTree) {
+      this.initSoftTree(x);
+      return;
+    }
+    const { prototypes, subspace, softScale } = this.requireSoft();
     const d = this.checkInput(x);
     if (x.rank !== 2) fail('x', 'a rank-2 tensor', `rank ${x.rank}`);
     assertFiniteTensor('x', x);
@@ -393,6 +418,34 @@ export class LUTDense extends tfl.layers.Layer {
     this.mode = 'soft';
   }
 
+  /** 'tree' soft assignment: scale_c = the mean standard deviation of x over the codebook's 4 split dimensions. */
+  private initSoftTree(x: tf.Tensor2D): void {
+    const { splitDims, thresholds } = this.requireBuilt();
+    const d = this.checkInput(x);
+    if (x.rank !== 2) fail('x', 'a rank-2 tensor', `rank ${x.rank}`);
+    assertFiniteTensor('x', x);
+    const n = x.shape[0];
+    const xv = x.dataSync() as Float32Array;
+    const dims = splitDims.read().dataSync() as Int32Array;
+    const scale = new Float32Array(this.codebooks);
+    for (let j = 0; j < this.codebooks; j++) {
+      let s = 0;
+      for (let l = 0; l < TREE_DEPTH; l++) {
+        const q = dims[j * TREE_DEPTH + l];
+        let mean = 0;
+        let sq = 0;
+        for (let i = 0; i < n; i++) mean += xv[i * d + q] / n;
+        for (let i = 0; i < n; i++) sq += (xv[i * d + q] - mean) ** 2 / n;
+        s += Math.sqrt(sq) / TREE_DEPTH;
+      }
+      // a codebook splitting constant dimensions keeps scale 1
+      scale[j] = s > 0 ? s : 1;
+    }
+    this.writeVar(this.softScale as LayerVariable, tf.tensor1d(scale));
+    thresholds.trainable = true;
+    this.mode = 'soft';
+  }
+
   /**
    * Ends LUT-NN training: from inputs x [N, D], the 'soft' layer's output at the current
    * temperature becomes the target, each row's nearest learned prototype per codebook is
@@ -402,10 +455,12 @@ export class LUTDense extends tfl.layers.Layer {
    * layer switches to 'lut' mode (the fast tree encoder, quantizable). Nothing changes on error.
    */
   harden(x: tf.Tensor2D, options: HardenOptions = {}): HardenReport {
-    const { prototypes, subspace } = this.requireSoft();
+    if (!this.soft) fail(this.name, 'a layer with soft-assignment weights (soft: true)', 'soft: false');
     if (this.mode !== 'soft') fail(this.name, "a layer in 'soft' mode", `'${this.mode}' mode`);
     if (options == null || typeof options !== 'object') fail('options', 'an object', options);
     assertKnownKeys('harden options', options, ['encoder', 'lambda', 'splitCandidates']);
+    if (this.softTree) return this.hardenTree(x, options);
+    const { prototypes, subspace } = this.requireSoft();
     const encoder = assertOneOf('encoder', options.encoder ?? 'prototypes', ['prototypes', 'inputs']);
     const lambda = options.lambda ?? 1;
     if (typeof lambda !== 'number' || !(lambda > 0) || !Number.isFinite(lambda)) fail('lambda', 'a finite number > 0', lambda);
@@ -457,6 +512,40 @@ export class LUTDense extends tfl.layers.Layer {
       outputMse: se / (n * m),
       nearestPrototypeMse: mse(nearestOut),
       targetMeanSquare: mse(new Float32Array(n * m)),
+      seconds: (performance.now() - start) / 1000,
+    };
+    this.hardenReport = report;
+    return report;
+  }
+
+  /**
+   * 'tree' soft assignment: the trained thresholds and tables are kept as they are (the hard tree is
+   * the t → 0 limit the annealing approached); the report measures the step from the soft output.
+   */
+  private hardenTree(x: tf.Tensor2D, options: HardenOptions): HardenReport {
+    if (options.encoder != null && options.encoder !== 'tree') fail('encoder', "'tree' (or nothing) for softAssignment 'tree'", options.encoder);
+    this.checkInput(x);
+    if (x.rank !== 2) fail('x', 'a rank-2 tensor', `rank ${x.rank}`);
+    assertFiniteTensor('x', x);
+    const start = performance.now();
+    const target = readOnce(this.softOutput(x, this.temperatureValue)) as Float32Array;
+    const hard = readOnce(this.softOutput(x, 0)) as Float32Array;
+    let se = 0;
+    let ms = 0;
+    for (let i = 0; i < target.length; i++) {
+      se += (hard[i] - target[i]) ** 2;
+      ms += target[i] ** 2;
+    }
+    (this.thresholds as LayerVariable).trainable = false;
+    this.mode = 'lut';
+    const mse = se / target.length;
+    const report: HardenReport = {
+      encoder: 'tree',
+      rows: x.shape[0],
+      temperature: this.temperatureValue,
+      outputMse: mse,
+      nearestPrototypeMse: mse,
+      targetMeanSquare: ms / target.length,
       seconds: (performance.now() - start) / 1000,
     };
     this.hardenReport = report;
@@ -621,6 +710,7 @@ export class LUTDense extends tfl.layers.Layer {
     if (this.soft) {
       config.soft = true;
       config.temperature = this.temperatureValue;
+      config.softAssignment = this.softAssignment;
     }
     // quantized tables are non-trainable packed words: a checksum detects a corrupted file (floats are checked for finiteness)
     if (this.quantized && this.tables != null) config.tablesChecksum = valuesChecksum(this.tables.read().dataSync());
@@ -647,7 +737,10 @@ function readOnce(t: tf.Tensor): tf.TypedArray {
   }
 }
 
-const LUTDENSE_KEYS = [...LAYER_ARG_KEYS, 'units', 'codebooks', 'activation', 'useBias', 'quantized', 'inputGradient', 'keepKernel', 'mode', 'seed', 'tablesChecksum', 'soft', 'temperature'];
+const LUTDENSE_KEYS = [...LAYER_ARG_KEYS, 'units', 'codebooks', 'activation', 'useBias', 'quantized', 'inputGradient', 'keepKernel', 'mode', 'seed', 'tablesChecksum', 'soft', 'temperature', 'softAssignment'];
+
+/** What 'soft' mode makes soft: the distances to learned prototypes (LUT-NN) or the tree's own nodes. */
+export type SoftAssignment = 'prototypes' | 'tree';
 
 /** Options of LUTDense.harden. */
 export interface HardenOptions {
@@ -655,8 +748,9 @@ export interface HardenOptions {
    * How the hardened layer encodes: 'prototypes' (default), trees fitted to reproduce each row's
    * nearest learned prototype (their cuts still on x, so the fast tree kernels run); 'inputs',
    * MADDNESS's trees re-fitted on x alone (the learned prototypes then only shape the target).
+   * Layers with softAssignment 'tree' take only 'tree' (their trained trees are kept).
    */
-  encoder?: 'prototypes' | 'inputs';
+  encoder?: 'prototypes' | 'inputs' | 'tree';
   /** Ridge penalty λ of the table fit (default 1). */
   lambda?: number;
   /** Split-dimension candidates per level (default 4). */
@@ -665,13 +759,13 @@ export interface HardenOptions {
 
 /** What LUTDense.harden reports (mean squared errors per output element, against the soft layer's output). */
 export interface HardenReport {
-  encoder: 'prototypes' | 'inputs';
+  encoder: 'prototypes' | 'inputs' | 'tree';
   rows: number;
   /** The temperature whose soft output was the target. */
   temperature: number;
   /** The hardened layer (trees and ridge tables) against the soft output. */
   outputMse: number;
-  /** The nearest-prototype encoding (temperature 0, the soft layer's own tables) against the soft output. */
+  /** The nearest-prototype encoding (temperature 0, the soft layer's own tables) against the soft output ('tree': the hard tree, = outputMse). */
   nearestPrototypeMse: number;
   /** Mean square of the soft output itself (the scale of the two errors). */
   targetMeanSquare: number;
