@@ -63,7 +63,7 @@ try {
     if (coi && !state.env.crossOriginIsolated) state.results.push({ name: 'page is cross-origin isolated', ok: false, detail: 'crossOriginIsolated is false' });
     const bad = state.results.filter((r) => !r.ok);
     failed += bad.length;
-    console.log(`-- ${name}: ${state.results.length - bad.length}/${state.results.length} checks passed in ${secs} s (cross-origin isolated: ${state.env.crossOriginIsolated}${backend === 'wasm' ? `, SIMD kernels on the heap: ${state.env.simdOnHeap}` : ''}${backend === 'webgl' ? `, float32 render targets: ${state.env.webglFloat32}` : ''})`);
+    console.log(`-- ${name}: ${state.results.length - bad.length}/${state.results.length} checks passed in ${secs} s (cross-origin isolated: ${state.env.crossOriginIsolated}${backend === 'wasm' ? `, SIMD kernels on the heap: ${state.env.simdOnHeap}, shared heap: ${state.env.sharedHeap}` : ''}${backend === 'webgl' ? `, float32 render targets: ${state.env.webglFloat32}` : ''})`);
     for (const r of state.results) {
       if (!r.ok) console.log(`   FAIL ${r.name}\n        ${r.detail.split('\n').slice(0, 6).join('\n        ')}`);
       else if (values.verbose) console.log(`   ok   ${r.name} (${r.ms} ms)${r.detail ? `: ${r.detail}` : ''}`);

@@ -168,9 +168,19 @@ async function main() {
   await check(`backend ${backend}`, () =>
     on(backend, () => {
       if (tf.getBackend() !== backend) throw new Error(`tf.getBackend() is '${tf.getBackend()}'`);
-      state.env.simdOnHeap = backend === 'wasm' ? heapSimdMemory(tf.backend()) != null : null;
+      if (backend === 'wasm') {
+        // Chromium has WebAssembly SIMD: the kernels must run on the heap, a shared one (threaded build)
+        // in a cross-origin-isolated page
+        const heap = heapSimdMemory(tf.backend());
+        state.env.simdOnHeap = heap != null;
+        state.env.sharedHeap = heap != null && typeof SharedArrayBuffer !== 'undefined' && heap.memory.buffer instanceof SharedArrayBuffer;
+        if (heap == null) throw new Error('the SIMD kernels did not attach to the wasm heap');
+        if (state.env.sharedHeap !== state.env.crossOriginIsolated) {
+          throw new Error(`heap shared: ${state.env.sharedHeap}, page cross-origin isolated: ${state.env.crossOriginIsolated}`);
+        }
+      }
       if (backend === 'webgl') state.env.webglFloat32 = tf.env().getBool('WEBGL_RENDER_FLOAT32_ENABLED');
-      return backend === 'wasm' ? `SIMD kernels on the wasm heap: ${state.env.simdOnHeap}` : '';
+      return backend === 'wasm' ? `SIMD kernels on the wasm heap (shared: ${state.env.sharedHeap})` : '';
     }),
   );
   const reference = await (await fetch('models/reference.json')).json();

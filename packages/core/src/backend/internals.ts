@@ -30,6 +30,8 @@ export interface CpuBackendLike {
 
 interface WasmModuleLike {
   asm?: { memory?: unknown };
+  /** The threaded build (cross-origin-isolated pages) imports its shared heap instead of exporting it. */
+  wasmMemory?: unknown;
   _malloc?(bytes: number): number;
   _free?(ptr: number): void;
 }
@@ -64,9 +66,14 @@ export function cpuValues(backend: CpuBackendLike, info: TensorInfoLike): TypedA
   return (values ?? backend.readSync(info.dataId)) as TypedArray;
 }
 
-/** The wasm backend's heap, or undefined when this build does not expose it. */
+/**
+ * The wasm backend's heap, or undefined when this build does not expose it:
+ * exported by the plain and SIMD builds (asm.memory); created in JavaScript,
+ * shared, and kept as Module.wasmMemory by the threaded build.
+ */
 export function wasmMemoryOf(backend: unknown): WebAssembly.Memory | undefined {
-  const memory = (backend as WasmBackendLike | null)?.wasm?.asm?.memory;
+  const wasm = (backend as WasmBackendLike | null)?.wasm;
+  const memory = wasm?.asm?.memory ?? wasm?.wasmMemory;
   return memory instanceof WebAssembly.Memory ? memory : undefined;
 }
 

@@ -1,5 +1,6 @@
 import { LUT_KERNELS_WASM } from './lut_bytes.js';
 import { SIMD_KERNELS_WASM } from './simd_bytes.js';
+import { isSharedMemory, sharedMemoryVariant } from './shared_variant.js';
 
 /** The exports of kernels.wat; every argument is a byte offset on the imported memory or a count. */
 export interface SimdKernels {
@@ -44,19 +45,60 @@ export interface LutSimdKernels {
   poison_nonfinite_rows(x: number, n: number, d: number, out: number, m: number): void;
 }
 
-let compiled: WebAssembly.Module | null | undefined;
-const instances = new WeakMap<WebAssembly.Memory, SimdKernels>();
-let lutCompiled: WebAssembly.Module | null | undefined;
-const lutInstances = new WeakMap<WebAssembly.Memory, LutSimdKernels>();
-
-function compile(base64: string): WebAssembly.Module | null {
-  try {
-    const bytes = decode(base64);
-    return WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
-  } catch {
-    return null;
-  }
+/** One SIMD module: compiled once per memory kind (plain, shared), instantiated once per memory. */
+interface SimdModule {
+  base64: string;
+  compiled: { plain?: WebAssembly.Module | null; shared?: WebAssembly.Module | null };
+  instances: WeakMap<WebAssembly.Memory, object | null>;
 }
+
+const simdModule: SimdModule = { base64: SIMD_KERNELS_WASM, compiled: {}, instances: new WeakMap() };
+const lutModule: SimdModule = { base64: LUT_KERNELS_WASM, compiled: {}, instances: new WeakMap() };
+
+const noted = new Set<string>();
+/** A console note, once per kind: why the SIMD kernels are off here (the JavaScript loops run instead). */
+function noteOnce(kind: string, message: string): void {
+  if (noted.has(kind)) return;
+  noted.add(kind);
+  console.warn(`hashlayers: ${message}; the kernels run their JavaScript loops instead (same results up to float rounding order, slower)`);
+}
+
+function compile(base64: string, shared: boolean): WebAssembly.Module | null {
+  try {
+    const plain = decode(base64);
+    const bytes = shared ? sharedMemoryVariant(plain) : plain;
+    if (WebAssembly.validate(bytes)) return new WebAssembly.Module(bytes);
+    noteOnce('validate', 'this JavaScript engine lacks WebAssembly SIMD (the SIMD kernels do not validate)');
+  } catch (e) {
+    noteOnce('compile', `the SIMD kernels do not compile here (${(e as Error).message})`);
+  }
+  return null;
+}
+
+/**
+ * The module's exports bound to `memory`, or null when this engine lacks
+ * WebAssembly SIMD, the memory cannot be imported, or the kernels are off.
+ * A shared memory (tfjs-backend-wasm's threaded build, in cross-origin
+ * isolated pages) gets the module's shared-memory variant.
+ */
+function bind(mod: SimdModule, memory: WebAssembly.Memory | undefined): object | null {
+  if (!enabled || memory == null) return null;
+  let exports = mod.instances.get(memory);
+  if (exports !== undefined) return exports;
+  const kind = isSharedMemory(memory) ? 'shared' : 'plain';
+  if (mod.compiled[kind] === undefined) mod.compiled[kind] = compile(mod.base64, kind === 'shared');
+  const compiled = mod.compiled[kind];
+  if (compiled == null) return null;
+  try {
+    exports = new WebAssembly.Instance(compiled, { env: { memory } }).exports;
+  } catch (e) {
+    noteOnce(`link-${kind}`, `the SIMD kernels cannot attach to this ${kind} WebAssembly memory (${(e as Error).message})`);
+    exports = null;
+  }
+  mod.instances.set(memory, exports);
+  return exports;
+}
+
 let enabled = true;
 
 function decode(base64: string): Uint8Array<ArrayBuffer> {
@@ -67,21 +109,14 @@ function decode(base64: string): Uint8Array<ArrayBuffer> {
 }
 
 /**
- * The SIMD kernels bound to `memory` (the wasm backend's heap), or null when
- * this engine lacks WebAssembly SIMD or they are switched off: callers then
- * run the JavaScript loops, which give the same results up to float32
- * rounding order.
+ * The SIMD kernels bound to `memory` (the wasm backend's heap, plain or
+ * shared, or a private memory), or null when this engine lacks WebAssembly
+ * SIMD or they are switched off: callers then run the JavaScript loops,
+ * which give the same results up to float32 rounding order (a console note
+ * says why, once).
  */
 export function simdKernels(memory: WebAssembly.Memory | undefined): SimdKernels | null {
-  if (!enabled || memory == null) return null;
-  if (compiled === undefined) compiled = compile(SIMD_KERNELS_WASM);
-  if (compiled == null) return null;
-  let kernels = instances.get(memory);
-  if (kernels == null) {
-    kernels = new WebAssembly.Instance(compiled, { env: { memory } }).exports as unknown as SimdKernels;
-    instances.set(memory, kernels);
-  }
-  return kernels;
+  return bind(simdModule, memory) as SimdKernels | null;
 }
 
 /**
@@ -90,15 +125,7 @@ export function simdKernels(memory: WebAssembly.Memory | undefined): SimdKernels
  * while the SIMD kernels are switched off (setWasmSimdKernels(false)).
  */
 export function lutSimdKernels(memory: WebAssembly.Memory | undefined): LutSimdKernels | null {
-  if (!enabled || memory == null) return null;
-  if (lutCompiled === undefined) lutCompiled = compile(LUT_KERNELS_WASM);
-  if (lutCompiled == null) return null;
-  let kernels = lutInstances.get(memory);
-  if (kernels == null) {
-    kernels = new WebAssembly.Instance(lutCompiled, { env: { memory } }).exports as unknown as LutSimdKernels;
-    lutInstances.set(memory, kernels);
-  }
-  return kernels;
+  return bind(lutModule, memory) as LutSimdKernels | null;
 }
 
 /** True while the SIMD kernels are switched on (see setWasmSimdKernels in simd_memory.ts). */
