@@ -99,7 +99,7 @@ export async function mnist({ quick }) {
   const headEqAcc = acc(twin);
   log(`   head ${(100 * headAcc).toFixed(2)}%, trained ${refineEpochs} more epochs (features frozen) ${(100 * headEqAcc).toFixed(2)}%`);
 
-  const refine = { epochs: refineEpochs, target: 'labels', labels: yl, learningRate: 0.05, batchSize: 128 };
+  const refine = { epochs: refineEpochs, target: 'labels', labels: yl, learningRate: 0.1, batchSize: 128 };
   const grid = quick
     ? [{ rows: 32, bits: 4 }, { rows: 64, bits: 4 }]
     : [
@@ -196,7 +196,7 @@ export async function mnist({ quick }) {
   }
 
   const cmd = `flock /tmp/hashlayers-bench.lock node tools/bench/run.mjs representer-sketch${quick ? ' --quick' : ''}`;
-  const setup = `MNIST (tools/data/mnist.cjs: ${m.train.n} train / ${m.test.n} test digits). Network 784 → 64 ReLU 'features' → 512 ReLU → 512 ReLU → 10 logits, trained ${epochs} epochs (Adam 1e-3, batch 64) on ${trainBackend}: test accuracy ${(100 * headAcc).toFixed(2)}%. The head after the features (${headCost.parameters} parameters, ${headCost.bytes} bytes with its configs) is replaced by a sketch filled with the head's logits (cell means), then its float counts refined ${refineEpochs} epochs with model.fit on the training labels (softmax cross-entropy, Adam 0.05, batch 128), then quantized. **Equally trained head**: the same network with the features frozen, its head trained ${refineEpochs} more epochs (Adam 1e-3, batch 64): ${(100 * headEqAcc).toFixed(2)}%.`;
+  const setup = `MNIST (tools/data/mnist.cjs: ${m.train.n} train / ${m.test.n} test digits). Network 784 → 64 ReLU 'features' → 512 ReLU → 512 ReLU → 10 logits, trained ${epochs} epochs (Adam 1e-3, batch 64) on ${trainBackend}: test accuracy ${(100 * headAcc).toFixed(2)}%. The head after the features (${headCost.parameters} parameters, ${headCost.bytes} bytes with its configs) is replaced by a sketch filled with the head's logits (cell means), then its float counts refined ${refineEpochs} epochs with model.fit on the training labels (softmax cross-entropy, Adam 0.1, batch 128), then quantized. **Equally trained head**: the same network with the features frozen, its head trained ${refineEpochs} more epochs (Adam 1e-3, batch 64): ${(100 * headEqAcc).toFixed(2)}%.`;
   await writeResults('representer-sketch-frontier', {
     title: 'RepresenterSketch: accuracy against bytes and operations (MNIST head replaced)',
     command: cmd,

@@ -12,7 +12,7 @@ export { RepresenterSketch, representerSketch } from './layers/representer_sketc
 export type { RepresenterSketchArgs, Aggregation, CellFill } from './layers/representer_sketch.js';
 export type { ProjectionKind } from './projection.js';
 export type { CountBits } from './quantize.js';
-export { convertToRepresenterSketch } from './convert.js';
-export type { ConvertToRepresenterSketchOptions, RefineOptions, RepresenterSketchConversion, RepresenterSketchReport } from './convert.js';
+export { autoRows, convertToRepresenterSketch } from './convert.js';
+export type { AutoRowsOptions, ConvertToRepresenterSketchOptions, RefineOptions, RepresenterSketchConversion, RepresenterSketchReport } from './convert.js';
 export { sizing, sketchCost, headCost } from './sizing.js';
 export type { SizingReport, SketchCost, HeadCost } from './sizing.js';

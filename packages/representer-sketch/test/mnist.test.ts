@@ -8,10 +8,12 @@ import { convertToRepresenterSketch } from '../src';
 /**
  * Real data: a small MNIST network (784 → 64 ReLU features → 512 → 512 → 10
  * logits), its head (the three layers after the features, 301k parameters)
- * replaced by a Representer Sketch of R = 128 rows × K = 4 bits, sparse ±1
- * projection (density 1/√64, additions only), 8-bit counts. The sketch is filled
+ * replaced by a Representer Sketch with the conversion's defaults: R = 128 rows
+ * (sized against the head) × K = 4 bits, sparse ±1 projection (density 1/√64,
+ * additions only), 8-bit counts. The sketch is filled
  * with the head's logits on the 8000 training points (cell means), its float
- * counts refined with model.fit on the training labels (10 epochs of batch 128),
+ * counts refined with model.fit on the training labels (10 epochs of batch 128,
+ * Adam 0.1),
  * then quantized. The baseline is fair: the same head trained 10 more epochs
  * (features frozen). Accuracy on the 1756 held-out digits. The grid over R, K,
  * projections and count widths is in the benchmark:
@@ -29,15 +31,14 @@ describe('RepresenterSketch on MNIST (held-out digits)', () => {
     await trainClassifier(model, xs, ys, { epochs: 3, batchSize: 64, logits: true });
     const headAcc = accuracy(model);
 
+    // the defaults: R sized against the head (128 here), K = 4, sparse projection, 8-bit counts, Adam 0.1
     const r = await convertToRepresenterSketch(model, {
       headFrom: 'features',
       data: xs,
-      rows: 128,
-      bits: 4,
       seed: 7,
-      countBits: 8,
-      refine: { epochs: 10, batchSize: 128, target: 'labels', labels: yl, learningRate: 0.05 },
+      refine: { epochs: 10, batchSize: 128, target: 'labels', labels: yl },
     });
+    expect([r.layers[0].rows, r.layers[0].bits, r.layers[0].countBits, r.layers[0].projectionKind]).toEqual([128, 4, 8, 'sparse']);
     const sketchAcc = accuracy(r.model);
     const s = r.reports[0].sizing;
     // the fair baseline: the head trained the same 10 extra epochs, on the same (frozen) features

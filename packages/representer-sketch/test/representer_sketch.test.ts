@@ -3,7 +3,7 @@ import { SimHash } from '@hashlayers/hashing';
 import { srpKernel } from '@hashlayers/hashing/internal';
 import { describeBackends, expectNoLeak } from '../../../tools/testing/backends';
 import { roundTrip, saveArtifacts } from '../../../tools/testing/artifacts';
-import { RepresenterSketch, convertToRepresenterSketch, headCost, representerSketch, sizing, sketchCost } from '../src';
+import { RepresenterSketch, autoRows, convertToRepresenterSketch, headCost, representerSketch, sizing, sketchCost } from '../src';
 // the layer's lookup op, tested directly (not public; registered by importing '../src')
 import { sketchLookup } from '../src/ops/sketch_lookup';
 import { referenceOutput, referenceProjection, values, weightIndex } from './reference';
@@ -388,6 +388,31 @@ describeBackends('RepresenterSketch layer', () => {
       model.dispose();
       if (layer !== float) float.dispose();
     }
+    head.dispose();
+  });
+
+  it('autoRows: the largest R whose real sketch is ≥ 50x smaller and ≥ 20x cheaper than the head', () => {
+    const head = tf.sequential({ layers: [tf.layers.dense({ inputShape: [64], units: 512 }), tf.layers.dense({ units: 512 }), tf.layers.dense({ units: 10 })] });
+    const hc = headCost(head.layers);
+    const real = (rows: number) => {
+      const f = new RepresenterSketch({ outputs: 10, rows, bits: 4, name: 'f' });
+      const input = tf.input({ shape: [64] });
+      tf.model({ inputs: input, outputs: f.apply(input) as tf.SymbolicTensor });
+      const q = f.quantize(8);
+      q.build([null, 64]);
+      const s = sizing(q, hc);
+      q.dispose();
+      f.dispose();
+      return s;
+    };
+    const rows = autoRows(hc, { dim: 64, outputs: 10, bits: 4, countBits: 8, projection: 'sparse', density: null });
+    expect(rows).toBe(128);
+    const fits = real(rows);
+    expect(fits.storageReduction).toBeGreaterThanOrEqual(50);
+    expect(fits.computeReduction).toBeGreaterThanOrEqual(20);
+    expect(real(2 * rows).storageReduction).toBeLessThan(50);
+    // a small head gets the minimum
+    expect(autoRows({ ...hc, bytes: 1000, multiplyAdds: 1000 }, { dim: 64, outputs: 10, bits: 4, countBits: 8, projection: 'sparse', density: null })).toBe(8);
     head.dispose();
   });
 
