@@ -58,6 +58,33 @@ function softTreeRef(x: ArrayLike<number>, n: number, d: number, dims: ArrayLike
 
 const gauss = (rng: SeededRandom, len: number, s = 1) => Float32Array.from({ length: len }, () => s * rng.gaussian());
 
+/** Central differences (h = 1e-5, float64) of f at v. */
+function numGrad(v: Float32Array, f: (w: Float64Array) => number): Float64Array {
+  return Float64Array.from(v, (_, i) => {
+    const plus = Float64Array.from(v);
+    const minus = Float64Array.from(v);
+    plus[i] += 1e-5;
+    minus[i] -= 1e-5;
+    return (f(plus) - f(minus)) / 2e-5;
+  });
+}
+
+/** Every entry within tol × the largest |want| (+1e-6). */
+function expectClose(got: tf.Tensor, want: ArrayLike<number>, tol: number): void {
+  const g = got.dataSync();
+  const s0 = Math.max(...Array.from(want, Math.abs));
+  for (let i = 0; i < want.length; i++) expect(Math.abs(g[i] - want[i])).toBeLessThan(tol * s0 + 1e-6);
+}
+
+/** A d → units (relu) → 3 (softmax) classifier, n gaussian rows and cyclic one-hot labels. */
+function tinyClassifier(seed: number, n: number, d: number, units: number) {
+  const rng = new SeededRandom(seed);
+  const model = tf.sequential({ layers: [tf.layers.dense({ inputShape: [d], units, activation: 'relu', kernelInitializer: tf.initializers.glorotNormal({ seed: 1 }) }), tf.layers.dense({ units: 3, activation: 'softmax', kernelInitializer: tf.initializers.glorotNormal({ seed: 2 }) })] });
+  const x = tf.tensor2d(gauss(rng, n * d), [n, d]);
+  const y = tf.oneHot(tf.tensor1d(Int32Array.from({ length: n }, (_, i) => i % 3), 'int32'), 3);
+  return { model, x, y };
+}
+
 /** A built soft LUTDense [d → m] with C codebooks, its soft weights written directly. */
 function softLayer(d: number, m: number, c: number, w: { owner: Int32Array; protos: Float32Array; scale: Float32Array; tables: Float32Array }, temperature = 1): LUTDense {
   const layer = new LUTDense({ units: m, codebooks: c, soft: true, mode: 'soft', useBias: false, temperature });
@@ -106,18 +133,6 @@ describeBackends('LUTDense soft assignment (LUT-NN)', () => {
     const r = gauss(rng, n * m);
     const loss = (xv: ArrayLike<number>, pv: ArrayLike<number>, tv: ArrayLike<number>) => softRef(xv, n, d, pv, owner, scale, t, tv, c, m).reduce((s, v, i) => s + v * r[i], 0);
     const y = softRef(x, n, d, protos, owner, scale, t, tab, c, m);
-    const numGrad = (v: Float32Array, at: (w: Float64Array) => number) => {
-      const g = new Float64Array(v.length);
-      const h = 1e-5;
-      for (let i = 0; i < v.length; i++) {
-        const plus = Float64Array.from(v);
-        const minus = Float64Array.from(v);
-        plus[i] += h;
-        minus[i] -= h;
-        g[i] = (at(plus) - at(minus)) / (2 * h);
-      }
-      return g;
-    };
     const gx = numGrad(x, (w) => loss(w, protos, tab));
     const gp = numGrad(protos, (w) => loss(x, w, tab));
     const gt = numGrad(tab, (w) => loss(x, protos, w));
@@ -127,15 +142,10 @@ describeBackends('LUTDense soft assignment (LUT-NN)', () => {
       const [xt, pt, tt, st, rt] = [tf.tensor2d(x, [n, d]), tf.tensor3d(protos, [c, LEAVES, d]), tf.tensor3d(tab, [c, LEAVES, m]), tf.tensor1d(scale), tf.tensor2d(r, [n, m])];
       const out = softLutMatMul(xt, pt, mask, st, t, tt);
       const grads = tf.grads((a: tf.Tensor, b: tf.Tensor, e: tf.Tensor) => tf.sum(tf.mul(softLutMatMul(a as tf.Tensor2D, b, mask, st, t, e), rt)))([xt, pt, tt]);
-      const close = (got: tf.Tensor, want: ArrayLike<number>, tol: number) => {
-        const g = got.dataSync();
-        const scaleOf = Math.max(...Array.from(want, Math.abs));
-        for (let i = 0; i < want.length; i++) expect(Math.abs(g[i] - want[i])).toBeLessThan(tol * scaleOf + 1e-6);
-      };
-      close(out, y, 1e-4);
-      close(grads[0], gx, 2e-3);
-      close(grads[1], gp, 2e-3);
-      close(grads[2], gt, 2e-3);
+      expectClose(out, y, 1e-4);
+      expectClose(grads[0], gx, 2e-3);
+      expectClose(grads[1], gp, 2e-3);
+      expectClose(grads[2], gt, 2e-3);
       // a prototype coordinate outside its codebook's subspace gets no gradient
       const g1 = grads[1].dataSync();
       for (let j = 0; j < c; j++) for (let k = 0; k < LEAVES; k++) for (let q = 0; q < d; q++) if (owner[q] !== j) expect(Math.abs(g1[(j * LEAVES + k) * d + q])).toBe(0);
@@ -175,11 +185,8 @@ describeBackends('LUTDense soft assignment (LUT-NN)', () => {
   });
 
   it('convertToLUTDense soft: prototypes start as leaf means on their subspace; SoftLUTAnnealing anneals geometrically and hardens', async () => {
-    const rng = new SeededRandom(8);
     const [n, d] = [256, 12];
-    const model = tf.sequential({ layers: [tf.layers.dense({ inputShape: [d], units: 6, activation: 'relu', kernelInitializer: tf.initializers.glorotNormal({ seed: 1 }) }), tf.layers.dense({ units: 3, activation: 'softmax', kernelInitializer: tf.initializers.glorotNormal({ seed: 2 }) })] });
-    const x = tf.tensor2d(gauss(rng, n * d), [n, d]);
-    const y = tf.oneHot(tf.tensor1d(Int32Array.from({ length: n }, (_, i) => i % 3), 'int32'), 3);
+    const { model, x, y } = tinyClassifier(8, n, d, 6);
     const { model: lm, layers } = await convertToLUTDense(model, { layers: [0], codebooks: 3, data: x, soft: true });
     const lut = layers[0];
     expect(lut.mode).toBe('soft');
@@ -230,39 +237,23 @@ describeBackends('LUTDense soft assignment (LUT-NN)', () => {
     const tab = gauss(rng, c * LEAVES * m);
     const r = gauss(rng, n * m);
     const loss = (xv: ArrayLike<number>, hv: ArrayLike<number>, tv: ArrayLike<number>) => softTreeRef(xv, n, d, dims, hv, scale, t, tv, c, m).reduce((s, v, i) => s + v * r[i], 0);
-    const numGrad = (v: Float32Array, at: (w: Float64Array) => number) =>
-      Float64Array.from(v, (_, i) => {
-        const plus = Float64Array.from(v);
-        const minus = Float64Array.from(v);
-        plus[i] += 1e-5;
-        minus[i] -= 1e-5;
-        return (at(plus) - at(minus)) / 2e-5;
-      });
     expectNoLeak(() => {
       const [xt, dt, ht, st, tt, rt] = [tf.tensor2d(x, [n, d]), tf.tensor2d(dims, [c, 4], 'int32'), tf.tensor2d(th, [c, 15]), tf.tensor1d(scale), tf.tensor3d(tab, [c, LEAVES, m]), tf.tensor2d(r, [n, m])];
-      const close = (got: tf.Tensor, want: ArrayLike<number>, tol: number) => {
-        const g = got.dataSync();
-        const s0 = Math.max(...Array.from(want, Math.abs));
-        for (let i = 0; i < want.length; i++) expect(Math.abs(g[i] - want[i])).toBeLessThan(tol * s0 + 1e-6);
-      };
       const out = softTreeLutMatMul(xt, dt, ht, st, t, tt);
-      close(out, softTreeRef(x, n, d, dims, th, scale, t, tab, c, m), 1e-4);
+      expectClose(out, softTreeRef(x, n, d, dims, th, scale, t, tab, c, m), 1e-4);
       const hard = softTreeLutMatMul(xt, dt, ht, st, 0, tt);
-      close(hard, softTreeRef(x, n, d, dims, th, scale, 0, tab, c, m), 1e-6);
+      expectClose(hard, softTreeRef(x, n, d, dims, th, scale, 0, tab, c, m), 1e-6);
       const grads = tf.grads((a: tf.Tensor, b: tf.Tensor, e: tf.Tensor) => tf.sum(tf.mul(softTreeLutMatMul(a as tf.Tensor2D, dt, b, st, t, e), rt)))([xt, ht, tt]);
-      close(grads[0], numGrad(x, (w) => loss(w, th, tab)), 2e-3);
-      close(grads[1], numGrad(th, (w) => loss(x, w, tab)), 2e-3);
-      close(grads[2], numGrad(tab, (w) => loss(x, th, w)), 2e-3);
+      expectClose(grads[0], numGrad(x, (w) => loss(w, th, tab)), 2e-3);
+      expectClose(grads[1], numGrad(th, (w) => loss(x, w, tab)), 2e-3);
+      expectClose(grads[2], numGrad(tab, (w) => loss(x, th, w)), 2e-3);
       tf.dispose([xt, dt, ht, st, tt, rt, out, hard, ...grads]);
     });
   });
 
   it("softAssignment 'tree' through convertToLUTDense and SoftLUTAnnealing: thresholds learn, hardening keeps them exactly", async () => {
-    const rng = new SeededRandom(13);
     const [n, d] = [256, 10];
-    const model = tf.sequential({ layers: [tf.layers.dense({ inputShape: [d], units: 5, activation: 'relu', kernelInitializer: tf.initializers.glorotNormal({ seed: 1 }) }), tf.layers.dense({ units: 3, activation: 'softmax', kernelInitializer: tf.initializers.glorotNormal({ seed: 2 }) })] });
-    const x = tf.tensor2d(gauss(rng, n * d), [n, d]);
-    const y = tf.oneHot(tf.tensor1d(Int32Array.from({ length: n }, (_, i) => i % 3), 'int32'), 3);
+    const { model, x, y } = tinyClassifier(13, n, d, 5);
     const { model: lm, layers } = await convertToLUTDense(model, { layers: [0], codebooks: 2, data: x, soft: true, softAssignment: 'tree' });
     const lut = layers[0];
     expect(lut.mode).toBe('soft');
