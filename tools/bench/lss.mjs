@@ -1,11 +1,14 @@
 // Benchmarks of @hashlayers/lss: LSS against SimHash, WTA, dense top-k and an HNSW MIPS peer (usearch),
 // at equal candidate budgets. P@1, P@5, correct-label recall, candidates/query, ms/query at batch 1 and 256.
 import { createRequire } from 'node:module';
-import { benchBackends, log, Progress, readBack, time, tf, useBackend, usePreferredBackend, writeResults } from './harness.mjs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { benchBackends, log, Progress, readBack, resultsDir, time, tf, useBackend, usePreferredBackend, writeResults } from './harness.mjs';
+import { PLOTS, toSvg } from './plots.mjs';
 
 const require = createRequire(import.meta.url);
-const { LSSHashTrainer, convertToLSS } = require('@hashlayers/lss');
-const { convertToLSHSoftmax } = require('@hashlayers/lsh-softmax');
+const { LSSHashCallback, LSSHashTrainer, convertToLSS, lss } = require('@hashlayers/lss');
+const { convertToLSHSoftmax, lshSoftmaxLoss, trainingModel } = require('@hashlayers/lsh-softmax');
 const { Index: HNSWIndex } = require('usearch');
 const { plantedWOL } = require('../data/planted_wol.cjs');
 const { nextWordData } = require('../data/sotu.cjs');
@@ -60,54 +63,92 @@ function hnswPeer(kernelT, biasV, units, dim, budget) {
   return { search };
 }
 
+/** Candidate budgets: classes scored per query (head classes included), the same for every method. */
+const BUDGETS = [100, 300, 1000];
+
+/** Trains an LSS hash on `train` (a held-out 10% of it picks the best epoch); returns its weights and the report. */
+async function trainLSS(dense, lssOpts, trainerOpts, train, dim, hashEpochs, budget) {
+  const layer = await convert(convertToLSS, dense, { ...lssOpts, maxCandidates: Math.max(1, budget - (lssOpts.headClasses ?? 0)) });
+  const trainer = new LSSHashTrainer(layer, { seed: 1, ...trainerOpts });
+  const xr = tf.tensor2d(train.x, [train.n, dim]);
+  const yr = tf.tensor1d(train.y, 'int32');
+  const t0 = performance.now();
+  const fit = trainer.fit(xr, yr, { epochs: hashEpochs });
+  const sec = (performance.now() - t0) / 1000;
+  trainer.dispose();
+  tf.dispose([xr, yr]);
+  const weights = layer.getWeights().map((w) => ({ shape: w.shape, dtype: w.dtype, values: w.dataSync().slice() }));
+  layer.dispose();
+  return { fit, sec, weights };
+}
+
+const fmtFit = (t) =>
+  `${t.sec.toFixed(1)} s, loss ${t.fit.losses.map((l) => l.toFixed(3)).join(' → ')}, held-out recall ${t.fit.validation.recall.map((r) => r.toFixed(3)).join(' → ')} (kept epoch ${t.fit.validation.bestEpoch})`;
+
+/** The recall-against-budget plot of a result's rows (one backend: recall does not depend on it). */
+async function recallPlot(name, title, rows) {
+  const backend = rows.find((r) => !r.backend.startsWith('native') && !r.method.startsWith('dense'))?.backend;
+  const data = rows.filter((r) => !r.method.startsWith('dense') && (r.backend === backend || r.backend.startsWith('native')));
+  const svg = await toSvg({
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: { text: [title, 'correct-label recall against the candidate budget (classes scored per query)'], anchor: 'start', fontSize: 13 },
+    width: 520,
+    height: 320,
+    background: 'white',
+    config: { font: 'sans-serif', legend: { labelLimit: 320 } },
+    data: { values: data },
+    layer: [
+      { mark: { type: 'line', strokeWidth: 1.5 }, encoding: { x: { field: 'budget', type: 'quantitative', scale: { type: 'log' }, title: 'candidate budget (log scale)' }, y: { field: 'recall', type: 'quantitative', title: 'correct-label recall' }, color: { field: 'method', type: 'nominal', sort: null } } },
+      { mark: { type: 'point', filled: true, size: 60 }, encoding: { x: { field: 'budget', type: 'quantitative', scale: { type: 'log' } }, y: { field: 'recall', type: 'quantitative' }, color: { field: 'method', type: 'nominal', sort: null }, tooltip: [{ field: 'method' }, { field: 'budget' }, { field: 'candidates' }, { field: 'recall' }] } },
+    ],
+  });
+  writeFileSync(join(resultsDir(), `${name}-recall.svg`), svg + '\n');
+  log(`wrote ${name}-recall.svg`);
+}
+
 /**
  * The comparison on one problem: a trained output layer (kernel [dim, units], bias), training pairs
- * for the hash, test queries. Hash methods at equal budgets: each method's union of buckets exceeds the
- * budget, so every method scores exactly `budget` classes per query (most table hits first).
+ * for the hash, test queries. Every method scores the same number of classes per query, `budget`
+ * (head classes included): hashed methods retrieve `budget − head` classes (their union of buckets
+ * exceeds it: most table hits first), HNSW returns `budget` neighbours.
  */
-async function compare(name, title, { kernel, bias, train, test, dim, units, budgets, hashEpochs, lssOpts, simOpts, wtaOpts, notes, quick }) {
+async function compare(name, title, { kernel, bias, train, test, dim, units, head, hashEpochs, lssOpts, trainerOpts = {}, simOpts, wtaOpts, notes, quick }) {
   const backends = benchBackends();
   const trainBackend = await usePreferredBackend(backends);
+  const budgets = quick ? [BUDGETS[1]] : BUDGETS;
   const yt = test.y;
   const kT = tf.tensor2d(kernel, [dim, units]);
   const bT = tf.tensor1d(bias);
   const dense0 = denseWith(kT, bT);
-  // LSS: one trained hash per budget (the budget caps retrieval, the hash is the same); trained once
-  const xr = tf.tensor2d(train.x, [train.n, dim]);
-  const yr = tf.tensor1d(train.y, 'int32');
+  // LSS: one hash per head setting, trained once at the middle budget (mining and the held-out recall), used at every budget
   const trained = {};
-  for (const asymmetric of [false, true]) {
-    const lss0 = await convert(convertToLSS, dense0, { ...lssOpts, asymmetric, maxCandidates: budgets[0] });
-    const trainer = new LSSHashTrainer(lss0, { seed: 1 });
-    const t0 = performance.now();
-    const fit = trainer.fit(xr, yr, { epochs: hashEpochs });
-    const sec = (performance.now() - t0) / 1000;
-    trainer.dispose();
-    trained[asymmetric ? 'asymmetric' : 'shared'] = { fit, sec, weights: lss0.getWeights().map((w) => ({ shape: w.shape, dtype: w.dtype, values: w.dataSync().slice() })) };
-    log(`   LSS (${asymmetric ? 'asymmetric' : 'shared'}) hash trained on ${trainBackend} in ${sec.toFixed(1)} s (${hashEpochs} epochs, loss ${fit.losses.map((l) => l.toFixed(3)).join(' → ')})`);
-    lss0.dispose();
+  const heads = head > 0 ? [head, 0] : [0];
+  for (const h of heads) {
+    trained[h] = await trainLSS(dense0, { ...lssOpts, headClasses: h }, trainerOpts, train, dim, hashEpochs, BUDGETS[1]);
+    log(`   LSS (head ${h}) hash trained on ${trainBackend}: ${fmtFit(trained[h])}`);
   }
-  const { fit, sec: trainSec } = trained.shared;
-  tf.dispose([xr, yr, kT, bT]);
+  tf.dispose([kT, bT]);
 
   const kernelT = new Float32Array(units * dim);
   for (let k = 0; k < dim; k++) for (let c = 0; c < units; c++) kernelT[c * dim + k] = kernel[k * units + c];
   const rows = [];
-  const prog = new Progress(name, backends.length * (1 + 4 * budgets.length) + budgets.length);
   const nq = Math.min(256, test.n);
-  const lssWith = async (dense, B, asymmetric) => {
-    const l = await convert(convertToLSS, dense, { ...lssOpts, asymmetric, maxCandidates: B });
-    const ws = trained[asymmetric ? 'asymmetric' : 'shared'].weights.map((w) => tf.tensor(w.values, w.shape, w.dtype));
+  const lssWith = async (dense, B, h) => {
+    const l = await convert(convertToLSS, dense, { ...lssOpts, headClasses: h, maxCandidates: B - h });
+    const ws = trained[h].weights.map((w) => tf.tensor(w.values, w.shape, w.dtype));
     l.setWeights(ws);
     tf.dispose(ws);
     return l;
   };
+  const withHead = head > 0 ? ` + head ${head}` : '';
   const methods = (dense) => ({
-    'LSS (shared)': (B) => lssWith(dense, B, false),
-    'LSS (asymmetric)': (B) => lssWith(dense, B, true),
-    SimHash: (B) => convert(convertToLSHSoftmax, dense, { ...simOpts, maxCandidates: B }),
-    WTA: (B) => convert(convertToLSHSoftmax, dense, { ...wtaOpts, maxCandidates: B }),
+    [`LSS${withHead}`]: (B) => lssWith(dense, B, head),
+    ...(head > 0 ? { LSS: (B) => lssWith(dense, B, 0) } : {}),
+    [`SimHash${withHead}`]: (B) => convert(convertToLSHSoftmax, dense, { ...simOpts, headClasses: head, maxCandidates: B - head }),
+    [`WTA${withHead}`]: (B) => convert(convertToLSHSoftmax, dense, { ...wtaOpts, headClasses: head, maxCandidates: B - head }),
+    ...(head > 0 ? { WTA: (B) => convert(convertToLSHSoftmax, dense, { ...wtaOpts, maxCandidates: B }) } : {}),
   });
+  const prog = new Progress(name, backends.length * (1 + Object.keys(methods(null)).length * budgets.length) + budgets.length);
   for (const backend of backends) {
     await useBackend(backend);
     const kb = tf.tensor2d(kernel, [dim, units]);
@@ -117,13 +158,13 @@ async function compare(name, title, { kernel, bias, train, test, dim, units, bud
     const ytT = tf.tensor1d(yt, 'int32');
     const q256 = tf.slice(xt, [0, 0], [nq, dim]);
     const q1 = tf.slice(xt, [0, 0], [1, dim]);
-    const slow = backend === 'cpu' ? { warmup: 1, reps: 3, minMs: 0 } : { warmup: 4, reps: quick ? 3 : 9, minMs: quick ? 50 : 500 };
+    const slow = backend === 'cpu' ? { warmup: 1, reps: 3, minMs: 0 } : { warmup: 4, reps: quick ? 3 : 9, minMs: quick ? 50 : 400 };
     const denseTop = (q) => tf.topk(tf.add(tf.matMul(q, kb), bb), 5).indices;
     const dAcc = precision(readBack(() => denseTop(xt)), 5, yt);
     const d256 = time(() => readBack(() => denseTop(q256)), slow).ms / nq;
     const d1 = time(() => readBack(() => denseTop(q1)), slow).ms;
     rows.push({ backend, method: 'dense topk(matMul)', budget: units, candidates: units, recall: 1, p1: dAcc.p1, p5: dAcc.p5, relP1: 1, ms256: d256, ms1: d1, speedup256: 1, speedup1: 1 });
-    prog.step(`${backend} dense: P@1 ${dAcc.p1.toFixed(4)}, ${d256.toFixed(3)} ms/query @256, ${d1.toFixed(2)} ms @1`);
+    prog.step(`${backend} dense: P@1 ${dAcc.p1.toFixed(4)}, ${d256.toFixed(4)} ms/query @256, ${d1.toFixed(3)} ms @1`);
     for (const [method, make] of Object.entries(methods(dense))) {
       for (const B of budgets) {
         const layer = await make(B);
@@ -138,7 +179,7 @@ async function compare(name, title, { kernel, bias, train, test, dim, units, bud
         const t256 = time(() => run(q256), slow).ms / nq;
         const t1 = time(() => run(q1), slow).ms;
         rows.push({ backend, method, budget: B, candidates: rec.meanCandidates, recall: rec.recall, p1: acc.p1, p5: acc.p5, relP1: acc.p1 / dAcc.p1, ms256: t256, ms1: t1, speedup256: d256 / t256, speedup1: d1 / t1 });
-        prog.step(`${backend} ${method} B=${B}: P@1 ${acc.p1.toFixed(4)}, recall ${rec.recall.toFixed(3)} at ${rec.meanCandidates.toFixed(0)} cand, ${t256.toFixed(3)} ms/query`);
+        prog.step(`${backend} ${method} B=${B}: P@1 ${acc.p1.toFixed(4)}, recall ${rec.recall.toFixed(3)} at ${rec.meanCandidates.toFixed(0)} cand, ${t256.toFixed(4)} ms/query @256, ${t1.toFixed(3)} ms @1`);
         layer.dispose();
       }
     }
@@ -159,7 +200,7 @@ async function compare(name, title, { kernel, bias, train, test, dim, units, bud
     const t256 = time(() => peer.search(test.x, nq), { warmup: 1, reps: quick ? 3 : 7, minMs: 0 }).ms / nq;
     const t1 = time(() => peer.search(test.x, 1), { warmup: 2, reps: quick ? 3 : 7, minMs: 0 }).ms;
     rows.push({ backend: 'native (usearch)', method: 'HNSW MIPS + rescoring', budget: B, candidates: cand / test.n, recall: hit / test.n, p1: acc.p1, p5: acc.p5, relP1: acc.p1 / fastest.p1, ms256: t256, ms1: t1, speedup256: fastest.ms256 / t256, speedup1: fastest.ms1 / t1 });
-    prog.step(`HNSW B=${B}: P@1 ${acc.p1.toFixed(4)}, recall ${(hit / test.n).toFixed(3)}, ${t256.toFixed(3)} ms/query`);
+    prog.step(`HNSW B=${B}: P@1 ${acc.p1.toFixed(4)}, recall ${(hit / test.n).toFixed(3)}, ${t256.toFixed(4)} ms/query`);
   }
   const cmd = `npm run bench -- ${name}${quick ? ' --quick' : ''}`;
   await writeResults(name, {
@@ -167,9 +208,11 @@ async function compare(name, title, { kernel, bias, train, test, dim, units, bud
     command: cmd,
     notes: [
       ...notes,
-      `LSS hash: ${hashEpochs} epoch(s) of LSSHashTrainer on ${train.n} training pairs on ${trainBackend}: shared ${trainSec.toFixed(1)} s, loss ${fit.losses.map((l) => l.toFixed(3)).join(' → ')}; asymmetric ${trained.asymmetric.sec.toFixed(1)} s, loss ${trained.asymmetric.fit.losses.map((l) => l.toFixed(3)).join(' → ')}.`,
+      ...heads.map((h) => `LSS hash (head ${h}): LSSHashTrainer ${JSON.stringify({ seed: 1, ...trainerOpts })}, ${hashEpochs} epoch(s) on ${train.n} training queries (10% held out) at budget ${BUDGETS[1]}, on ${trainBackend}: ${fmtFit(trained[h])}.`),
+      `Budgets count every class scored per query (head classes included); hashed methods retrieve budget − head classes, most table hits first.`,
       'Speed-ups are against dense topk(matMul) on the same backend; for HNSW (native, 2 threads) against the fastest dense backend of this run.',
       'recall = fraction of test queries whose correct label is among the candidates; candidates = mean classes scored per query.',
+      'Machine shared with other jobs during the run (load average above the core count): times are medians, noisy.',
     ],
     columns: [
       { key: 'backend', label: 'backend' }, { key: 'method', label: 'method' }, { key: 'budget', label: 'budget' },
@@ -179,6 +222,11 @@ async function compare(name, title, { kernel, bias, train, test, dim, units, bud
     ],
     rows,
   });
+  await recallPlot(name, title, rows);
+  if (!PLOTS.some((p) => p.source === name)) {
+    writeFileSync(join(resultsDir(), `${name}.svg`), (await toSvg(PLOTS.find((p) => p.source === 'lss-sotu').spec({ title, rows }))) + '\n');
+    log(`wrote ${name}.svg`);
+  }
 }
 
 /** Synthetic: the planted problem of tools/data/planted_wol.cjs at 100k labels (d = 64). */
@@ -192,9 +240,10 @@ async function planted({ quick }) {
     test: P.test,
     dim: P.dim,
     units,
-    budgets: quick ? [100] : [64, 256, 1024],
+    head: 0,
     hashEpochs: quick ? 1 : 3,
-    lssOpts: { tables: 16, bits: 10, seed: 1 },
+    lssOpts: LSS_OPTS,
+    trainerOpts: TRAINER_OPTS,
     simOpts: { hash: 'simhash', tables: 16, bits: 10, seed: 1 },
     wtaOpts: { hash: 'wta', tables: 16, window: 8, band: 3, seed: 1 },
     notes: ['Planted problem (tools/data/planted_wol.cjs): a nuisance direction in every label vector lifts wrong labels above the correct one; the correct label has a moderate inner product.'],
@@ -202,47 +251,191 @@ async function planted({ quick }) {
   });
 }
 
-/** Real: next-word prediction on SOTU (10k words), a Keras-style model trained with full softmax; post-hoc LSS. */
-async function sotu({ quick }) {
-  const vocab = quick ? 2000 : 10000;
+/** The LSS layer and trainer settings of every run (the package defaults unless stated). */
+const LSS_OPTS = { seed: 1 };
+const TRAINER_OPTS = {};
+
+/** Real: next-word prediction on SOTU, a Keras-style model trained with full softmax; post-hoc LSS. */
+async function sotu({ quick }, full = false) {
+  const name = full ? 'lss-sotu-full' : 'lss-sotu';
   const ctx = 3;
   await usePreferredBackend();
-  const data = nextWordData({ vocabSize: vocab, context: ctx, maxTrain: quick ? 40000 : 200000, maxTest: 5000 });
-  const hidden = tf.layers.dense({ units: 64, activation: 'relu' });
-  const out = tf.layers.dense({ units: vocab, activation: 'softmax' });
-  const model = tf.sequential({ layers: [tf.layers.embedding({ inputDim: vocab + 1, outputDim: 32, inputLength: ctx, embeddingsInitializer: tf.initializers.randomUniform({ minval: -0.05, maxval: 0.05, seed: 1 }) }), tf.layers.flatten(), hidden, out] });
-  model.compile({ optimizer: tf.train.adam(0.003), loss: 'sparseCategoricalCrossentropy' });
-  const xs = tf.tensor2d(data.train.x, [data.train.n, ctx], 'int32');
-  const ysf = tf.tensor1d(Float32Array.from(data.train.y));
-  await model.fit(xs, ysf, { epochs: quick ? 1 : 3, batchSize: 256, verbose: 0 });
-  const feat = tf.model({ inputs: model.inputs, outputs: hidden.output });
-  const xt = tf.tensor2d(data.test.x, [data.test.n, ctx], 'int32');
-  const hr = feat.predict(xs, { batchSize: 2048 });
-  const ht = feat.predict(xt, { batchSize: 2048 });
-  const [kernel, bias] = out.getWeights().map((w) => w.dataSync().slice());
-  const train = { x: hr.dataSync().slice(), y: data.train.y, n: data.train.n };
-  const test = { x: ht.dataSync().slice(), y: data.test.y, n: data.test.n };
-  tf.dispose([xs, ysf, xt, hr, ht]);
-  model.dispose();
-  const head = Math.round(vocab / 100);
-  await compare('lss-sotu', `LSS on SOTU next-word prediction, ${vocab} words`, {
+  const data = nextWordData({ vocabSize: quick ? 2000 : full ? Infinity : 10000, context: ctx, maxTrain: quick ? 40000 : full ? 100000 : 200000, maxTest: 5000 });
+  const vocab = data.vocabSize;
+  const epochs = quick ? 1 : full ? 2 : 3;
+  // the trained network (output layer and features) can be kept between runs: training it is the slow part on a loaded machine
+  const cacheDir = process.env.HASHLAYERS_LSS_CACHE;
+  const cacheFile = cacheDir && join(cacheDir, `${name}-${vocab}-${data.train.n}-${epochs}${quick ? '-quick' : ''}.bin`);
+  let kernel, bias, trainX, testX, fromCache = false;
+  if (cacheFile && existsSync(cacheFile)) {
+    const buf = readFileSync(cacheFile);
+    const f = new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4);
+    const sizes = [64 * vocab, vocab, data.train.n * 64, data.test.n * 64];
+    [kernel, bias, trainX, testX] = sizes.map((n, i) => f.slice(sizes.slice(0, i).reduce((a, b) => a + b, 0), sizes.slice(0, i + 1).reduce((a, b) => a + b, 0)));
+    fromCache = true;
+    log(`   trained model read from ${cacheFile}`);
+  } else {
+    const hidden = tf.layers.dense({ units: 64, activation: 'relu' });
+    const out = tf.layers.dense({ units: vocab, activation: 'softmax' });
+    const model = tf.sequential({ layers: [tf.layers.embedding({ inputDim: vocab + 1, outputDim: 32, inputLength: ctx, embeddingsInitializer: tf.initializers.randomUniform({ minval: -0.05, maxval: 0.05, seed: 1 }) }), tf.layers.flatten(), hidden, out] });
+    model.compile({ optimizer: tf.train.adam(0.003), loss: 'sparseCategoricalCrossentropy' });
+    const xs = tf.tensor2d(data.train.x, [data.train.n, ctx], 'int32');
+    const ysf = tf.tensor1d(Float32Array.from(data.train.y));
+    const t0 = performance.now();
+    await model.fit(xs, ysf, { epochs, batchSize: 256, verbose: 0 });
+    log(`   model trained in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+    const feat = tf.model({ inputs: model.inputs, outputs: hidden.output });
+    const xt = tf.tensor2d(data.test.x, [data.test.n, ctx], 'int32');
+    const hr = feat.predict(xs, { batchSize: 2048 });
+    const ht = feat.predict(xt, { batchSize: 2048 });
+    [kernel, bias] = out.getWeights().map((w) => w.dataSync().slice());
+    trainX = hr.dataSync().slice();
+    testX = ht.dataSync().slice();
+    tf.dispose([xs, ysf, xt, hr, ht]);
+    model.dispose();
+    if (cacheFile) {
+      mkdirSync(cacheDir, { recursive: true });
+      const all = new Float32Array(kernel.length + bias.length + trainX.length + testX.length);
+      let o = 0;
+      for (const a of [kernel, bias, trainX, testX]) {
+        all.set(a, o);
+        o += a.length;
+      }
+      writeFileSync(cacheFile, Buffer.from(all.buffer));
+    }
+  }
+  const train = { x: trainX, y: data.train.y, n: data.train.n };
+  const test = { x: testX, y: data.test.y, n: data.test.n };
+  const head = SOTU_HEAD;
+  await compare(name, `LSS on SOTU next-word prediction, ${vocab} words`, {
     kernel,
     bias,
     train,
     test,
     dim: 64,
     units: vocab,
-    budgets: quick ? [100] : [64, 256, 1024],
-    hashEpochs: quick ? 1 : 2,
-    lssOpts: { tables: 16, bits: 8, seed: 1, headClasses: head },
-    simOpts: { hash: 'simhash', tables: 16, bits: 6, seed: 1, headClasses: head },
-    wtaOpts: { hash: 'wta', tables: 16, window: 8, band: 2, seed: 1, headClasses: head },
+    head,
+    hashEpochs: quick ? 1 : 3,
+    lssOpts: LSS_OPTS,
+    trainerOpts: TRAINER_OPTS,
+    simOpts: { hash: 'simhash', tables: 16, bits: 8, seed: 1 },
+    wtaOpts: { hash: 'wta', tables: 16, window: 8, band: 2, seed: 1 },
     notes: [
-      `Embedding(32) × 3 context words → Dense(64, relu) → Dense(${vocab}, softmax), trained with full softmax (${quick ? 1 : 3} epochs, ${data.train.n} training positions before 2000); test: ${data.test.n} positions from later speeches.`,
-      `Every hashed method adds the same exact head of the ${head} highest-bias words (headClasses); budgets count retrieved classes outside it.`,
+      `Embedding(32) × 3 context words → Dense(64, relu) → Dense(${vocab}, softmax), trained with full softmax (${epochs} epochs, ${data.train.n} training positions before 2000)${fromCache ? ' (the trained model read from HASHLAYERS_LSS_CACHE, trained by an earlier run of this command)' : ''}; test: ${data.test.n} positions from later speeches.`,
+      `Methods marked "+ head ${head}" add the exact head of the ${head} highest-bias words (headClasses) to every candidate set; the others retrieve the whole budget.`,
     ],
     quick,
   });
 }
 
-export const BENCHMARKS = { 'lss-planted': planted, 'lss-sotu': sotu };
+/** The exact head of the SOTU runs (the most frequent words): part of every budget. */
+const SOTU_HEAD = 50;
+
+export const BENCHMARKS = { 'lss-planted': planted, 'lss-sotu': (o) => sotu(o, false), 'lss-sotu-full': (o) => sotu(o, true) };
+
+/**
+ * The joint workflow against post hoc, on SOTU next-word prediction: the same network (same seeded
+ * initialisation) trained (a) with full softmax, then LSS converted and its hash trained post hoc; (b)
+ * through an LSS output layer (sampled softmax over retrieved ∪ label ∪ uniform samples) while
+ * LSSHashCallback trains the hash after every epoch. Correct-label recall and P@1 at every budget.
+ */
+async function joint({ quick }) {
+  const name = 'lss-joint';
+  const ctx = 3;
+  const backend = await usePreferredBackend();
+  const data = nextWordData({ vocabSize: quick ? 2000 : 10000, context: ctx, maxTrain: quick ? 10000 : 60000, maxTest: 5000 });
+  const vocab = data.vocabSize;
+  const epochs = quick ? 1 : 3;
+  const trainBudget = BUDGETS[1];
+  const init = (seed) => tf.initializers.glorotUniform({ seed });
+  const trunk = () => {
+    const input = tf.input({ shape: [ctx], dtype: 'int32' });
+    const emb = tf.layers.embedding({ inputDim: vocab + 1, outputDim: 32, embeddingsInitializer: tf.initializers.randomUniform({ minval: -0.05, maxval: 0.05, seed: 1 }) }).apply(input);
+    const h = tf.layers.dense({ units: 64, activation: 'relu', kernelInitializer: init(2) }).apply(tf.layers.flatten().apply(emb));
+    return { input, h };
+  };
+  const xs = tf.tensor2d(data.train.x, [data.train.n, ctx], 'int32');
+  const xt = tf.tensor2d(data.test.x, [data.test.n, ctx], 'int32');
+  const yr = tf.tensor1d(data.train.y, 'int32');
+  const yt = data.test.y;
+  const rows = [];
+  /** Recall and P@1 at every budget of an LSS layer with these weights: one converted layer per budget. */
+  const measure = async (workflow, kernel, bias, lssWeights, hTest, trainSec, extra) => {
+    const dense = denseWith(kernel, bias);
+    const dAcc = precision(readBack(() => tf.topk(tf.add(tf.matMul(hTest, kernel), bias), 5).indices), 5, yt);
+    const ytT = tf.tensor1d(yt, 'int32');
+    for (const B of quick ? [trainBudget] : BUDGETS) {
+      const l = await convert(convertToLSS, dense, { seed: 1, maxCandidates: B });
+      l.setWeights(lssWeights);
+      const rec = l.labelRecall(hTest, ytT);
+      const r = l.topK(hTest, 5);
+      const acc = precision(r.indices.dataSync(), 5, yt);
+      tf.dispose([r.indices, r.values]);
+      rows.push({ workflow, budget: B, candidates: rec.meanCandidates, recall: rec.recall, p1: acc.p1, denseP1: dAcc.p1, relP1: acc.p1 / dAcc.p1, trainSec, ...extra });
+      log(`   ${workflow} B=${B}: recall ${rec.recall.toFixed(3)}, P@1 ${acc.p1.toFixed(4)} (dense ${dAcc.p1.toFixed(4)})`);
+      l.dispose();
+    }
+    ytT.dispose();
+  };
+  // (a) post hoc
+  {
+    const { input, h } = trunk();
+    const out = tf.layers.dense({ units: vocab, activation: 'softmax', kernelInitializer: init(3) });
+    const model = tf.model({ inputs: input, outputs: out.apply(h) });
+    model.compile({ optimizer: tf.train.adam(0.003), loss: 'sparseCategoricalCrossentropy' });
+    const t0 = performance.now();
+    await model.fit(xs, tf.cast(yr, 'float32'), { epochs, batchSize: 256, verbose: 0 });
+    const fitSec = (performance.now() - t0) / 1000;
+    const feat = tf.model({ inputs: input, outputs: h });
+    const hr = feat.predict(xs, { batchSize: 2048 });
+    const ht = feat.predict(xt, { batchSize: 2048 });
+    const [kernel, bias] = out.getWeights();
+    const t1 = performance.now();
+    const layer = await convert(convertToLSS, denseWith(kernel, bias), { seed: 1, maxCandidates: trainBudget });
+    const trainer = new LSSHashTrainer(layer, { seed: 1 });
+    const report = trainer.fit(hr, yr, { epochs: 3 });
+    trainer.dispose();
+    const hashSec = (performance.now() - t1) / 1000;
+    log(`   post hoc: network ${fitSec.toFixed(0)} s, hash ${hashSec.toFixed(0)} s, held-out recall ${report.validation.recall.map((r) => r.toFixed(3)).join(' → ')}`);
+    await measure('post hoc (full softmax, then LSSHashTrainer)', kernel, bias, layer.getWeights(), ht, fitSec + hashSec, { hashRecall: report.validation.recall.map((r) => r.toFixed(3)).join(' → ') });
+    layer.dispose();
+    tf.dispose([hr, ht]);
+    model.dispose();
+  }
+  // (b) joint
+  {
+    const { input, h } = trunk();
+    const layer = lss({ units: vocab, maxCandidates: trainBudget, uniformSamples: 64, seed: 1, kernelInitializer: init(3) });
+    const { train } = trainingModel(input, h, layer);
+    train.compile({ optimizer: tf.train.adam(0.003), loss: lshSoftmaxLoss });
+    const cb = new LSSHashCallback({ layer, x: xs, y: yr, samples: Math.min(data.train.n, 20000), seed: 1 });
+    const t0 = performance.now();
+    await train.fit([xs, yr], tf.zeros([data.train.n, 1]), { epochs, batchSize: 256, verbose: 0, callbacks: [cb] });
+    const fitSec = (performance.now() - t0) / 1000;
+    const feat = tf.model({ inputs: input, outputs: h });
+    const ht = feat.predict(xt, { batchSize: 2048 });
+    const ws = layer.getWeights();
+    const kernel = tf.transpose(ws.find((w) => w.shape.length === 2 && w.shape[0] === vocab && w.dtype === 'float32'));
+    const bias = ws.find((w) => w.shape.length === 1 && w.dtype === 'float32');
+    log(`   joint: ${fitSec.toFixed(0)} s, hash rounds ${cb.events.map((e) => `${e.loss.toFixed(3)} (${(100 * e.changedFraction).toFixed(1)}% codes)`).join(', ')}`);
+    await measure('joint (LSS layer in model.fit + LSSHashCallback)', kernel, bias, ws, ht, fitSec, { hashRecall: '' });
+    tf.dispose([ht, kernel]);
+    train.dispose();
+  }
+  tf.dispose([xs, xt, yr]);
+  await writeResults(name, {
+    title: `LSS: joint workflow against post hoc, SOTU next-word, ${vocab} words`,
+    command: `npm run bench -- ${name}${quick ? ' --quick' : ''}`,
+    notes: [
+      `Embedding(32) × 3 context words → Dense(64, relu) → ${vocab} classes, the same seeded initialisation for both; ${epochs} epochs, batch 256, Adam 0.003, ${data.train.n} training positions before 2000; test: ${data.test.n} later positions; on ${backend}.`,
+      `Post hoc: full softmax, then convertToLSS and LSSHashTrainer (defaults, 3 epochs). Joint: lss({ maxCandidates: ${trainBudget}, uniformSamples: 64 }) trained with trainingModel + lshSoftmaxLoss, LSSHashCallback (defaults, 20,000 samples) after every epoch.`,
+      'dense P@1 = the full softmax of the same network (the joint network evaluated exactly); P@1 / dense compares LSS with it. Time = network training + hash training (seconds, loaded machine).',
+    ],
+    columns: [
+      { key: 'workflow', label: 'workflow' }, { key: 'budget', label: 'budget' }, { key: 'candidates', label: 'candidates' }, { key: 'recall', label: 'recall' },
+      { key: 'p1', label: 'P@1' }, { key: 'denseP1', label: 'dense P@1' }, { key: 'relP1', label: 'P@1 / dense' }, { key: 'trainSec', label: 'training s' },
+    ],
+    rows,
+  });
+}
+BENCHMARKS['lss-joint'] = joint;

@@ -138,7 +138,7 @@ describeBackends('LSS (an LSHSoftmax with the learned hash)', () => {
     wta.build([null, dim]);
     expect(() => new LSSHashTrainer(wta)).toThrow(/layer: expected an LSS layer \(an LSHSoftmax with hash 'learned': lss\(\) or convertToLSS\), got an LSHSoftmax with hash 'wta'/);
     wta.dispose();
-    expect(() => new LSSHashTrainer(layer, { hardNegatives: 0, randomNegatives: 0 })).toThrow(/at least 1/);
+    expect(() => new LSSHashTrainer(layer, { hardNegatives: 0, randomNegatives: 0, batchNegatives: 0 })).toThrow(/hardNegatives \+ randomNegatives \+ batchNegatives: expected at least 1/);
     tf.dispose([y, bad]);
     trainer.dispose();
     layer.dispose();

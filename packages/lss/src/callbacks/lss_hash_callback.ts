@@ -25,6 +25,11 @@ export interface LSSHashEvent {
   loss: number;
   changedFraction: number;
   rebuilt: boolean;
+  /**
+   * Held-out correct-label recall of the round (the trainer's validationSplit of the sample): before
+   * the round, and of the projections kept (never lower); null when nothing was held out.
+   */
+  validation: { start: number; kept: number; keptEpoch: number } | null;
 }
 
 /**
@@ -91,8 +96,13 @@ export class LSSHashCallback extends tfl.Callback {
     try {
       const r = this.trainer.fit(h, Int32Array.from(pick, (i) => this.y[i]), { epochs: this.hashEpochs });
       const loss = r.losses[r.losses.length - 1];
-      this.events.push({ epoch, loss, changedFraction: r.rehash.changedFraction, rebuilt: r.rehash.rebuilt });
-      if (this.verbose) console.log(`LSS hash epoch ${epoch}: loss ${loss.toFixed(4)}, ${(100 * r.rehash.changedFraction).toFixed(2)}% codes changed, ${r.rehash.rebuilt ? 'tables rebuilt' : 'tables kept'}`);
+      const v = r.validation;
+      const validation = v != null ? { start: v.recall[0], kept: v.bestRecall, keptEpoch: v.bestEpoch } : null;
+      this.events.push({ epoch, loss, changedFraction: r.rehash.changedFraction, rebuilt: r.rehash.rebuilt, validation });
+      if (this.verbose) {
+        const held = validation != null ? `, held-out recall ${validation.start.toFixed(3)} → ${validation.kept.toFixed(3)}` : '';
+        console.log(`LSS hash epoch ${epoch}: loss ${loss.toFixed(4)}, ${(100 * r.rehash.changedFraction).toFixed(2)}% codes changed, ${r.rehash.rebuilt ? 'tables rebuilt' : 'tables kept'}${held}`);
+      }
     } finally {
       h.dispose();
     }
