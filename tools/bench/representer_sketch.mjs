@@ -106,9 +106,10 @@ export async function mnist({ quick }) {
       { rows: 32, bits: 4 }, { rows: 64, bits: 4 }, { rows: 128, bits: 4 }, { rows: 256, bits: 4 }, { rows: 64, bits: 6 }, { rows: 128, bits: 6 },
       { rows: 128, bits: 4, density: 1 / 3 }, { rows: 128, bits: 4, projection: 'sign' }, { rows: 128, bits: 4, projection: 'gaussian' },
     ];
-  const depths = quick ? [] : ['pixels', 1, 2];
+  const depths = quick ? [] : [2, 1, 'pixels']; // 'pixels' last: re-applying the layers gives them a second inbound node
   const prog = new Progress('representer-sketch', grid.length + depths.length + backends.length);
   const features = model.getLayer('features').output;
+  const headCostAll = RS.headCost(model.layers.slice(1));
   const frontier = [];
   const kept = {}; // sketches timed later, by label
   for (const g of grid) {
@@ -135,6 +136,26 @@ export async function mnist({ quick }) {
     prog.step(`${frontier.at(-1).label.replace(/ 4-bit$/, '')}: accuracy ${frontier.slice(-4).map((f) => `${f.countBits}-bit ${(100 * f.acc).toFixed(2)}%`).join(', ')}; 8-bit bytes ×${frontier.at(-2).storageX.toFixed(1)}, ops ×${frontier.at(-2).opsX.toFixed(1)}`);
     float.dispose();
   }
+
+  const cmd = `flock /tmp/hashlayers-bench.lock node tools/bench/run.mjs representer-sketch${quick ? ' --quick' : ''}`;
+  const setup = `MNIST (tools/data/mnist.cjs: ${m.train.n} train / ${m.test.n} test digits). Network 784 → 64 ReLU 'features' → 512 ReLU → 512 ReLU → 10 logits, trained ${epochs} epochs (Adam 1e-3, batch 64) on ${trainBackend}: test accuracy ${(100 * headAcc).toFixed(2)}%. The head after the features (${headCostAll.parameters} parameters, ${headCostAll.bytes} bytes with its configs) is replaced by a sketch filled with the head's logits (cell means), then its float counts refined ${refineEpochs} epochs with model.fit on the training labels (softmax cross-entropy, Adam 0.1, batch 128), then quantized. **Equally trained head**: the same network with the features frozen, its head trained ${refineEpochs} more epochs (Adam 1e-3, batch 64): ${(100 * headEqAcc).toFixed(2)}%.`;
+  await writeResults('representer-sketch-frontier', {
+    title: 'RepresenterSketch: accuracy against bytes and operations (MNIST head replaced)',
+    command: cmd,
+    notes: [
+      setup,
+      'bytes: everything the saved sketch holds (weights: packed counts + [scale, offset] + the center; plus its config JSON; the projection is regenerated from the seed). ops: operations per query, each addition counted as a multiply-add (hash: one per non-zero projection entry + R·K comparisons; look-up: R·10 additions + 10 multiply-adds); multiplies: how many of them are multiplications. Δ: points against the head as converted and against the equally trained head. One seed (7), one trained network: differences below ~0.3 points are within run-to-run noise (the refinement shuffles with Math.random).',
+    ],
+    columns: [
+      { key: 'rows', label: 'R' }, { key: 'bits', label: 'K' }, { key: 'projection', label: 'projection' }, { key: 'density', label: 'density' }, { key: 'countBits', label: 'count bits' },
+      { key: 'bytes', label: 'bytes' }, { key: 'storageX', label: 'bytes ×less' }, { key: 'ops', label: 'ops/query' }, { key: 'multiplies', label: 'of which ×' }, { key: 'opsX', label: 'ops ×less' },
+      { key: 'acc', label: 'accuracy' }, { key: 'dHead', label: 'Δ head' }, { key: 'dHeadEq', label: 'Δ equally trained head' },
+    ],
+    rows: frontier,
+  });
+  const svg = await toSvg(frontierSpec(frontier, { acc: headAcc, bytes: headCostAll.bytes }, headEqAcc));
+  writeFileSync(join(resultsDir(), 'representer-sketch-frontier.svg'), svg + '\n');
+  log('wrote representer-sketch-frontier.svg');
 
   // sketching from other layers: each replaced part against itself trained the same extra epochs
   const depthRows = [];
@@ -165,6 +186,21 @@ export async function mnist({ quick }) {
     eq.dispose();
   }
 
+  if (depthRows.length) {
+    await writeResults('representer-sketch-depth', {
+      title: 'RepresenterSketch from other layers: how much of the network to replace',
+      command: cmd,
+      notes: [
+        `${setup} Each row replaces every layer after the named one by a sketch of R=128, K=4, sparse projection (density 1/√d, at most 1/3), 8-bit counts, refined ${refineEpochs} epochs; its baseline is the same replaced layers trained ${refineEpochs} more epochs with the layers before them frozen (for the whole network: all layers trained).`,
+      ],
+      columns: [
+        { key: 'from', label: 'sketch from' }, { key: 'replaced', label: 'replaced' }, { key: 'd', label: 'd' }, { key: 'headParams', label: 'replaced parameters' },
+        { key: 'headEqAcc', label: 'replaced, equally trained' }, { key: 'acc', label: 'sketch' }, { key: 'dHeadEq', label: 'Δ (points)' },
+        { key: 'bytes', label: 'sketch bytes' }, { key: 'storageX', label: 'bytes ×less' }, { key: 'ops', label: 'ops/query' }, { key: 'opsX', label: 'ops ×less' },
+      ],
+      rows: depthRows,
+    });
+  }
   const headCost = RS.headCost(model.layers.slice(1));
   const headArtifacts = await saveToMemory(tf.sequential({ layers: [tf.layers.inputLayer({ inputShape: [64] }), ...model.layers.slice(1)] }));
   const featT = readBack(() => model.layers[0].apply(xt));
@@ -195,25 +231,6 @@ export async function mnist({ quick }) {
     prog.step(`${backend}: head ${h256.toFixed(4)} ms/query @256, ${h1.toFixed(3)} ms @1; sketches ×${speed.filter((s) => s.backend === backend && s.x256 !== 1).map((s) => `${s.x256.toFixed(1)}/${s.x1.toFixed(1)}`).join(', ')} (@256/@1)`);
   }
 
-  const cmd = `flock /tmp/hashlayers-bench.lock node tools/bench/run.mjs representer-sketch${quick ? ' --quick' : ''}`;
-  const setup = `MNIST (tools/data/mnist.cjs: ${m.train.n} train / ${m.test.n} test digits). Network 784 → 64 ReLU 'features' → 512 ReLU → 512 ReLU → 10 logits, trained ${epochs} epochs (Adam 1e-3, batch 64) on ${trainBackend}: test accuracy ${(100 * headAcc).toFixed(2)}%. The head after the features (${headCost.parameters} parameters, ${headCost.bytes} bytes with its configs) is replaced by a sketch filled with the head's logits (cell means), then its float counts refined ${refineEpochs} epochs with model.fit on the training labels (softmax cross-entropy, Adam 0.1, batch 128), then quantized. **Equally trained head**: the same network with the features frozen, its head trained ${refineEpochs} more epochs (Adam 1e-3, batch 64): ${(100 * headEqAcc).toFixed(2)}%.`;
-  await writeResults('representer-sketch-frontier', {
-    title: 'RepresenterSketch: accuracy against bytes and operations (MNIST head replaced)',
-    command: cmd,
-    notes: [
-      setup,
-      'bytes: everything the saved sketch holds (weights: packed counts + [scale, offset] + the center; plus its config JSON; the projection is regenerated from the seed). ops: operations per query, each addition counted as a multiply-add (hash: one per non-zero projection entry + R·K comparisons; look-up: R·10 additions + 10 multiply-adds); multiplies: how many of them are multiplications. Δ: points against the head as converted and against the equally trained head. One seed (7), one trained network: differences below ~0.3 points are within run-to-run noise (the refinement shuffles with Math.random).',
-    ],
-    columns: [
-      { key: 'rows', label: 'R' }, { key: 'bits', label: 'K' }, { key: 'projection', label: 'projection' }, { key: 'density', label: 'density' }, { key: 'countBits', label: 'count bits' },
-      { key: 'bytes', label: 'bytes' }, { key: 'storageX', label: 'bytes ×less' }, { key: 'ops', label: 'ops/query' }, { key: 'multiplies', label: 'of which ×' }, { key: 'opsX', label: 'ops ×less' },
-      { key: 'acc', label: 'accuracy' }, { key: 'dHead', label: 'Δ head' }, { key: 'dHeadEq', label: 'Δ equally trained head' },
-    ],
-    rows: frontier,
-  });
-  const svg = await toSvg(frontierSpec(frontier, { acc: headAcc, bytes: headCost.bytes }, headEqAcc));
-  writeFileSync(join(resultsDir(), 'representer-sketch-frontier.svg'), svg + '\n');
-  log('wrote representer-sketch-frontier.svg');
   await writeResults('representer-sketch-speed', {
     title: 'RepresenterSketch: ms per query against the replaced head (cpu, wasm, tensorflow)',
     command: cmd,
@@ -227,21 +244,6 @@ export async function mnist({ quick }) {
     ],
     rows: speed,
   });
-  if (depthRows.length) {
-    await writeResults('representer-sketch-depth', {
-      title: 'RepresenterSketch from other layers: how much of the network to replace',
-      command: cmd,
-      notes: [
-        `${setup} Each row replaces every layer after the named one by a sketch of R=128, K=4, sparse projection (density 1/√d, at most 1/3), 8-bit counts, refined ${refineEpochs} epochs; its baseline is the same replaced layers trained ${refineEpochs} more epochs with the layers before them frozen (for the whole network: all layers trained).`,
-      ],
-      columns: [
-        { key: 'from', label: 'sketch from' }, { key: 'replaced', label: 'replaced' }, { key: 'd', label: 'd' }, { key: 'headParams', label: 'replaced parameters' },
-        { key: 'headEqAcc', label: 'replaced, equally trained' }, { key: 'acc', label: 'sketch' }, { key: 'dHeadEq', label: 'Δ (points)' },
-        { key: 'bytes', label: 'sketch bytes' }, { key: 'storageX', label: 'bytes ×less' }, { key: 'ops', label: 'ops/query' }, { key: 'opsX', label: 'ops ×less' },
-      ],
-      rows: depthRows,
-    });
-  }
   model.dispose();
   twin.dispose();
   yl.dispose();
