@@ -17,6 +17,15 @@ const { precision } = require('../data/metrics.cjs');
  * training steps against full softmax, per backend.
  */
 export async function synthetic({ quick }) {
+  return wideLayers({ quick, inference: true, training: false });
+}
+
+/** Training steps of the synthetic wide layers against full softmax, per backend and optimizer. */
+export async function training({ quick }) {
+  return wideLayers({ quick, inference: false, training: true });
+}
+
+async function wideLayers({ quick, inference, training }) {
   const d = 128;
   const unitsList = quick ? [20000] : [100000, 500000];
   const cpuMax = 100000;
@@ -28,12 +37,12 @@ export async function synthetic({ quick }) {
   const backends = benchBackends();
   const rows = [];
   const trainRows = [];
-  const prog = new Progress('lsh-softmax synthetic', backends.length * unitsList.length * (settings.length + 2));
+  const prog = new Progress(`lsh-softmax ${inference ? 'synthetic' : 'training'}`, backends.length * unitsList.length * ((inference ? settings.length + 1 : 0) + (training ? 1 : 0)));
   for (const backend of backends) {
     await useBackend(backend);
     for (const units of unitsList) {
       if (backend === 'cpu' && units > cpuMax) {
-        for (let k = 0; k < settings.length + 2; k++) prog.step(`cpu units=${units}: skipped (the cpu backend's dense baseline takes minutes per batch)`);
+        for (let k = 0; k < (inference ? settings.length + 1 : 0) + (training ? 1 : 0); k++) prog.step(`cpu units=${units}: skipped (the cpu backend's dense baseline takes minutes per batch)`);
         continue;
       }
       const nq = 256;
@@ -41,9 +50,10 @@ export async function synthetic({ quick }) {
       const wt = tf.transpose(w);
       const slow = backend === 'cpu' ? { warmup: 1, reps: 3, minMs: 0 } : { warmup: 2, reps: 7, minMs: quick ? 100 : 500 };
       const dense = (q) => tf.topk(tf.add(tf.matMul(q, wt), b), 5).indices;
+      const h1 = tf.slice(h, [0, 0], [1, d]);
+      if (inference) {
       const densePred = readBack(() => dense(h));
       const dAcc = precision(densePred, 5, labels);
-      const h1 = tf.slice(h, [0, 0], [1, d]);
       const dense256 = time(() => readBack(() => dense(h)), slow).ms / nq;
       const dense1 = time(() => readBack(() => dense(h1)), slow).ms;
       prog.step(`${backend} units=${units} dense: ${dense256.toFixed(3)} ms/query @256, ${dense1.toFixed(2)} ms @1, P@1 ${dAcc.p1.toFixed(3)}`);
@@ -68,22 +78,28 @@ export async function synthetic({ quick }) {
         prog.step(`${backend} units=${units} L=${s.tables} band=${s.band}: P@1 ${acc.p1.toFixed(3)}, ${meanCand.toFixed(0)} cand, ${t256.toFixed(3)} ms/query`);
         layer.dispose();
       }
+      }
       // training: one Adam step on a batch of 256 (loss + gradients + update), LSH vs full softmax
       // skipped: cpu (a full-softmax step at 100k takes ~100 s there; an earlier run of this command measured
-      // full 0.01 vs LSH 0.11 steps/s at 100k), and wasm at 500k (Adam's slots and the dense gradient of a
-      // 500k × 128 kernel exceed the wasm heap: 'memory access out of bounds')
-      if (backend === 'tensorflow' || (backend === 'wasm' && units <= 100000)) {
+      // full 0.01 vs LSH 0.11 steps/s at 100k); at 500k on wasm only the sparse engine runs (Adam's slots and the
+      // dense gradient of a 500k × 128 kernel exceed the wasm heap: 'memory access out of bounds')
+      if (training && (backend === 'tensorflow' || backend === 'wasm')) {
         // the same layer and batch under each optimizer: tf.train.adam, FusedAdam (the same update, one fused
-        // pass per variable), and FusedAdam lazy (LSH only: only the step's candidate rows move, TF-Addons LazyAdam)
+        // pass per variable), FusedAdam lazy (LSH only: only the step's candidate rows move, TF-Addons LazyAdam),
+        // and the sparse engine (LSH only: classOptimizer, lazy Adam on the candidate rows inside the layer)
+        const denseFits = backend === 'tensorflow' || units <= 100000;
         const configs = [
           { mode: 'full', opt: 'tf.train.adam' }, { mode: 'lsh', opt: 'tf.train.adam' },
           { mode: 'full', opt: 'FusedAdam' }, { mode: 'lsh', opt: 'FusedAdam' }, { mode: 'lsh', opt: 'FusedAdam lazy' },
-        ];
+          { mode: 'lsh', opt: 'engine (classOptimizer)' },
+        ].filter((c) => denseFits || c.opt.startsWith('engine'));
         const ms = {};
         for (const c of configs) {
-          const layer = layerWith(w, b, { mode: c.mode, tables: 16, window: 8, band: 3, maxCandidates: 256, uniformSamples: 64 });
-          const opt = c.opt === 'tf.train.adam' ? tf.train.adam(1e-3) : C.fusedAdam(1e-3, 0.9, 0.999, undefined, c.opt === 'FusedAdam lazy' ? { lazy: true, rowSources: [layer] } : {});
-          const vars = [layer.kernel.read(), layer.bias.read()];
+          const engine = c.opt.startsWith('engine');
+          const layer = layerWith(w, b, { mode: c.mode, tables: 16, window: 8, band: 3, maxCandidates: 256, uniformSamples: 64, ...(engine ? { classOptimizer: { learningRate: 1e-3 } } : {}) });
+          const opt = c.opt === 'tf.train.adam' || engine ? tf.train.adam(1e-3) : C.fusedAdam(1e-3, 0.9, 0.999, undefined, c.opt === 'FusedAdam lazy' ? { lazy: true, rowSources: [layer] } : {});
+          // the engine trains kernel and bias itself; the compiled optimizer sees only the layer's zero anchor
+          const vars = engine ? layer.trainableWeights.map((v) => v.read()) : [layer.kernel.read(), layer.bias.read()];
           const y = tf.tensor1d(labels, 'int32');
           const step = () => {
             const cost = opt.minimize(() => tf.mean(layer.call([h, y], {})), true, vars);
@@ -96,24 +112,25 @@ export async function synthetic({ quick }) {
           layer.dispose();
           log(`   ${backend} ${units} ${c.mode} ${c.opt}: ${ms[`${c.mode} ${c.opt}`].toFixed(0)} ms/step`);
         }
-        const fullBest = Math.min(ms['full tf.train.adam'], ms['full FusedAdam']);
+        const fullBest = denseFits ? Math.min(ms['full tf.train.adam'], ms['full FusedAdam']) : null;
         for (const c of configs.filter((x) => x.mode === 'lsh')) {
           const key = `lsh ${c.opt}`;
-          const sameOpt = c.opt === 'FusedAdam lazy' ? ms['full FusedAdam'] : ms[`full ${c.opt}`];
+          // same family: lazy FusedAdam against FusedAdam, the engine's lazy Adam against tf.train.adam
+          const sameOpt = !denseFits ? null : c.opt === 'FusedAdam lazy' ? ms['full FusedAdam'] : c.opt.startsWith('engine') ? ms['full tf.train.adam'] : ms[`full ${c.opt}`];
           trainRows.push({
-            backend, units, optimizer: c.opt, fullStepsPerSec: 1000 / sameOpt, lshStepsPerSec: 1000 / ms[key],
-            speedup: sameOpt / ms[key], speedupBest: fullBest / ms[key],
+            backend, units, optimizer: c.opt, fullStepsPerSec: sameOpt == null ? null : 1000 / sameOpt, lshStepsPerSec: 1000 / ms[key],
+            speedup: sameOpt == null ? null : sameOpt / ms[key], speedupBest: fullBest == null ? null : fullBest / ms[key],
           });
         }
         prog.step(`${backend} units=${units} training (ms/step): ${Object.entries(ms).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')}`);
-      } else prog.step(`skipped ${backend} training at ${units} units`);
+      } else if (training) prog.step(`skipped ${backend} training at ${units} units`);
       tf.dispose([w, b, h, h1, wt]);
     }
     await write();
   }
   async function write() {
-  const cmd = `npm run bench -- lsh-softmax-synthetic${quick ? ' --quick' : ''}`;
-  await writeResults('lsh-softmax-synthetic', {
+  const cmd = `npm run bench -- lsh-softmax-${inference ? 'synthetic' : 'training'}${quick ? ' --quick' : ''}`;
+  if (inference) await writeResults('lsh-softmax-synthetic', {
     title: 'LSHSoftmax inference on synthetic wide layers (d = 128)',
     command: cmd,
     notes: [
@@ -127,11 +144,12 @@ export async function synthetic({ quick }) {
     ],
     rows,
   });
-  await writeResults('lsh-softmax-training', {
+  if (training) await writeResults('lsh-softmax-training', {
     title: 'LSHSoftmax training steps per second against full softmax (batch 256, d = 128, Adam)',
     command: cmd,
     notes: [
       'One step = forward, loss, gradients and the optimizer update of kernel and bias (batch 256, lr 1e-3). LSH: WTA L=16 window=8 band=3, ≤ 256 retrieved classes + 64 uniform tail samples per row.',
+      '`engine (classOptimizer)`: the layer trains kernel and bias itself in its sparse engine (lazy Adam on the candidate rows, no [units, d] gradient); compared with the full softmax under tf.train.adam. At 500k on wasm only the engine runs (the dense runs exceed the wasm heap), so it has no ratio.',
       '`full softmax steps/s` uses the same optimizer (FusedAdam for the lazy row); `speedup vs fastest full` divides by the faster of the two full-softmax runs (tf.train.adam, FusedAdam) on that backend. FusedAdam computes the update of tf.train.adam in one WebAssembly SIMD pass per variable; lazy FusedAdam moves only the rows in the step\'s candidate sets (TF-Addons LazyAdam semantics: untouched rows keep their moments).',
     ],
     columns: [

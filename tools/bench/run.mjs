@@ -7,12 +7,13 @@ import { pathToFileURL } from 'node:url';
 import { parseCommandLine } from './cli.mjs';
 import { setResultsDir } from './harness.mjs';
 import { codesPerSecond, indexSearch } from './hashing.mjs';
-import { sotu, synthetic } from './lsh_softmax.mjs';
+import { sotu, synthetic, training } from './lsh_softmax.mjs';
 
 const BENCHMARKS = {
   'hashing-codes': codesPerSecond,
   'hashing-index': indexSearch,
   'lsh-softmax-synthetic': synthetic,
+  'lsh-softmax-training': training,
   'lsh-softmax-sotu': sotu,
 };
 for (const file of ['lss.mjs', 'lut_dense.mjs', 'representer_sketch.mjs', 'wasm_simd.mjs']) {
