@@ -22,7 +22,7 @@ export async function writeFixtures(outDir) {
   await tf.setBackend('cpu');
   const reference = {};
   for (const [name, spec] of Object.entries(LAYERS)) {
-    const model = spec.build(tf, pkgs);
+    const model = await spec.build(tf, pkgs);
     await saveModelFiles(tf, model, join(outDir, 'models', name));
     reference[name] = answers(tf, model, spec.topK, pkgs.L);
     model.dispose();

@@ -30,7 +30,7 @@ export function planted(tf, n, seed) {
 const seeded = (tf, seed) => tf.initializers.glorotUniform({ seed });
 
 /**
- * One builder per layer: `build(tf, pkgs)` returns a model (input [DIM] floats) whose last layer is the
+ * One builder per layer: `build(tf, pkgs)` returns a model (or a promise of one) (input [DIM] floats) whose last layer is the
  * hashlayers layer under test, fitted where the layer has a fitting step that is not model.fit
  * (LSS's hash trainer, LUTDense's tables); `topK` says whether the last layer answers topK.
  */
@@ -69,6 +69,15 @@ export const LAYERS = {
       layer.fitTables(x, { kernel });
       tf.dispose([x, kernel]);
       return model;
+    },
+  },
+  lutDense8bit: {
+    topK: false,
+    // LUTDense with its tables quantized to 8 bits (the SIMD scan kernel on wasm)
+    async build(tf, pkgs) {
+      const model = LAYERS.lutDense.build(tf, pkgs);
+      const { model: quantized } = await pkgs.D.quantizeLUTDense(model);
+      return quantized;
     },
   },
   representerSketch: {

@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-backend-webgpu';
+import { fusedAdam } from '@hashlayers/core';
 import { heapSimdMemory } from '@hashlayers/core/internal';
 import * as H from '@hashlayers/hashing';
 import * as L from '@hashlayers/lsh-softmax';
@@ -88,6 +89,13 @@ const FITS = {
     train.dispose();
     return losses;
   },
+  async 'lshSoftmax, lazy FusedAdam'() {
+    const layer = L.lshSoftmax({ units: UNITS, seed: 7, tables: 8, window: 4, band: 2, maxCandidates: 24, uniformSamples: 8 });
+    const optimizer = fusedAdam(0.02, 0.9, 0.999, undefined, { lazy: true, rowSources: [layer] });
+    const { losses, train } = await trainHead(layer, () => [], optimizer); // disposes the optimizer
+    train.dispose();
+    return losses;
+  },
   async lss() {
     const layer = S.lss({ units: UNITS, tables: 6, bits: 5, seed: 2, maxCandidates: 24, uniformSamples: 8 });
     const { losses, train } = await trainHead(layer, () => []);
@@ -129,11 +137,11 @@ const FITS = {
 };
 
 /** input → dense tanh → head, trained with trainingModel + lshSoftmaxLoss on planted data. */
-async function trainHead(layer, callbacks) {
+async function trainHead(layer, callbacks, optimizer = tf.train.adam(0.02)) {
   const input = tf.input({ shape: [DIM] });
   const hidden = tf.layers.dense({ units: 16, activation: 'tanh', kernelInitializer: tf.initializers.glorotUniform({ seed: 4 }) }).apply(input);
   const { train } = L.trainingModel(input, hidden, layer);
-  train.compile({ optimizer: tf.train.adam(0.02), loss: L.lshSoftmaxLoss });
+  train.compile({ optimizer, loss: L.lshSoftmaxLoss });
   const { x, y } = planted(tf, 256, 3);
   const zeros = tf.zeros([256, 1]);
   const h = await train.fit([x, y], zeros, { epochs: 3, batchSize: 64, verbose: 0, shuffle: false, callbacks: callbacks(layer) });
@@ -207,6 +215,8 @@ async function main() {
       }),
     );
     model?.dispose();
+  }
+  for (const name of Object.keys(FITS)) {
     await check(`${name}: fit in the page, losses = cpu's`, async () => {
       const want = await on('cpu', () => FITS[name]());
       const got = await on(backend, () => FITS[name]());
