@@ -159,16 +159,17 @@ describeBackends('LSHSoftmax with classOptimizer (the sparse engine)', () => {
     train.dispose();
   });
 
-  it('setWeights after training wins over the engine, and the next step starts from the written values', async () => {
+  it('setWeights after training wins over the engine, and the next step starts from the written values; a frozen layer does not step', async () => {
     const layer = engineLayer({ trainExactBelow: units + 1 });
     const input = tf.input({ shape: [dim] });
-    const { train } = trainingModel(input, input, layer);
+    const hidden = tf.layers.dense({ units: dim, kernelInitializer: tf.initializers.identity({}) }).apply(input) as tf.SymbolicTensor;
+    const { train } = trainingModel(input, hidden, layer);
     train.compile({ optimizer: tf.train.sgd(0.1), loss: lshSoftmaxLoss });
     const x = tf.randomNormal([8, dim], 0, 1, 'float32', 5);
     const y = tf.tensor2d([0, 1, 2, 3, 4, 5, 6, 7], [8, 1]);
     const z = tf.zeros([8, 1]);
     await train.fit([x, y], z, { epochs: 1, batchSize: 8, verbose: 0 });
-    const written = layer.getWeights().map((w) => tf.mul(w, w.dtype === 'float32' ? 0.5 : 1).cast(w.dtype));
+    const written = layer.getWeights().map((w) => tf.mul(w, w.dtype === 'float32' ? 0.5 : 1).cast(w.dtype) as tf.Tensor);
     layer.setWeights(written);
     layer.getWeights().forEach((w, i) => expect(Array.from(w.dataSync())).toEqual(Array.from(written[i].dataSync())));
     const k = layer.kernel!.read().dataSync().slice();
@@ -177,6 +178,11 @@ describeBackends('LSHSoftmax with classOptimizer (the sparse engine)', () => {
     expect(moved).toBeGreaterThan(0);
     // one lazy-Adam step moves each entry by at most ~lr (bias-corrected moments), from the written values
     expect(moved).toBeLessThan(3 * adam.learningRate);
+    // frozen: no step
+    layer.trainable = false;
+    const frozen = layer.kernel!.read().dataSync().slice();
+    await train.fit([x, y], z, { epochs: 1, batchSize: 8, verbose: 0 });
+    expect(Array.from(layer.kernel!.read().dataSync())).toEqual(Array.from(frozen));
     tf.dispose([x, y, z, ...written]);
     train.dispose();
   });

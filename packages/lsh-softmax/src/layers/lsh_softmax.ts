@@ -769,7 +769,8 @@ export class LSHSoftmax extends tfl.layers.Layer implements RowSparseSource {
         value: tf.tensor2d(z, [batch, width]),
         gradFunc: (dy: tf.Tensor) => {
           const dh = new Float32Array(batch * dim);
-          engine.backward(hv, batch, ids, width, dy.dataSync() as Float32Array, dh, adam);
+          // a frozen layer (trainable = false) still passes d/dh on to the layers below, but does not step
+          engine.backward(hv, batch, ids, width, dy.dataSync() as Float32Array, dh, this.trainable ? adam : null);
           return [tf.tensor2d(dh, [batch, dim]), tf.zerosLike(anchor)];
         },
       };
