@@ -2,6 +2,7 @@
 // and MNIST accuracy by codebooks C and by layers replaced, with and without fine-tuning.
 import { createRequire } from 'node:module';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { benchBackends, preferredBackend, Progress, readBack, resultsDir, time, tf, useBackend, usePreferredBackend, writeResults } from './harness.mjs';
 import { toSvg } from './plots.mjs';
@@ -12,6 +13,11 @@ const { loadMnist } = require('../data/mnist.cjs');
 const { mnistMLP, mnistTensors, randomDense, trainClassifier } = require('../data/models.cjs');
 const { accuracy, relErr } = require('../data/metrics.cjs');
 const { setWasmSimdKernels } = require('@hashlayers/core');
+
+/** The machine is shared: the 1-minute load average when a benchmark started and when it wrote, for its notes. */
+function loadNote(startLoad) {
+  return `Load average (1 min, os.loadavg) at the start ${startLoad.toFixed(1)}, at this write ${loadavg()[0].toFixed(1)}, on ${cpus().length} cores.`;
+}
 
 /** Inputs with low-dimensional structure, like activations: x = relu(z·A + noise), rank 16. */
 function structured(n, d, seed) {
@@ -28,6 +34,7 @@ function structured(n, d, seed) {
  * switched off, for A/B).
  */
 export async function speed({ quick }) {
+  const startLoad = loadavg()[0];
   const shapes = quick ? [[256, 512, 512], [1, 784, 256]] : [[256, 512, 512], [256, 784, 256], [256, 256, 256], [1, 784, 256]];
   const cs = quick ? [16] : [4, 8, 16, 32, 64];
   const fitRows = 2048;
@@ -114,6 +121,7 @@ export async function speed({ quick }) {
       command: `npm run bench -- lut-dense-speed${quick ? ' --quick' : ''}`,
       notes: [
         `x: N rows of relu(z·A + noise) with rank-16 z (activation-like), W and b random. LUTDense fitted with objective 'reconstruct' (MADDNESS, λ = 1) on ${fitRows} other rows of the same distribution, float tables and 8-bit tables (quantize: true); \`relative error\` = ‖LUT − (xW + b)‖ / ‖xW + b‖ on 256 rows. \`ms\` is the whole layer call: float tables run encode + table sum (scalar JavaScript kernels) + bias add; 8-bit tables run one kernel (WebAssembly SIMD on every backend: encoding, i8x16.swizzle look-ups, rescale, bias). \`encode ms\` the encoding op alone. \`ratio\` = ms / matMul ms (below 1: the LUT is faster), \`ratio vs matMul+bias\` compares with the dense layer's own work. 'SIMD off' = setWasmSimdKernels(false) (the JavaScript reference loop). \`tables KiB\`: the tables' storage (dense: the kernel). One process, same backend, medians.`,
+        loadNote(startLoad),
       ],
       columns: [
         { key: 'backend', label: 'backend' }, { key: 'shape', label: 'N×D×M' }, { key: 'method', label: 'method' }, { key: 'C', label: 'C' },
@@ -226,6 +234,7 @@ export async function mnist({ quick }) {
  * hardening choice: the soft network, the nearest-prototype encoder (temperature 0) and trees re-fitted on x.
  */
 export async function mlp({ quick }) {
+  const startLoad = loadavg()[0];
   const backend = await usePreferredBackend();
   const data = loadMnist();
   const { xs, ys, xt } = mnistTensors(data);
@@ -340,6 +349,7 @@ export async function mlp({ quick }) {
         `Backend ${backend}. Dense MLP trained ${epochs} epochs (batch 64, Adam 1e-3, 8000 training images of tools/data/mnist.cjs, seeded order); test accuracy on its 1756 test images (one image = 0.057 points). \`− best dense\` is against the better of the dense network after ${epochs} epochs and after ${tuneEpochs} more (the fine-tuning budget). Every method gets ${tuneEpochs} epochs of model.fit (batch 128, Adam 1e-3) and fits tables with objective 'mse', correlation partition, on the first 4000 training images:`,
         `**plain**: convertToLUTDense (both layers fitted at once, inputGradient 'ste'), then ${tuneEpochs} epochs with the tables training. **progressive** (McCarter & Dronen): convertToLUTDense(…, {fit: false, inputGradient: 'ste'}) + ProgressiveLUTReplacement (epochsPerLayer ${tuneEpochs / 2}, trainTables true). **soft** (LUT-NN, Tang et al. 2023): convertToLUTDense(…, {soft: true}) (prototypes = the fitted trees' leaf means), ${tuneEpochs - 1} epochs with SoftLUTAnnealing (temperature 1 → 0.01 geometric per batch, defaults; prototypes, tables and later layers train, gradient through the soft assignment), then hardenSoftLUT (new trees and ridge tables fitted to the soft layers' outputs), then 1 epoch with the tables training. **soft-tree** (this package's adaptation of LUT-NN to the tree encoder): convertToLUTDense(…, {soft: true, softAssignment: 'tree'}): each node of the fitted trees routes a row right with probability σ((x − threshold)/(t · scale)), scale = the mean standard deviation of the codebook's split dimensions; ${tuneEpochs - 1} epochs with SoftLUTAnnealing (same defaults; thresholds, tables and later layers train), hardened by keeping the trained trees, then 1 epoch with the tables training. The soft rows before 'fine-tuned' are the hardening choice: the soft network at the final temperature, the nearest-prototype encoder (temperature 0, no trees), trees re-fitted on x ('inputs') and trees fitted to the nearest prototypes ('prototypes'); \`hardened MSE\` = the hardened layer's output MSE / mean square of the soft output (layer 1 / layer 2), \`nearest MSE\` the same for the nearest-prototype encoder.`,
         `8-bit: quantizeLUTDense(model) (per-output scale, per-codebook offset, same trees and bias). \`ms\`: forward time of the two hidden layers at batch 256 (784→256, 256→256), 8-bit LUT layers against matMul(x, W) of the same shapes, medians in one process; the machine was shared with other jobs (see the guide). \`seconds\`: wall time of the method (conversion, fitting, training, hardening, evaluations).`,
+        loadNote(startLoad),
       ],
       columns: [
         { key: 'method', label: 'method' }, { key: 'C', label: 'C' }, { key: 'stage', label: 'stage' }, { key: 'accuracy', label: 'accuracy' },
