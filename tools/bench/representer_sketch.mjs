@@ -48,7 +48,8 @@ async function sketchArtifacts(sketch, dim) {
   return saveToMemory(m);
 }
 
-function frontierSpec(rows, head, headEq) {
+/** The frontier plot (Vega-Lite): accuracy against saved bytes, one point per sketch, the head's accuracies and the 50x line as rules. */
+export function frontierSpec(rows, head, headEq) {
   const data = rows.map((r) => ({ ...r, series: `${r.projection}${r.projection === 'sparse' ? ` ${r.density}` : ''}, K=${r.bits}`, counts: `${r.countBits}-bit counts` }));
   const x = { field: 'bytes', type: 'quantitative', title: 'bytes of the saved sketch (log scale)', scale: { type: 'log', nice: false, padding: 16 }, axis: { grid: true } };
   const y = { field: 'acc', type: 'quantitative', title: 'test accuracy', scale: { zero: false, padding: 12 } };
@@ -77,6 +78,8 @@ function frontierSpec(rows, head, headEq) {
       ...rule(head.acc, `head as converted (${head.bytes} bytes off the chart: ${(100 * head.acc).toFixed(2)}%)`, [2, 2]),
       ...rule(headEq, `head trained the same extra epochs (${(100 * headEq).toFixed(2)}%)`, [6, 3]),
       ...rule(headEq - 0.01, 'equally trained head − 1 point (the target)', [1, 4]),
+      { data: { values: [{ b: head.bytes / 50 }] }, mark: { type: 'rule', strokeDash: [4, 2], color: '#b00' }, encoding: { x: { field: 'b', type: 'quantitative' } } },
+      { data: { values: [{ b: head.bytes / 50, t: '50x fewer bytes than the head' }] }, mark: { type: 'text', align: 'left', angle: 270, dx: 6, dy: -4, fontSize: 10, color: '#b00' }, encoding: { x: { field: 'b', type: 'quantitative' }, y: { value: 200 }, text: { field: 't' } } },
     ],
   };
 }
