@@ -33,7 +33,8 @@ export async function runPage(browser, url, { key = '__hashlayers', timeoutMs = 
   });
   page.on('pageerror', (e) => errors.push(String(e)));
   try {
-    await page.goto(url);
+    // 'commit': a page that computes synchronously for long (the benchmark) delays its load event
+    await page.goto(url, { waitUntil: 'commit' });
     await page.waitForFunction((k) => window[k]?.done === true, key, { timeout: timeoutMs, polling: 200 });
     const state = await page.evaluate((k) => window[k], key);
     return { ...state, consoleErrors: errors };

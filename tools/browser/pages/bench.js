@@ -21,7 +21,11 @@ const LAYER = { tables: 16, window: 8, band: 4, maxCandidates: 1024 };
 const state = { backend, done: false, rows: [], layer: { dim: DIM, k: K, ...LAYER } };
 window.__hashlayers = state;
 setWasmPaths(new URL('wasm/', location.href).href);
-const log = (line) => (document.getElementById('out').textContent += `${line}\n`);
+const log = (line) => {
+  document.getElementById('out').textContent += `${line}\n`;
+  console.log(line);
+};
+const yieldToPage = () => new Promise((resolve) => setTimeout(resolve, 0));
 
 /**
  * Median ms of one fn() call (fn must end in a read back to the CPU): samples of n calls each, n chosen
@@ -47,12 +51,13 @@ function median(fn) {
   return { ms: times[times.length >> 1], reps: times.length * n };
 }
 
-function benchClasses(units) {
+async function benchClasses(units) {
   const layer = L.lshSoftmax({ units, seed: 1, ...LAYER, kernelInitializer: tf.initializers.randomNormal({ mean: 0, stddev: 1, seed: 2 }) });
   layer.apply(tf.input({ shape: [DIM] }));
   const [kernel, bias] = layer.getWeights(); // the layer's own [units, DIM] kernel and [units] bias (not copies)
   const dense = (x) => tf.tidy(() => tf.topk(tf.add(tf.matMul(x, kernel, false, true), bias), K).indices);
   for (const batch of batches) {
+    await yieldToPage();
     // queries near class rows (a row plus noise of 0.5 its scale), so the true class is the dense top 1
     const ids = tf.tensor1d(Int32Array.from({ length: batch }, (_, i) => (i * 7919) % units), 'int32');
     const x = tf.tidy(() => tf.add(tf.gather(kernel, ids), tf.randomNormal([batch, DIM], 0, 0.5, 'float32', 3)));
@@ -94,8 +99,8 @@ async function main() {
       return;
     }
   }
-  await on(backend, () => {
-    for (const c of classCounts) benchClasses(c);
+  await on(backend, async () => {
+    for (const c of classCounts) await benchClasses(c);
   });
 }
 
