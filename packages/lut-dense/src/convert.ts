@@ -234,7 +234,7 @@ export async function quantizeLUTDense(model: tfl.LayersModel): Promise<Conversi
   const targets = links.map((k) => k.layer).filter((l): l is LUTDense => l instanceof LUTDense && !l.quantized);
   if (targets.length === 0) fail('model', 'a chain model with at least one LUTDense layer with float tables', 'none');
   const dense = targets.find((l) => l.mode !== 'lut');
-  if (dense != null) fail('model', "LUTDense layers in 'lut' mode (fit them first)", `'${dense.name}' in '${dense.mode}' mode`);
+  if (dense != null) fail('model', "LUTDense layers in 'lut' mode (fit them first; harden soft ones)", `'${dense.name}' in '${dense.mode}' mode`);
   const input = tfl.input({ shape: model.inputs[0].shape.slice(1) as number[], dtype: model.inputs[0].dtype });
   let x: SymbolicTensor = input;
   const replaced: LUTDense[] = [];

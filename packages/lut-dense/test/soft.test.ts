@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { describeBackends, expectNoLeak } from '../../../tools/testing/backends';
 import { roundTrip } from '../../../tools/testing/artifacts';
 import { SeededRandom } from '@hashlayers/core/internal';
-import { convertToLUTDense, hardenSoftLUT, LUTDense, SoftLUTAnnealing } from '../src';
+import { convertToLUTDense, hardenSoftLUT, LUTDense, quantizeLUTDense, SoftLUTAnnealing } from '../src';
 // the soft look-up op behind 'soft' mode (not public), tested against a float64 reference
 import { softLutMatMul, softTreeLutMatMul, subspaceMask } from '../src/ops/soft_lut';
 
@@ -190,6 +190,7 @@ describeBackends('LUTDense soft assignment (LUT-NN)', () => {
     const { model: lm, layers } = await convertToLUTDense(model, { layers: [0], codebooks: 3, data: x, soft: true });
     const lut = layers[0];
     expect(lut.mode).toBe('soft');
+    await expect(quantizeLUTDense(lm)).rejects.toThrow(/model: expected LUTDense layers in 'lut' mode \(fit them first; harden soft ones\), got '.*' in 'soft' mode/);
     // independent check of the initial prototypes: the mean of each leaf's rows, on the codebook's dimensions only
     const codes = tf.tidy(() => lut.encode(x)).dataSync();
     const xv = x.dataSync();
@@ -223,6 +224,11 @@ describeBackends('LUTDense soft assignment (LUT-NN)', () => {
     expect(lut.mode).toBe('lut');
     expect(anneal.reports.length).toBe(1);
     expect(anneal.reports[0].outputMse).toBeLessThan(anneal.reports[0].targetMeanSquare);
+    // a hardened layer is an ordinary float LUTDense: it quantizes (8-bit tables, the SIMD kernel)
+    const q = await quantizeLUTDense(lm);
+    expect(q.layers[0].quantized).toBe(true);
+    expect(Array.from(q.layers[0].getLUT().splitDims)).toEqual(Array.from(lut.getLUT().splitDims));
+    q.layers.forEach((l) => l.dispose());
     lm.dispose();
     tf.dispose([x, y]);
   });
