@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-backend-webgpu';
 import * as L from '@hashlayers/lsh-softmax';
-import { on, webgpuUnusable } from '../browser/pages/page_utils.js';
+import { medianCallMs, on, webgpuUnusable } from '../browser/pages/page_utils.js';
 
 setWasmPaths(new URL('wasm/', location.href).href);
 const $ = (id) => document.getElementById(id);
@@ -24,24 +24,6 @@ function tokenize(text) {
   return { tokens, ids };
 }
 let index = new Map();
-
-/** Median ms of one call of fn (each call ends in a read of the ids), over ≥ 20 ms samples. */
-function latency(fn) {
-  fn();
-  let n = 1;
-  for (let t = 0; n < 256; n *= 2) {
-    t = performance.now();
-    for (let i = 0; i < n; i++) fn();
-    if (performance.now() - t >= 20) break;
-  }
-  const times = [];
-  for (let s = 0; s < 7; s++) {
-    const t = performance.now();
-    for (let i = 0; i < n; i++) fn();
-    times.push((performance.now() - t) / n);
-  }
-  return times.sort((a, b) => a - b)[3];
-}
 
 function topK(model, x) {
   const r = L.predictTopK(model, x, K);
@@ -77,8 +59,8 @@ function predict() {
   const x = tf.tensor2d(ids, [1, meta.context], 'int32');
   const h = topK(models.hashed, x);
   const d = topK(models.dense, x);
-  const hashedMs = latency(() => topK(models.hashed, x));
-  const denseMs = latency(() => topK(models.dense, x));
+  const hashedMs = medianCallMs(() => topK(models.hashed, x), { minSamples: 7, maxSamples: 7, maxN: 256 }).ms;
+  const denseMs = medianCallMs(() => topK(models.dense, x), { minSamples: 7, maxSamples: 7, maxN: 256 }).ms;
   x.dispose();
   const shown = ids.map((id) => (id === meta.unknownId ? '∅' : meta.words[id - 1]));
   $('status').textContent = `backend ${state.backend} · context: ${shown.join(' ')}${tokens.length === 0 ? ' (type some words)' : ''}`;

@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-backend-webgpu';
 import * as L from '@hashlayers/lsh-softmax';
-import { on, webgpuUnusable } from './page_utils.js';
+import { medianCallMs, on, webgpuUnusable } from './page_utils.js';
 
 const params = new URLSearchParams(location.search);
 const backend = params.get('backend') ?? 'webgl';
@@ -27,30 +27,6 @@ const log = (line) => {
 };
 const yieldToPage = () => new Promise((resolve) => setTimeout(resolve, 0));
 
-/**
- * Median ms of one fn() call (fn must end in a read back to the CPU): samples of n calls each, n chosen
- * so a sample lasts ≥ 20 ms (performance.now() ticks in 0.1 ms in a page that is not cross-origin
- * isolated); at least 3 samples, up to 25 or ~4 s.
- */
-function median(fn) {
-  fn(); // warm-up (shader compiles, caches)
-  let n = 1;
-  for (let t = 0; n < 1024; n *= 2) {
-    t = performance.now();
-    for (let i = 0; i < n; i++) fn();
-    if (performance.now() - t >= 20) break;
-  }
-  const times = [];
-  const t0 = performance.now();
-  while (times.length < 25 && (times.length < 3 || performance.now() - t0 < 4000)) {
-    const t = performance.now();
-    for (let i = 0; i < n; i++) fn();
-    times.push((performance.now() - t) / n);
-  }
-  times.sort((a, b) => a - b);
-  return { ms: times[times.length >> 1], reps: times.length * n };
-}
-
 async function benchClasses(units) {
   const layer = L.lshSoftmax({ units, seed: 1, ...LAYER, kernelInitializer: tf.initializers.randomNormal({ mean: 0, stddev: 1, seed: 2 }) });
   layer.apply(tf.input({ shape: [DIM] }));
@@ -66,12 +42,12 @@ async function benchClasses(units) {
     first.indices.dataSync();
     const firstMs = performance.now() - t1;
     tf.dispose([first.indices, first.values]);
-    const d = median(() => {
+    const d = medianCallMs(() => {
       const i = dense(x);
       i.dataSync();
       i.dispose();
     });
-    const h = median(() => {
+    const h = medianCallMs(() => {
       const r = layer.topK(x, K);
       r.indices.dataSync();
       tf.dispose([r.indices, r.values]);
@@ -84,7 +60,7 @@ async function benchClasses(units) {
     for (let i = 0; i < batch; i++) if (dv[i * K] === hv[i * K]) agree++;
     const candidates = r.candidatesPerQuery.reduce((a, b) => a + b, 0) / batch;
     tf.dispose([di, r.indices, r.values, ids, x]);
-    const row = { backend, classes: units, batch, denseMs: d.ms, hashedMs: h.ms, speedup: d.ms / h.ms, top1Agreement: agree / batch, candidates, firstCallMs: firstMs, reps: [d.reps, h.reps] };
+    const row = { backend, classes: units, batch, denseMs: d.ms, hashedMs: h.ms, speedup: d.ms / h.ms, top1Agreement: agree / batch, candidates, firstCallMs: firstMs, calls: [d.calls, h.calls] };
     state.rows.push(row);
     log(JSON.stringify(row));
   }

@@ -36,3 +36,28 @@ export async function webgpuUnusable() {
   }
   return null;
 }
+
+/**
+ * Median ms of one fn() call (fn must end in a read back to the CPU, so GPU work is included): samples of
+ * n calls each, n doubled until a sample lasts ≥ 20 ms (performance.now() ticks in 0.1 ms in a page that is
+ * not cross-origin isolated, up to maxN); at least minSamples samples, up to maxSamples or ~budgetMs.
+ * The first call is a warm-up (shader compiles, caches). Returns { ms, calls }.
+ */
+export function medianCallMs(fn, { minSamples = 3, maxSamples = 25, budgetMs = 4000, maxN = 1024 } = {}) {
+  fn();
+  let n = 1;
+  for (let t = 0; n < maxN; n *= 2) {
+    t = performance.now();
+    for (let i = 0; i < n; i++) fn();
+    if (performance.now() - t >= 20) break;
+  }
+  const times = [];
+  const t0 = performance.now();
+  while (times.length < maxSamples && (times.length < minSamples || performance.now() - t0 < budgetMs)) {
+    const t = performance.now();
+    for (let i = 0; i < n; i++) fn();
+    times.push((performance.now() - t) / n);
+  }
+  times.sort((a, b) => a - b);
+  return { ms: times[times.length >> 1], calls: times.length * n };
+}
