@@ -172,6 +172,15 @@ describe.each([true, false])('ClassRowEngine (SIMD %s)', (simd) => {
     expect(() => engine.logits(h, batch, new Int32Array(batch * width).fill(-2), width, out)).toThrow(/ids/);
     expect(() => engine.logits(h, batch, new Int32Array(3), width, out)).toThrow(/ids/);
     expect(() => engine.load(new Float32Array(3), new Float32Array(units))).toThrow(/rows/);
+    // a bad id after good ones: the engine's per-class counters are left clean for the next call
+    const mixed = new Int32Array(batch * width).fill(5);
+    mixed[mixed.length - 1] = units + 3;
+    expect(() => engine.logits(h, batch, mixed, width, out)).toThrow(/ids/);
+    const ids = new Int32Array(batch * width).map((_, p) => p % units);
+    const ref = new Reference(units, dim, engine.rows(), engine.bias() as Float32Array);
+    const hv = Float32Array.from({ length: batch * dim }, (_, p) => Math.sin(p));
+    engine.logits(hv, batch, ids, width, out);
+    expect(maxAbs(out, ref.logits(hv, ids, batch, width))).toBeLessThan(1e-4);
     engine.dispose();
     expect(() => engine.rows()).toThrow(/disposed/);
   });

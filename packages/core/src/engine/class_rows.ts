@@ -1,7 +1,29 @@
-import { adamConstants, adamRows, betaPower, simdAdamRows } from '../optimizers/adam_math.js';
+import { adamConstants, adamRows, betaPower } from '../optimizers/adam_math.js';
 import type { AdamHyperparameters } from '../optimizers/adam_math.js';
 import { createSimdMemory, PrivateSimdMemory } from '../simd/simd_memory.js';
 import { fail } from '../util/validate.js';
+
+/** A batch's (query, candidate) pairs grouped by class (ClassRowEngine.group). */
+interface Grouping {
+  ids: Int32Array;
+  batch: number;
+  width: number;
+  /** Distinct classes, ascending; class rows[j] owns pairs [start[j], start[j+1]). */
+  rows: Int32Array;
+  start: Int32Array;
+  /** Query of each pair and its position i·width + j in the [batch, width] logits. */
+  q: Int32Array;
+  pos: Int32Array;
+  /** The class of each pair (made on first use). */
+  rowOfPair?: Int32Array;
+}
+
+/** The class of every pair of a grouping. */
+function expandRows(g: Grouping): Int32Array {
+  const out = new Int32Array(g.q.length);
+  for (let j = 0; j < g.rows.length; j++) out.fill(g.rows[j], g.start[j], g.start[j + 1]);
+  return out;
+}
 
 /**
  * The state of a wide output layer, owned by one engine: class rows W
@@ -38,6 +60,9 @@ export class ClassRowEngine {
   private js: { w: Float32Array; b: Float32Array; mw: Float32Array | null; vw: Float32Array | null; mb: Float32Array | null; vb: Float32Array | null } | null = null;
   /** Rows changed since the last takeChangedRows (for incremental re-hashing). */
   private changed: Uint8Array;
+  /** Per-class counters of group(), zero between calls. */
+  private counts: Int32Array;
+  private grouping: Grouping | null = null;
   private disposed = false;
 
   constructor(
@@ -57,6 +82,7 @@ export class ClassRowEngine {
       this.js = { w: new Float32Array(units * dim), b: new Float32Array(units), mw: null, vw: null, mb: null, vb: null };
     }
     this.changed = new Uint8Array(units);
+    this.counts = new Int32Array(units);
   }
 
   /** Whether the SIMD kernels run the engine's loops (false: JavaScript). */
@@ -108,12 +134,54 @@ export class ClassRowEngine {
     return out;
   }
 
-  private checkIds(ids: Int32Array, batch: number, width: number): void {
+  /**
+   * The (query, candidate) pairs of a batch grouped by class, classes
+   * ascending (a counting sort): class rows[j] owns pairs [start[j],
+   * start[j+1]), pair p being query q[p] at output position pos[p]. The
+   * loops then read each class row once per batch, while it is in cache,
+   * instead of once per query at random addresses. Validates the ids.
+   * Cached for the ids array of the last call (the forward and the backward
+   * pass of one step share it).
+   */
+  private group(ids: Int32Array, batch: number, width: number): Grouping {
+    if (this.grouping?.ids === ids && this.grouping.batch === batch && this.grouping.width === width) return this.grouping;
     if (ids.length !== batch * width) fail('ids', `${batch} × ${width} class ids`, ids.length);
+    const count = this.counts;
+    let pairs = 0;
+    let n = 0;
     for (let p = 0; p < ids.length; p++) {
       const c = ids[p];
-      if (c >= this.units || c < -1 || !Number.isInteger(c)) fail('ids', `class ids in [0, ${this.units}) or -1 (padding)`, c);
+      if (c === -1) continue;
+      if (c >= this.units || c < -1 || !Number.isInteger(c)) {
+        for (let r = 0; r < p; r++) if (ids[r] >= 0) count[ids[r]] = 0;
+        fail('ids', `class ids in [0, ${this.units}) or -1 (padding)`, c);
+      }
+      if (count[c]++ === 0) n++;
+      pairs++;
     }
+    const rows = new Int32Array(n);
+    const start = new Int32Array(n + 1);
+    for (let c = 0, j = 0, acc = 0; j < n; c++) {
+      if (count[c] === 0) continue;
+      rows[j] = c;
+      start[j] = acc;
+      acc += count[c];
+      count[c] = acc - count[c]; // the next free position of class c
+      j++;
+    }
+    start[n] = pairs;
+    const q = new Int32Array(pairs);
+    const pos = new Int32Array(pairs);
+    for (let p = 0; p < ids.length; p++) {
+      const c = ids[p];
+      if (c < 0) continue;
+      const at = count[c]++;
+      q[at] = (p / width) | 0;
+      pos[at] = p;
+    }
+    for (let j = 0; j < n; j++) count[rows[j]] = 0;
+    this.grouping = { ids, batch, width, rows, start, q, pos };
+    return this.grouping;
   }
 
   /**
@@ -122,29 +190,32 @@ export class ClassRowEngine {
    */
   logits(h: Float32Array, batch: number, ids: Int32Array, width: number, out: Float32Array): void {
     this.check();
-    this.checkIds(ids, batch, width);
+    const g = this.group(ids, batch, width);
     const { dim } = this;
+    const pairs = g.q.length;
+    const it = g.rowOfPair ?? (g.rowOfPair = expandRows(g));
+    out.fill(0);
     if (this.simd) {
       const mem = this.mem as PrivateSimdMemory;
-      const [oh, oi, oo] = mem.scratch(h.length * 4, ids.length * 4, out.length * 4);
+      const [oh, oit, oq, opos, oo] = mem.scratch(h.length * 4, pairs * 4, pairs * 4, pairs * 4, out.length * 4);
       mem.f32(oh, h.length).set(h);
-      mem.i32(oi, ids.length).set(ids);
-      mem.kernels.gather_dot(oh, this.off.w, oi, oo, batch, width, dim);
+      mem.i32(oit, pairs).set(it);
+      mem.i32(oq, pairs).set(g.q);
+      mem.i32(opos, pairs).set(g.pos);
+      mem.f32(oo, out.length).fill(0);
+      mem.kernels.pair_dot(oh, this.off.w, oit, oq, opos, oo, pairs, dim);
       out.set(mem.f32(oo, out.length));
     } else {
       const w = this.f32('w', this.units * dim);
-      for (let i = 0; i < batch; i++) {
-        for (let j = 0; j < width; j++) {
-          const c = ids[i * width + j];
-          let s = 0;
-          if (c >= 0) for (let d = 0, a = i * dim, r = c * dim; d < dim; d++) s += h[a + d] * w[r + d];
-          out[i * width + j] = Math.fround(s);
-        }
+      for (let p = 0; p < pairs; p++) {
+        let s = 0;
+        for (let e = 0, a = g.q[p] * dim, r = it[p] * dim; e < dim; e++) s += h[a + e] * w[r + e];
+        out[g.pos[p]] = Math.fround(s);
       }
     }
     if (this.hasBias) {
       const b = this.f32('b', this.units);
-      for (let p = 0; p < ids.length; p++) if (ids[p] >= 0) out[p] = Math.fround(out[p] + b[ids[p]]);
+      for (let p = 0; p < pairs; p++) out[g.pos[p]] = Math.fround(out[g.pos[p]] + b[it[p]]);
     }
   }
 
@@ -153,7 +224,9 @@ export class ClassRowEngine {
    * the rows as they were in the forward pass), then, when `adam` is given,
    * one lazy-Adam step on the rows and biases of the classes in `ids` with
    * the gradients dW[c] = Σ_{(i,j): ids[i,j] = c} dz[i, j] · h[i] and
-   * db[c] = Σ dz[i, j]. Returns the distinct updated classes, ascending.
+   * db[c] = Σ dz[i, j]. Both in one pass over the distinct classes (each row
+   * read once; no [classes, dim] gradient buffer). Returns the distinct
+   * classes, ascending.
    */
   backward(
     h: Float32Array,
@@ -165,58 +238,58 @@ export class ClassRowEngine {
     adam: AdamHyperparameters | null,
   ): Int32Array {
     this.check();
-    this.checkIds(ids, batch, width);
+    const g = this.group(ids, batch, width);
+    this.grouping = null; // one forward, one backward: the next step groups its own ids
     const { dim, units } = this;
-    // the distinct classes of the step, ascending, and each id's slot among them
-    const slot = new Int32Array(units).fill(-1);
-    let n = 0;
-    for (let p = 0; p < ids.length; p++) if (ids[p] >= 0 && slot[ids[p]] < 0) slot[ids[p]] = n++;
-    const rows = new Int32Array(n);
-    for (let c = 0, j = 0; c < units && j < n; c++) if (slot[c] >= 0) rows[j++] = c;
-    for (let j = 0; j < n; j++) slot[rows[j]] = j;
-    const compact = new Int32Array(ids.length);
-    for (let p = 0; p < ids.length; p++) compact[p] = ids[p] >= 0 ? slot[ids[p]] : -1;
-    const gb = new Float32Array(n);
-    for (let p = 0; p < ids.length; p++) if (compact[p] >= 0) gb[compact[p]] += dz[p];
+    const { rows, start, q, pos } = g;
+    const n = rows.length;
+    const pairs = q.length;
+    const pdz = new Float32Array(pairs);
+    for (let p = 0; p < pairs; p++) pdz[p] = dz[pos[p]];
     const k = adam != null ? this.nextStep(adam) : null;
+    if (k != null) this.ensureMoments();
     if (this.simd) {
       const mem = this.mem as PrivateSimdMemory;
-      if (k != null) this.ensureMoments();
-      const [oh, oi, oc, oz, odh, og, or] = mem.scratch(h.length * 4, ids.length * 4, ids.length * 4, dz.length * 4, dh.length * 4, n * dim * 4, n * 4);
+      const [oh, oz, oq, os, or, odh, og] = mem.scratch(h.length * 4, pairs * 4, pairs * 4, (n + 1) * 4, n * 4, dh.length * 4, dim * 4);
       mem.f32(oh, h.length).set(h);
-      mem.i32(oi, ids.length).set(ids);
-      mem.i32(oc, ids.length).set(compact);
-      mem.f32(oz, dz.length).set(dz);
+      mem.f32(oz, pairs).set(pdz);
+      mem.i32(oq, pairs).set(q);
+      mem.i32(os, n + 1).set(start);
+      mem.i32(or, n).set(rows);
       mem.f32(odh, dh.length).fill(0);
-      mem.kernels.gather_weighted_sum(oz, this.off.w, oi, odh, batch, width, dim);
+      const c = k ?? { b1: 0, omb1: 0, b2: 0, omb2: 0, c1: 1, c2: 1, eps: 1, nlr: 0 };
+      mem.kernels.sparse_rows_step(oh, oz, oq, os, or, n, this.off.w, this.off.mw, this.off.vw, odh, og, dim, k != null ? 1 : 0, c.b1, c.omb1, c.b2, c.omb2, c.c1, c.c2, c.eps, c.nlr);
       dh.set(mem.f32(odh, dh.length));
-      if (k != null) {
-        mem.f32(og, n * dim).fill(0);
-        mem.i32(or, n).set(rows);
-        mem.kernels.scatter_outer_add(oz, oh, oc, og, batch, width, dim);
-        simdAdamRows(mem.kernels, this.off.w, og, this.off.mw, this.off.vw, or, n, dim, true, -1, k);
-      }
     } else {
       const w = this.f32('w', units * dim);
+      const m = k != null ? this.f32('mw', units * dim) : null;
+      const v = k != null ? this.f32('vw', units * dim) : null;
+      const grad = new Float32Array(dim);
+      const one = Int32Array.of(0);
       dh.fill(0);
-      const g = k != null ? new Float32Array(n * dim) : null;
-      for (let i = 0; i < batch; i++) {
-        for (let j = 0; j < width; j++) {
-          const p = i * width + j;
-          const c = ids[p];
-          const d = dz[p];
-          if (c < 0 || d === 0) continue;
-          for (let e = 0, a = i * dim, r = c * dim; e < dim; e++) dh[a + e] += d * w[r + e];
-          if (g != null) for (let e = 0, a = i * dim, r = compact[p] * dim; e < dim; e++) g[r + e] += d * h[a + e];
+      for (let j = 0; j < n; j++) {
+        const r = rows[j] * dim;
+        grad.fill(0);
+        for (let p = start[j]; p < start[j + 1]; p++) {
+          const d = pdz[p];
+          const a = q[p] * dim;
+          for (let e = 0; e < dim; e++) {
+            dh[a + e] += d * w[r + e];
+            grad[e] += d * h[a + e];
+          }
         }
-      }
-      if (k != null) {
-        this.ensureMoments();
-        adamRows(w, g as Float32Array, this.f32('mw', units * dim), this.f32('vw', units * dim), rows, dim, true, null, k);
+        if (k != null) {
+          one[0] = rows[j];
+          adamRows(w, grad, m as Float32Array, v as Float32Array, one, dim, true, null, k);
+        }
       }
     }
     if (k != null) {
-      if (this.hasBias) adamRows(this.f32('b', units), gb, this.f32('mb', units), this.f32('vb', units), rows, 1, true, null, k);
+      if (this.hasBias) {
+        const gb = new Float32Array(n);
+        for (let j = 0; j < n; j++) for (let p = start[j]; p < start[j + 1]; p++) gb[j] += pdz[p];
+        adamRows(this.f32('b', units), gb, this.f32('mb', units), this.f32('vb', units), rows, 1, true, null, k);
+      }
       for (let j = 0; j < n; j++) this.changed[rows[j]] = 1;
       this.version++;
     }

@@ -242,4 +242,56 @@
         (local.get $b1) (local.get $omb1) (local.get $b2) (local.get $omb2) (local.get $c1) (local.get $c2) (local.get $eps) (local.get $nlr))
       (local.set $j (i32.add (local.get $j) (i32.const 1)))
       (br $l))))
+
+  ;; dst[0..n) = 0 (n floats)
+  (func $zero (param $dst i32) (param $n i32)
+    (local $end i32) (local $end4 i32)
+    (local.set $end (i32.add (local.get $dst) (i32.shl (local.get $n) (i32.const 2))))
+    (local.set $end4 (i32.add (local.get $dst) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))
+    (block $b4 (loop $l4
+      (br_if $b4 (i32.ge_u (local.get $dst) (local.get $end4)))
+      (v128.store align=4 (local.get $dst) (v128.const i32x4 0 0 0 0))
+      (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
+      (br $l4)))
+    (block $b1 (loop $l1
+      (br_if $b1 (i32.ge_u (local.get $dst) (local.get $end)))
+      (f32.store (local.get $dst) (f32.const 0))
+      (local.set $dst (i32.add (local.get $dst) (i32.const 4)))
+      (br $l1))))
+
+  ;; The backward pass of a sparse output layer and its lazy-Adam step, one distinct class row at a time
+  ;; (ClassRowEngine): row j is class rows[j] (row length dim) of w, m and v; its (query, candidate) pairs are
+  ;; p in [start[j], start[j+1]), with query qi[p] and logit gradient dz[p]. For each pair
+  ;;   dh[qi[p]] += dz[p] · w[rows[j]]     (the row as the forward pass read it)
+  ;; and when step ≠ 0 the row's gradient g = Σ_p dz[p] · h[qi[p]] (in the dim floats at gtmp) then Adam on the
+  ;; row in place (adam_span). Every row is read once, while it is in cache, and no [rows, dim] gradient
+  ;; buffer exists. dh is zeroed by the caller.
+  (func (export "sparse_rows_step") (param $h i32) (param $dz i32) (param $qi i32) (param $start i32) (param $rows i32)
+    (param $n i32) (param $w i32) (param $m i32) (param $v i32) (param $dh i32) (param $gtmp i32) (param $dim i32) (param $step i32)
+    (param $b1 f32) (param $omb1 f32) (param $b2 f32) (param $omb2 f32) (param $c1 f32) (param $c2 f32) (param $eps f32) (param $nlr f32)
+    (local $j i32) (local $p i32) (local $pEnd i32) (local $rowBytes i32) (local $off i32) (local $qOff i32) (local $d f32)
+    (local.set $rowBytes (i32.shl (local.get $dim) (i32.const 2)))
+    (block $b (loop $l
+      (br_if $b (i32.ge_s (local.get $j) (local.get $n)))
+      (local.set $off (i32.mul (i32.load (i32.add (local.get $rows) (i32.shl (local.get $j) (i32.const 2)))) (local.get $rowBytes)))
+      (if (local.get $step) (then (call $zero (local.get $gtmp) (local.get $dim))))
+      (local.set $p (i32.load (i32.add (local.get $start) (i32.shl (local.get $j) (i32.const 2)))))
+      (local.set $pEnd (i32.load (i32.add (local.get $start) (i32.shl (i32.add (local.get $j) (i32.const 1)) (i32.const 2)))))
+      (block $bp (loop $lp
+        (br_if $bp (i32.ge_s (local.get $p) (local.get $pEnd)))
+        (local.set $qOff (i32.mul (i32.load (i32.add (local.get $qi) (i32.shl (local.get $p) (i32.const 2)))) (local.get $rowBytes)))
+        (local.set $d (f32.load (i32.add (local.get $dz) (i32.shl (local.get $p) (i32.const 2)))))
+        (call $axpy (i32.add (local.get $dh) (local.get $qOff)) (i32.add (local.get $w) (local.get $off)) (local.get $d) (local.get $dim))
+        (if (local.get $step)
+          (then (call $axpy (local.get $gtmp) (i32.add (local.get $h) (local.get $qOff)) (local.get $d) (local.get $dim))))
+        (local.set $p (i32.add (local.get $p) (i32.const 1)))
+        (br $lp)))
+      (if (local.get $step)
+        (then (call $adam_span
+          (i32.add (local.get $w) (local.get $off)) (local.get $gtmp)
+          (i32.add (local.get $m) (local.get $off)) (i32.add (local.get $v) (local.get $off))
+          (i32.add (local.get $w) (local.get $off)) (i32.const -1) (local.get $dim)
+          (local.get $b1) (local.get $omb1) (local.get $b2) (local.get $omb2) (local.get $c1) (local.get $c2) (local.get $eps) (local.get $nlr))))
+      (local.set $j (i32.add (local.get $j) (i32.const 1)))
+      (br $l))))
 )

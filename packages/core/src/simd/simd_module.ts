@@ -24,6 +24,17 @@ export interface SimdKernels {
     x: number, g: number, m: number, v: number, rows: number, nRows: number, cols: number, compact: number, copy: number,
     b1: number, omb1: number, b2: number, omb2: number, c1: number, c2: number, eps: number, nlr: number,
   ): void;
+  /**
+   * The sparse output layer's backward pass and lazy-Adam step, one distinct row at a time (ClassRowEngine):
+   * for row j (class rows[j] of w, m, v) and its pairs p in [start[j], start[j+1]) (query qi[p], logit
+   * gradient dz[p]): dh[qi[p]] += dz[p] · w[row]; when step is 1 also g = Σ dz[p] · h[qi[p]] (at gtmp, dim
+   * floats) and Adam on the row in place. dh zeroed by the caller.
+   */
+  sparse_rows_step(
+    h: number, dz: number, qi: number, start: number, rows: number, n: number, w: number, m: number, v: number,
+    dh: number, gtmp: number, dim: number, step: number,
+    b1: number, omb1: number, b2: number, omb2: number, c1: number, c2: number, eps: number, nlr: number,
+  ): void;
 }
 
 /**
