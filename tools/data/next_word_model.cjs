@@ -3,7 +3,11 @@
 'use strict';
 const { fusedAdam } = require('@hashlayers/core');
 
-/** optimizer: 'adam' (tf.train.adam) or 'lazyAdam' (FusedAdam with lazy row updates of the output layer). */
+/**
+ * optimizer: 'adam' (tf.train.adam), 'lazyAdam' (FusedAdam with lazy row updates of the output layer) or
+ * 'engine' (the output layer trains its rows in its sparse engine, classOptimizer lazy Adam at the same
+ * learning rate; tf.train.adam for the rest).
+ */
 function nextWordModel(tf, L, { vocab, context, embDim = 24, hidden = 64, layer: layerArgs = {}, lr = 0.005, seed = 1, optimizer = 'adam' }) {
   const input = tf.input({ shape: [context], dtype: 'int32' });
   const emb = tf.layers
@@ -12,7 +16,8 @@ function nextWordModel(tf, L, { vocab, context, embDim = 24, hidden = 64, layer:
   const h = tf.layers
     .dense({ units: hidden, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 1 }) })
     .apply(tf.layers.flatten().apply(emb));
-  const layer = L.lshSoftmax({ units: vocab, seed: seed + 2, ...layerArgs });
+  const engine = optimizer === 'engine' ? { classOptimizer: { learningRate: lr } } : {};
+  const layer = L.lshSoftmax({ units: vocab, seed: seed + 2, ...engine, ...layerArgs });
   const { train, infer } = L.trainingModel(input, h, layer);
   // the layer reports the rows each step touched (RowSparseSource); the lazy optimizer updates only those
   const opt = optimizer === 'lazyAdam' ? fusedAdam(lr, 0.9, 0.999, undefined, { lazy: true, rowSources: [layer] }) : tf.train.adam(lr);
