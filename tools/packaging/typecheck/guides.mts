@@ -8,7 +8,7 @@ import { HashIndex, SimHash } from '@hashlayers/hashing';
 import { featureModel, lshSoftmax, lshSoftmaxLoss, predictTopK, RehashCallback, trainingModel } from '@hashlayers/lsh-softmax';
 import { convertToLSS, lss, LSSHashCallback, LSSHashTrainer } from '@hashlayers/lss';
 import { convertToLUTDense, ProgressiveLUTReplacement } from '@hashlayers/lut-dense';
-import { convertToRepresenterSketch } from '@hashlayers/representer-sketch';
+import { convertToRepresenterSketch, representerSketch, RepresenterSketch, sketchCost } from '@hashlayers/representer-sketch';
 
 declare const model: tf.LayersModel;
 declare const xs: tf.Tensor;
@@ -63,11 +63,15 @@ declare const units: number;
 
 // docs/representer-sketch.md: converting a trained model
 {
-  const { model: sketched, layers: [sketch], reports: [{ sizing }] } = await convertToRepresenterSketch(model, {
-    headFrom: 'features', data: xTrain, rows: 64, bits: 6, seed: 7,
-    refine: { epochs: 10, target: 'labels', labels: yTrain, learningRate: 0.05 },
+  const { model: sketched, layers: [sketch], reports: [{ sizing, fill, refineLoss, quantizationErrorBound }] } = await convertToRepresenterSketch(model, {
+    headFrom: 'features', data: xTrain, rows: 128, bits: 4, seed: 7, countBits: 8,
+    refine: { epochs: 10, target: 'labels', labels: yTrain, learningRate: 0.1 },
   });
-  console.log(sketched.predict(xTest), sketch.name, sizing.storageReduction, sizing.computeReduction);
+  console.log(sketched.predict(xTest), sketch.name, sketch.projectionKind, sizing.storageReduction, sizing.computeReduction, fill, refineLoss, quantizationErrorBound);
+  // by hand: float counts, trainable; quantize after filling and refining
+  const byHand = representerSketch({ outputs: 10, rows: 32, bits: 4, projection: 'gaussian' });
+  const quantized: RepresenterSketch = byHand.quantize(8);
+  console.log(quantized.countBits, sketchCost(quantized).bytes);
 }
 
 // docs/lut-dense.md: use
