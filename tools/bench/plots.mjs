@@ -86,34 +86,50 @@ function lss({ title, rows }) {
   return spec([title, `P@1 against ms/query (batch 256, ${backend}; HNSW native); B = candidate budget`], body);
 }
 
-/** Sketch rows of one backend (bytes and accuracy are the same on every backend) plus the replaced head, as series by K. */
-function sketchSeries(rows, backend) {
-  const mine = rows.filter((r) => r.backend === backend);
-  const sketches = mine.filter((r) => r.method === 'RepresenterSketch');
-  const rowsOfK = (bits) => sketches.filter((r) => r.bits === bits).map((r) => r.rows).join('/');
-  return [
-    ...mine.filter((r) => r.method !== 'RepresenterSketch').map((r) => ({ ...r, series: 'replaced head', label: 'head' })),
-    ...sketches.map((r) => ({ ...r, series: `sketch K=${r.bits} (R=${rowsOfK(r.bits)})`, label: `R${r.rows}` })),
+/**
+ * The representer-sketch frontier (Vega-Lite): accuracy against saved bytes, one point per sketch (rows
+ * of representer-sketch-frontier.json), the head's accuracies and the 50x line as rules. head: the
+ * replaced head's { acc, bytes }; headEq: the accuracy of the head trained the sketch's extra epochs.
+ */
+export function frontierSpec(rows, head, headEq) {
+  const data = rows.map((r) => ({ ...r, series: `${r.projection}${r.projection === 'sparse' ? ` ${r.density}` : ''}, K=${r.bits}`, counts: `${r.countBits}-bit counts` }));
+  const x = { field: 'bytes', type: 'quantitative', title: 'bytes of the saved sketch (log scale)', scale: { type: 'log', nice: false, padding: 16 }, axis: { grid: true } };
+  const y = { field: 'acc', type: 'quantitative', title: 'test accuracy', scale: { zero: false, padding: 12 } };
+  const color = { field: 'series', type: 'nominal', title: 'projection, K', sort: null };
+  const rule = (value, text, dash) => [
+    { data: { values: [{ v: value }] }, mark: { type: 'rule', strokeDash: dash, color: '#555' }, encoding: { y: { field: 'v', type: 'quantitative' } } },
+    { data: { values: [{ v: value, t: text }] }, mark: { type: 'text', align: 'left', x: 4, dy: -6, fontSize: 10, color: '#333' }, encoding: { y: { field: 'v', type: 'quantitative' }, text: { field: 't' } } },
   ];
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: { text: 'MNIST: sketch accuracy against bytes (R, K, projection, count bits); lines: the replaced head', anchor: 'start', fontSize: 13 },
+    width: 560,
+    height: 340,
+    background: 'white',
+    config: { font: 'sans-serif', legend: { labelLimit: 320 } },
+    layer: [
+      {
+        data: { values: data },
+        mark: { type: 'point', filled: true, size: 70, opacity: 0.85 },
+        encoding: {
+          x, y, color,
+          shape: { field: 'counts', type: 'nominal', title: 'counts', sort: ['32-bit counts', '16-bit counts', '8-bit counts', '4-bit counts'] },
+          tooltip: [{ field: 'series' }, { field: 'rows' }, { field: 'countBits' }, { field: 'bytes' }, { field: 'acc' }, { field: 'opsX' }],
+        },
+      },
+      ...rule(head.acc, `head as converted (${head.bytes} bytes off the chart: ${(100 * head.acc).toFixed(2)}%)`, [2, 2]),
+      ...rule(headEq, `head trained the same extra epochs (${(100 * headEq).toFixed(2)}%)`, [6, 3]),
+      ...rule(headEq - 0.01, 'equally trained head − 1 point (the target)', [1, 4]),
+      { data: { values: [{ b: head.bytes / 50 }] }, mark: { type: 'rule', strokeDash: [4, 2], color: '#b00' }, encoding: { x: { field: 'b', type: 'quantitative' } } },
+      { data: { values: [{ b: head.bytes / 50, t: '50x fewer bytes than the head' }] }, mark: { type: 'text', align: 'left', angle: 270, dx: 6, dy: -4, fontSize: 10, color: '#b00' }, encoding: { x: { field: 'b', type: 'quantitative' }, y: { value: 200 }, text: { field: 't' } } },
+    ],
+  };
 }
 
-function representerSketchBytes({ rows }) {
-  const data = sketchSeries(rows, rows[0].backend);
-  const x = logX('bytes', 'bytes of the head (log scale)');
-  const y = linY('accRefined', 'test accuracy');
-  return spec('MNIST accuracy against bytes of the head', linesAndPoints({
-    data, x, y, series: 'series', seriesTitle: 'head', order: 'rows', label: 'label', tooltip: fields('series', 'rows', 'bits', 'bytes', 'accRefined'),
-  }));
-}
-
-function representerSketchMs({ rows }) {
-  const backend = plotBackend(rows);
-  const data = sketchSeries(rows, backend);
-  const x = logX('ms256', 'ms / query (batch 256, log scale)');
-  const y = linY('accRefined', 'test accuracy');
-  return spec(`MNIST accuracy against ms/query (${backend}, batch 256)`, linesAndPoints({
-    data, x, y, series: 'series', seriesTitle: 'head', order: 'rows', label: 'label', tooltip: fields('series', 'rows', 'bits', 'ms256', 'accRefined'),
-  }));
+/** The frontier plot from representer-sketch-frontier.json: the heads' accuracies and bytes are recovered from any row's Δs and ratio. */
+function representerSketchFrontier({ rows }) {
+  const r = rows[0];
+  return frontierSpec(rows, { acc: r.acc - r.dHead / 100, bytes: Math.round(r.bytes * r.storageX) }, r.acc - r.dHeadEq / 100);
 }
 
 /** Every plot: its file name (without .svg), the results JSON it is drawn from, and its Vega-Lite spec. */
@@ -122,8 +138,7 @@ export const PLOTS = [
   { name: 'lsh-softmax-synthetic', source: 'lsh-softmax-synthetic', spec: lshSoftmaxSynthetic },
   { name: 'lss-planted', source: 'lss-planted', spec: lss },
   { name: 'lss-sotu', source: 'lss-sotu', spec: lss },
-  { name: 'representer-sketch-bytes', source: 'representer-sketch', spec: representerSketchBytes },
-  { name: 'representer-sketch-ms', source: 'representer-sketch', spec: representerSketchMs },
+  { name: 'representer-sketch-frontier', source: 'representer-sketch-frontier', spec: representerSketchFrontier },
 ];
 
 /** A Vega-Lite spec rendered to SVG text. */

@@ -7,25 +7,17 @@
 //    the same run on the same precomputed features (medians);
 //  - depth: sketching from other layers (the raw pixels, the first or second hidden layer), each
 //    against its own equally trained head.
-import { join } from 'node:path';
-import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { benchBackends, log, Progress, readBack, resultsDir, time, tf, useBackend, usePreferredBackend, writeResults } from './harness.mjs';
-import { toSvg } from './plots.mjs';
+import { benchBackends, log, Progress, readBack, time, tf, useBackend, usePreferredBackend, writeResults } from './harness.mjs';
+// The frontier plot (representer-sketch-frontier.svg) is drawn by writeResults from the frontier JSON;
+// its spec lives in plots.mjs, so that tools/bench/plot.mjs re-renders it without loading tfjs.
+export { frontierSpec } from './plots.mjs';
 
 const require = createRequire(import.meta.url);
 const RS = require('@hashlayers/representer-sketch');
 const { loadMnist } = require('../data/mnist.cjs');
-const { mnistHeadNetwork, mnistTensors, trainClassifier } = require('../data/models.cjs');
+const { frozenTwin, mnistHeadNetwork, mnistTensors, trainClassifier } = require('../data/models.cjs');
 const { accuracy } = require('../data/metrics.cjs');
-
-/** A copy of `model` (same architecture, its current weights) whose layers before index `from` (inclusive) are frozen. */
-function frozenTwin(build, model, from) {
-  const twin = build();
-  twin.setWeights(model.getWeights());
-  twin.layers.forEach((l, i) => (l.trainable = i > from));
-  return twin;
-}
 
 /** model with a linear 'pixels' layer in front (so the whole network can be the replaced head). */
 function withPixels(model, dim) {
@@ -46,42 +38,6 @@ async function sketchArtifacts(sketch, dim) {
   const input = tf.input({ shape: [dim] });
   const m = tf.model({ inputs: input, outputs: sketch.apply(input) });
   return saveToMemory(m);
-}
-
-/** The frontier plot (Vega-Lite): accuracy against saved bytes, one point per sketch, the head's accuracies and the 50x line as rules. */
-export function frontierSpec(rows, head, headEq) {
-  const data = rows.map((r) => ({ ...r, series: `${r.projection}${r.projection === 'sparse' ? ` ${r.density}` : ''}, K=${r.bits}`, counts: `${r.countBits}-bit counts` }));
-  const x = { field: 'bytes', type: 'quantitative', title: 'bytes of the saved sketch (log scale)', scale: { type: 'log', nice: false, padding: 16 }, axis: { grid: true } };
-  const y = { field: 'acc', type: 'quantitative', title: 'test accuracy', scale: { zero: false, padding: 12 } };
-  const color = { field: 'series', type: 'nominal', title: 'projection, K', sort: null };
-  const rule = (value, text, dash) => [
-    { data: { values: [{ v: value }] }, mark: { type: 'rule', strokeDash: dash, color: '#555' }, encoding: { y: { field: 'v', type: 'quantitative' } } },
-    { data: { values: [{ v: value, t: text }] }, mark: { type: 'text', align: 'left', x: 4, dy: -6, fontSize: 10, color: '#333' }, encoding: { y: { field: 'v', type: 'quantitative' }, text: { field: 't' } } },
-  ];
-  return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: { text: 'MNIST: sketch accuracy against bytes (R, K, projection, count bits); lines: the replaced head', anchor: 'start', fontSize: 13 },
-    width: 560,
-    height: 340,
-    background: 'white',
-    config: { font: 'sans-serif', legend: { labelLimit: 320 } },
-    layer: [
-      {
-        data: { values: data },
-        mark: { type: 'point', filled: true, size: 70, opacity: 0.85 },
-        encoding: {
-          x, y, color,
-          shape: { field: 'counts', type: 'nominal', title: 'counts', sort: ['32-bit counts', '16-bit counts', '8-bit counts', '4-bit counts'] },
-          tooltip: [{ field: 'series' }, { field: 'rows' }, { field: 'countBits' }, { field: 'bytes' }, { field: 'acc' }, { field: 'opsX' }],
-        },
-      },
-      ...rule(head.acc, `head as converted (${head.bytes} bytes off the chart: ${(100 * head.acc).toFixed(2)}%)`, [2, 2]),
-      ...rule(headEq, `head trained the same extra epochs (${(100 * headEq).toFixed(2)}%)`, [6, 3]),
-      ...rule(headEq - 0.01, 'equally trained head − 1 point (the target)', [1, 4]),
-      { data: { values: [{ b: head.bytes / 50 }] }, mark: { type: 'rule', strokeDash: [4, 2], color: '#b00' }, encoding: { x: { field: 'b', type: 'quantitative' } } },
-      { data: { values: [{ b: head.bytes / 50, t: '50x fewer bytes than the head' }] }, mark: { type: 'text', align: 'left', angle: 270, dx: 6, dy: -4, fontSize: 10, color: '#b00' }, encoding: { x: { field: 'b', type: 'quantitative' }, y: { value: 200 }, text: { field: 't' } } },
-    ],
-  };
 }
 
 export async function mnist({ quick }) {
@@ -156,9 +112,6 @@ export async function mnist({ quick }) {
     ],
     rows: frontier,
   });
-  const svg = await toSvg(frontierSpec(frontier, { acc: headAcc, bytes: headCostAll.bytes }, headEqAcc));
-  writeFileSync(join(resultsDir(), 'representer-sketch-frontier.svg'), svg + '\n');
-  log('wrote representer-sketch-frontier.svg');
 
   // sketching from other layers: each replaced part against itself trained the same extra epochs
   const depthRows = [];

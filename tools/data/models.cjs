@@ -35,6 +35,19 @@ function mnistHeadNetwork({ dim = 784, classes = 10, hidden = 512 } = {}) {
   });
 }
 
+/**
+ * A copy of `model` (a fresh network from `build()`, holding `model`'s current weights) whose layers up
+ * to index `from` (inclusive) are frozen: training it trains only the layers after `from`, on the same
+ * features. The baseline of representer-sketch: the replaced head trained the epochs the sketch's
+ * refinement gets ("the equally trained head").
+ */
+function frozenTwin(build, model, from) {
+  const twin = build();
+  twin.setWeights(model.getWeights());
+  twin.layers.forEach((l, i) => (l.trainable = i > from));
+  return twin;
+}
+
 /** A split of tools/data/mnist.cjs as tensors: inputs xs [n, dim], labels yl (int32), one-hot ys; test inputs xt. */
 function mnistTensors(data) {
   const xs = tf.tensor2d(data.train.x, [data.train.n, data.dim]);
@@ -74,4 +87,4 @@ function denseWith(kernel, bias, activation = 'softmax') {
   return dense;
 }
 
-module.exports = { mnistMLP, mnistHeadNetwork, mnistTensors, trainClassifier, randomDense, denseWith };
+module.exports = { mnistMLP, mnistHeadNetwork, frozenTwin, mnistTensors, trainClassifier, randomDense, denseWith };

@@ -3,6 +3,7 @@ import type { MnistSplit } from './mnist.cjs';
 
 export function mnistMLP(seed?: number): tf.Sequential;
 export function mnistHeadNetwork(opts?: { dim?: number; classes?: number; hidden?: number }): tf.Sequential;
+export function frozenTwin<M extends tf.LayersModel>(build: () => M, model: tf.LayersModel, from: number): M;
 export function mnistTensors(data: { dim: number; classes: number; train: MnistSplit; test: MnistSplit }): {
   xs: tf.Tensor2D; yl: tf.Tensor1D; ys: tf.Tensor2D; xt: tf.Tensor2D;
 };
