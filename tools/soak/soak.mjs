@@ -3,7 +3,7 @@
 // tensors, the wasm heap and the process RSS over time. A leak shows as tensor or heap growth.
 //
 //   node tools/soak/soak.mjs [--predicts 10000] [--batches 1000] [--backends cpu,wasm,tensorflow]
-//                            [--layers lut,lut8,lsh,lss,sketch] [--out docs/results/soak.json]
+//                            [--layers lut,lut8,lsh,lss,sketch,sketch8] [--out docs/results/soak.json]
 //
 // Uses the built packages (npm run build first). Prints one line per sample and a summary table.
 import { createRequire } from 'node:module';
@@ -24,14 +24,14 @@ const { values: opt } = parseArgs({
     predicts: { type: 'string', default: '10000' },
     batches: { type: 'string', default: '1000' },
     backends: { type: 'string' },
-    layers: { type: 'string', default: 'lut,lut8,lsh,lss,sketch' },
+    layers: { type: 'string', default: 'lut,lut8,lsh,lss,sketch,sketch8' },
     out: { type: 'string' },
     'md-from': { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
 if (opt.help) {
-  console.log('node tools/soak/soak.mjs [--predicts N] [--batches N] [--backends cpu,wasm,tensorflow] [--layers lut,lut8,lsh,lss,sketch] [--out file.json]');
+  console.log('node tools/soak/soak.mjs [--predicts N] [--batches N] [--backends cpu,wasm,tensorflow] [--layers lut,lut8,lsh,lss,sketch,sketch8] [--out file.json]');
   process.exit(0);
 }
 /** The summary table of a soak run (written next to --out as .md). */
@@ -42,7 +42,8 @@ function markdown(run) {
     `\`node tools/soak/soak.mjs --predicts ${run.predicts} --batches ${run.batches}\`: per layer and backend, ${run.predicts} predict/topK calls`,
     `(batch ${run.batch ?? 32}) and ${run.batches} model.fit batches with the layer's callbacks (LUTDense: ProgressiveLUTReplacement;`,
     'LSHSoftmax: RehashCallback every 4 batches, 5 head classes; LSS: LSSHashCallback; 8-bit LUTDense frozen; RepresenterSketch',
-    "with weighted rows). Tensors are sampled every tenth of the calls and at epoch ends; 'left' counts the tensors still",
+    'with weighted rows, float counts trained; sketch8: 8-bit counts, frozen, a Dense after it trained). Tensors are sampled',
+    "every tenth of the calls and at epoch ends; 'left' counts the tensors still",
     'alive after the models, optimizers and data were disposed. RSS is the whole process (V8 heap included), for scale only.',
     '',
     '| layer | backend | seconds | tensor growth, predict | tensor growth, fit | left after dispose | wasm heap growth | RSS change (MB) |',
@@ -135,14 +136,18 @@ const SETUPS = {
     };
   },
   lss: () => SETUPS.lsh('learned'),
-  sketch: async () => {
+  sketch8: () => SETUPS.sketch(true),
+  sketch: async (quantized = false) => {
     const input = tf.input({ shape: [D] });
-    const h = tf.layers.dense({ units: D, activation: 'relu', name: 'feat' }).apply(input);
-    const out = tf.layers.dense({ units: 10 }).apply(h);
+    const feat = tf.layers.dense({ units: D, activation: 'relu', name: 'feat' });
+    const out = tf.layers.dense({ units: 10 }).apply(feat.apply(input));
     const base = tf.model({ inputs: input, outputs: out });
     const { x } = data();
-    const conv = await convertToRepresenterSketch(base, { headFrom: 'feat', data: x, rows: 8, bits: 4, aggregation: 'weighted' });
-    const model = conv.model;
+    // float counts (countBits 32) are what model.fit trains (the scatter-add and row-weight gradients);
+    // the conversion's default, 8-bit packed counts, is frozen: its fit trains a Dense after the sketch
+    const conv = await convertToRepresenterSketch(base, { headFrom: 'feat', data: x, rows: 8, bits: 4, aggregation: 'weighted', countBits: quantized ? 8 : 32 });
+    if (quantized) feat.trainable = false; // nothing before the frozen sketch to train (codes pass no gradient)
+    const model = quantized ? tf.model({ inputs: conv.model.inputs, outputs: tf.layers.dense({ units: 10 }).apply(conv.model.outputs[0]) }) : conv.model;
     model.compile({ optimizer: tf.train.adam(1e-3), loss: 'meanSquaredError' });
     const yt = tf.randomNormal([512, 10], 0, 1, 'float32', 2);
     const q = x.slice([0, 0], [BATCH, D]);
