@@ -26,6 +26,13 @@ export interface LSSHashTrainerArgs {
   /** 'softmax' loss: the logit of a pair is rankScale · Σ_t P_t / tables (default 10). */
   rankScale?: number;
   /**
+   * Weight of a bucket-spread term (default 0): the squared mean of each relaxed label bit and the
+   * squared correlations of the bits of a table over the step's labels, pushed to 0 so that labels
+   * spread over a table's 2^bits buckets. A query's cost grows with the size of its buckets (every
+   * entry is counted before the budget cuts the union), so this trades recall for query speed.
+   */
+  spread?: number;
+  /**
    * Held-out fraction of fit()'s queries (default 0.1; 0: none). The correct-label recall at the
    * layer's candidate budget (`labelRecall`) is measured on it before training and after every epoch,
    * and fit() ends with the best projections (the start included), so training never leaves the
@@ -80,6 +87,7 @@ export const TRAINER_KEYS: readonly string[] = [
   'batchNegatives',
   'loss',
   'rankScale',
+  'spread',
   'validationSplit',
   'rehashEvery',
   'temperature',
@@ -131,6 +139,7 @@ export class LSSHashTrainer {
   readonly batchNegatives: number;
   readonly loss: 'pairwise' | 'softmax';
   readonly rankScale: number;
+  readonly spread: number;
   readonly validationSplit: number;
   readonly rehashEvery: number;
   readonly temperature: number;
@@ -155,6 +164,8 @@ export class LSSHashTrainer {
     this.loss = args.loss ?? 'softmax';
     this.rankScale = args.rankScale ?? 10;
     if (!(this.rankScale > 0 && Number.isFinite(this.rankScale))) fail('rankScale', 'a positive finite number', args.rankScale);
+    this.spread = args.spread ?? 0;
+    if (!(this.spread >= 0 && Number.isFinite(this.spread))) fail('spread', 'a finite number ≥ 0', args.spread);
     this.validationSplit = args.validationSplit ?? 0.1;
     if (!(this.validationSplit >= 0 && this.validationSplit < 1)) fail('validationSplit', 'a number in [0, 1)', args.validationSplit);
     this.rehashEvery = assertInt('rehashEvery', args.rehashEvery ?? 0, 0);
@@ -248,14 +259,25 @@ export class LSSHashTrainer {
         // log P(all K bits of a table agree) = Σ_k log((1 + a_k b_k) / 2)
         const agree = tf.clipByValue(tf.div(tf.add(1, tf.mul(a, b)), 2), EPS, 1);
         const logP = tf.sum(tf.log(agree), 2);
+        let loss: tf.Scalar;
         if (this.loss === 'softmax') {
           // expected colliding tables (the retrieval's ranking) of each pair, grouped by query: positive first
           const s = tf.reshape(tf.mul(tf.mean(tf.exp(logP), 1), this.rankScale), [-1, p.perQuery]);
-          return tf.mean(tf.neg(tf.slice(tf.logSoftmax(s), [0, 0], [-1, 1]))) as tf.Scalar;
+          loss = tf.mean(tf.neg(tf.slice(tf.logSoftmax(s), [0, 0], [-1, 1])));
+        } else {
+          const logNotP = tf.log(tf.clipByValue(tf.sub(1, tf.exp(logP)), EPS, 1));
+          const bce = tf.neg(tf.add(tf.mul(t, logP), tf.mul(tf.sub(1, t), logNotP)));
+          loss = tf.sum(tf.mul(wt, tf.mean(bce, 1, true)));
         }
-        const logNotP = tf.log(tf.clipByValue(tf.sub(1, tf.exp(logP)), EPS, 1));
-        const bce = tf.neg(tf.add(tf.mul(t, logP), tf.mul(tf.sub(1, t), logNotP)));
-        return tf.sum(tf.mul(wt, tf.mean(bce, 1, true))) as tf.Scalar;
+        if (this.spread === 0) return loss;
+        // bucket spread over the step's labels: each bit balanced (mean 0), the bits of a table uncorrelated
+        const n = b.shape[0];
+        const mean = tf.mean(tf.square(tf.mean(b, 0)));
+        const bt = tf.transpose(b, [1, 0, 2]); // [L, n, K]
+        const gram = tf.div(tf.matMul(bt, bt, true, false), n); // [L, K, K]
+        const offDiagonal = tf.mul(gram, tf.sub(1, tf.eye(K)));
+        const corr = tf.div(tf.sum(tf.square(offDiagonal)), L * Math.max(1, K * (K - 1)));
+        return tf.add(loss, tf.mul(this.spread, tf.add(mean, corr))) as tf.Scalar;
       };
       // the projections are non-trainable weights (model.fit must not move them), so the gradients are
       // taken with respect to them as inputs and applied by name
