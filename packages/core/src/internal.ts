@@ -20,6 +20,7 @@ export {
   wasmMemoryOf,
 } from './backend/internals.js';
 export type { HeapBackend } from './backend/internals.js';
+export { guardWasmFusedActivations } from './backend/wasm_fused_activation.js';
 export { lutSimdKernels, onHeap, simdKernels } from './simd/simd_module.js';
 export type { LutSimdKernels, SimdKernels } from './simd/simd_module.js';
 export { createSimdMemory, heapSimdMemory, PrivateSimdMemory, setWasmSimdKernels, SimdMemory, simdArena } from './simd/simd_memory.js';

@@ -11,6 +11,7 @@ import {
   wasmMemoryOf,
 } from '../backend/internals.js';
 import { fail } from '../util/validate.js';
+import { guardWasmFusedActivations } from '../backend/wasm_fused_activation.js';
 import { scratch } from './scratch.js';
 
 export type { TensorInfoLike, TypedArray } from '../backend/internals.js';
@@ -227,6 +228,7 @@ const registered = new Set<string>();
  * import: nothing registers per call.
  */
 export function registerKernelSpec<A extends object>(spec: KernelSpec<A>, backends?: readonly string[]): void {
+  guardWasmFusedActivations();
   registered.add(spec.kernelName);
   for (const adapter of ADAPTERS) {
     if (backends != null && !backends.includes(adapter.backendName)) continue;
@@ -257,6 +259,7 @@ export function runKernel<A extends object>(
   inputs: Record<string, tf.Tensor>,
   attrs: A,
 ): tf.Tensor[] {
+  guardWasmFusedActivations(); // tfjs-backend-wasm may have been imported after the packages
   const backend = tf.getBackend();
   if (tf.getKernel(spec.kernelName, backend) == null) {
     fail(

@@ -24,6 +24,7 @@ import {
   SeededRandom,
   valuesChecksum,
   verifyConfigChecksum,
+  guardWasmFusedActivations,
 } from '@hashlayers/core/internal';
 import type { RowSparseSource } from '@hashlayers/core';
 import type { AdamHyperparameters } from '@hashlayers/core/internal';
@@ -370,6 +371,8 @@ export class LSHSoftmax extends tfl.layers.Layer implements RowSparseSource {
   }
 
   override build(inputShape: tfl.Shape | tfl.Shape[]): void {
+    // a Dense(relu) before this layer on wasm must not turn NaN into 0 (see core's wasm_fused_activation)
+    guardWasmFusedActivations();
     const dim = featureDim(inputShape);
     if (this.units * (dim + 1) > 2 ** 30) fail('units', `units · (features + 1) at most 2^30 (${dim} features)`, this.units);
     const { config, transform } = this.familyConfig(dim);

@@ -19,6 +19,7 @@ import {
   SeededRandom,
   valuesChecksum,
   verifyConfigChecksum,
+  guardWasmFusedActivations,
 } from '@hashlayers/core/internal';
 import { LEAVES, NODES, TREE_DEPTH } from '../kernels/maddness_encode.js';
 import { maddnessEncodeUnchecked } from '../ops/maddness_encode.js';
@@ -173,6 +174,8 @@ export class LUTDense extends tfl.layers.Layer {
   }
 
   override build(inputShape: tfl.Shape | tfl.Shape[]): void {
+    // a Dense(relu) before this layer on wasm must not turn NaN into 0 (see core's wasm_fused_activation)
+    guardWasmFusedActivations();
     const d = this.shapeInputDim(inputShape);
     if (this.codebooks > d) fail('codebooks', `at most the input dimension ${d}`, this.codebooks);
     const rng = new SeededRandom(this.seed);

@@ -21,6 +21,7 @@ import {
   LAYER_ARG_KEYS,
   valuesChecksum,
   verifyConfigChecksum,
+  guardWasmFusedActivations,
 } from '@hashlayers/core/internal';
 import { HashInputs, sketchCodes } from '../ops/sketch_codes.js';
 import { sketchPredict } from '../ops/sketch_predict.js';
@@ -161,6 +162,8 @@ export class RepresenterSketch extends tfl.layers.Layer {
   }
 
   override build(inputShape: tfl.Shape | tfl.Shape[]): void {
+    // a Dense(relu) before this layer on wasm must not turn NaN into 0 (see core's wasm_fused_activation)
+    guardWasmFusedActivations();
     const dim = featureDim(inputShape);
     const n = this.rows * this.cells * this.outputs;
     this.center = this.addWeight('center', [dim], 'float32', tfl.initializers.zeros(), undefined, false);
