@@ -13,12 +13,8 @@ function denseWith(kernel: tf.Tensor2D, bias: tf.Tensor1D): tf.Sequential {
   return model;
 }
 
-/**
- * Independent reference of correct-label recall: codes recomputed here from the stored projections
- * (sign bits of [w; b]·P_label and [h; 1]·P_query), candidates = labels sharing a bucket with the
- * query in any table, ranked by the number of shared tables (ties by id), the first `budget` kept.
- */
-function referenceRecall(layer: LSHSoftmax, h: tf.Tensor2D, y: Int32Array, budget: number): number {
+/** Codes recomputed here from the stored projections: sign bits of [w; b]·P_label per label and [h; 1]·P_query per query. */
+function referenceCodes(layer: LSHSoftmax, h: tf.Tensor2D): { labels: number[][]; queries: number[][] } {
   const state = lshSoftmaxInternals(layer).family.state;
   const Pq = state.query_projection.arraySync() as number[][];
   const Pl = (state.label_projection ?? state.query_projection).arraySync() as number[][];
@@ -37,16 +33,23 @@ function referenceRecall(layer: LSHSoftmax, h: tf.Tensor2D, y: Int32Array, budge
       }
       return c;
     });
-  const labelCodes = W.map((w, c) => codes([...w, B[c]], Pl));
-  const H = h.arraySync();
+  return { labels: W.map((w, c) => codes([...w, B[c]], Pl)), queries: h.arraySync().map((q) => codes([...q, 1], Pq)) };
+}
+
+/**
+ * Independent reference of correct-label recall: candidates = labels sharing a bucket with the query in
+ * any table, ranked by the number of shared tables (ties by id), the first `budget` kept.
+ */
+function referenceRecall(layer: LSHSoftmax, h: tf.Tensor2D, y: Int32Array, budget: number): number {
+  const { labels, queries } = referenceCodes(layer, h);
   let hit = 0;
-  for (let i = 0; i < H.length; i++) {
-    const q = codes([...H[i], 1], Pq);
-    const hits = labelCodes.map((lc) => lc.filter((code, t) => code === q[t]).length);
+  for (let i = 0; i < queries.length; i++) {
+    const q = queries[i];
+    const hits = labels.map((lc) => lc.filter((code, t) => code === q[t]).length);
     const order = hits.map((n, c) => [n, c]).filter(([n]) => n > 0).sort((a, z) => z[0] - a[0] || a[1] - z[1]);
     if (order.slice(0, budget).some(([, c]) => c === y[i])) hit++;
   }
-  return hit / H.length;
+  return hit / queries.length;
 }
 
 /** Hash training runs on one backend (tfjs-node when present, else wasm); the errors and leaks on every backend. */
@@ -126,7 +129,7 @@ suite('LSSHashTrainer keeps the best projections on held-out queries', () => {
 
   it('no leaks; bad validationData or options are clear errors that leave the projections untouched', async () => {
     const layer = await layerOf();
-    const trainer = new LSSHashTrainer(layer, { seed: 1, batchNegatives: 2, loss: 'softmax' });
+    const trainer = new LSSHashTrainer(layer, { seed: 1, batchNegatives: 2, loss: 'softmax', spread: 1 });
     const xs = tf.slice(xr, [0, 0], [200, P.dim]) as tf.Tensor2D;
     const ys = tf.slice(yr, [0], [200]) as tf.Tensor1D;
     trainer.fit(xs, ys); // creates the optimizer slots once
@@ -141,6 +144,7 @@ suite('LSSHashTrainer keeps the best projections on held-out queries', () => {
     expect(() => new LSSHashTrainer(layer, { loss: 'hinge' as 'softmax' })).toThrow(/loss: expected 'pairwise' or 'softmax'/);
     expect(() => new LSSHashTrainer(layer, { rankScale: 0 })).toThrow(/rankScale/);
     expect(() => new LSSHashTrainer(layer, { batchNegatives: -1 })).toThrow(/batchNegatives/);
+    expect(() => new LSSHashTrainer(layer, { spread: -1 })).toThrow(/spread: expected a finite number ≥ 0, got -1/);
     trainer.dispose();
     tf.dispose([xs, ys]);
     layer.dispose();
