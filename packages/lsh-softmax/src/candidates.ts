@@ -118,3 +118,46 @@ export function buildCandidates(
   }
   return { batch, width, ids, logWeights, retrieved, exactRows };
 }
+
+/**
+ * The ids of the k largest values, largest first, ties to the smaller id:
+ * what sorting every id by (value desc, id asc) and keeping k gives, in
+ * O(n) plus a sort of the k (a quickselect for the k-th largest value),
+ * so a head of the largest biases can follow the bias every step at 100k+
+ * classes. Values must not be NaN.
+ */
+export function largestIds(values: ArrayLike<number>, k: number): Int32Array {
+  const n = values.length;
+  k = Math.min(k, n);
+  if (k <= 0) return new Int32Array(0);
+  const a = Float64Array.from(values);
+  // quickselect: a[k - 1] becomes the k-th largest value
+  let lo = 0;
+  let hi = n - 1;
+  const m = k - 1;
+  while (lo < hi) {
+    const pivot = a[(lo + hi) >>> 1];
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i] > pivot) i++;
+      while (a[j] < pivot) j--;
+      if (i <= j) {
+        const t = a[i];
+        a[i] = a[j];
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (m <= j) hi = j;
+    else if (m >= i) lo = i;
+    else break;
+  }
+  const kth = a[m];
+  const out: number[] = [];
+  for (let c = 0; c < n; c++) if (values[c] > kth) out.push(c);
+  for (let c = 0; c < n && out.length < k; c++) if (values[c] === kth) out.push(c);
+  out.sort((x, y) => values[y] - values[x] || x - y);
+  return Int32Array.from(out);
+}

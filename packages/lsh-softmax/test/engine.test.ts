@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { describeBackends } from '../../../tools/testing/backends';
 import { roundTrip } from '../../../tools/testing/artifacts';
 import { LSHSoftmax, RehashCallback, lshSoftmax, lshSoftmaxLoss, predictTopK, trainingModel } from '../src';
+import { largestIds } from '../src/candidates';
 
 const dim = 10;
 const units = 30;
@@ -202,5 +203,21 @@ describeBackends('LSHSoftmax with classOptimizer (the sparse engine)', () => {
     await expect(train.fit([x, y], y, { epochs: 1, verbose: 0 })).rejects.toThrow(/mode/);
     tf.dispose([x, y]);
     train.dispose();
+  });
+});
+
+describe('largestIds (the head of the largest biases)', () => {
+  it('equals sorting every id by (value desc, id asc) and keeping k, with ties and k ≥ n', () => {
+    let seed = 1;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    for (let trial = 0; trial < 200; trial++) {
+      const n = 1 + Math.floor(rand() * 300);
+      // few distinct values: many ties, also at the cut
+      const levels = 1 + Math.floor(rand() * 10);
+      const values = Float32Array.from({ length: n }, () => Math.floor(rand() * levels) - levels / 2);
+      const k = Math.floor(rand() * (n + 5));
+      const ref = Array.from(values.keys()).sort((x, y) => values[y] - values[x] || x - y).slice(0, k);
+      expect(Array.from(largestIds(values, k))).toEqual(ref);
+    }
   });
 });

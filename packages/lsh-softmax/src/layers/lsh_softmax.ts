@@ -28,7 +28,7 @@ import {
 } from '@hashlayers/core/internal';
 import type { RowSparseSource } from '@hashlayers/core';
 import type { AdamHyperparameters } from '@hashlayers/core/internal';
-import { buildCandidates, CandidateBatch } from '../candidates.js';
+import { buildCandidates, CandidateBatch, largestIds } from '../candidates.js';
 import { candidateLogits, candidateSoftmaxLoss } from '../ops/candidate_softmax.js';
 import { getInitializer, Initializer, InitializerArg, serializeInitializer, transposedInitializer } from './initializers.js';
 
@@ -283,7 +283,9 @@ export class LSHSoftmax extends tfl.layers.Layer implements RowSparseSource {
   private stateWeights: LayerVariable[] = [];
   private index: HashIndex | null = null;
   private head: Int32Array | null = null;
-  private headBiasId: object | null = null;
+  /** What the head was computed from (the bias variable's data or the engine) and the engine's version then. */
+  private headKey: object | null = null;
+  private headVersion = 0;
   private codesDataId: object | null = null;
   /** From a saved config: what the family and the loaded codes must match (checked on build and first use). */
   private expectedFingerprint: number | null = null;
@@ -498,14 +500,18 @@ export class LSHSoftmax extends tfl.layers.Layer implements RowSparseSource {
       this.head = null;
       return;
     }
-    // the bias variable as it is (not synced from the engine): with classOptimizer the head follows the
-    // bias at the last read of the weights, so a saved and reloaded layer has the same head
     const bv = this.storedValue(this.bias);
-    if (this.head != null && this.headBiasId === bv.dataId) return;
-    this.headBiasId = bv.dataId;
-    const b = bv.dataSync();
-    const order = Array.from(b.keys()).sort((x, y) => b[y] - b[x] || x - y);
-    this.head = Int32Array.from(order.slice(0, this.headClasses));
+    const e = this.engine;
+    // with classOptimizer the engine's bias is the current one (unless the variables were written since it
+    // loaded them): the head follows it step by step, as it follows the variable without the engine; a
+    // saved layer's bias is the engine's (synced on read), so a reloaded layer has the same head
+    const live = e != null && this.engineState.biasId === bv.dataId;
+    const key = live ? e : bv.dataId;
+    const version = live ? e.version : 0;
+    if (this.head != null && this.headKey === key && this.headVersion === version) return;
+    this.head = largestIds(live ? (e.bias() as Float32Array) : (bv.dataSync() as Float32Array), this.headClasses);
+    this.headKey = key;
+    this.headVersion = version;
   }
 
   private storeCodes(): void {
