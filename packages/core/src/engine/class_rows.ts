@@ -194,7 +194,6 @@ export class ClassRowEngine {
     const { dim } = this;
     const pairs = g.q.length;
     const it = g.rowOfPair ?? (g.rowOfPair = expandRows(g));
-    out.fill(0);
     if (this.simd) {
       const mem = this.mem as PrivateSimdMemory;
       const [oh, oit, oq, opos, oo] = mem.scratch(h.length * 4, pairs * 4, pairs * 4, pairs * 4, out.length * 4);
@@ -207,6 +206,7 @@ export class ClassRowEngine {
       out.set(mem.f32(oo, out.length));
     } else {
       const w = this.f32('w', this.units * dim);
+      out.fill(0); // padding
       for (let p = 0; p < pairs; p++) {
         let s = 0;
         for (let e = 0, a = g.q[p] * dim, r = it[p] * dim; e < dim; e++) s += h[a + e] * w[r + e];
@@ -322,18 +322,6 @@ export class ClassRowEngine {
     js.vw = new Float32Array(units * dim);
     js.mb = new Float32Array(units);
     js.vb = new Float32Array(units);
-  }
-
-  /** Forgets the optimizer state (moments and step count). */
-  resetOptimizer(): void {
-    this.check();
-    this.steps = 0;
-    if (this.mem != null) {
-      if (this.off.mw >= 0) for (const key of ['mw', 'vw', 'mb', 'vb'] as const) this.f32(key, key === 'mw' || key === 'vw' ? this.units * this.dim : this.units).fill(0);
-    } else {
-      const js = this.js as NonNullable<ClassRowEngine['js']>;
-      js.mw = js.vw = js.mb = js.vb = null;
-    }
   }
 
   /** Releases the memory (the private WebAssembly memory goes with the last reference). */
