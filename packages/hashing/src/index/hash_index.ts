@@ -7,6 +7,7 @@ import {
 } from '../kernels/retrieve_candidates.js';
 import { retrieveCandidates } from '../ops/retrieve_candidates.js';
 import { candidateTopK } from '../ops/candidate_top_k.js';
+import { buildBucketTables, updateBucketTables } from './bucket_tables.js';
 import { assertFiniteTensor, assertInt, assertMatrix, assertOneOf, fail } from '@hashlayers/core/internal';
 
 export type { Candidates } from '../kernels/retrieve_candidates.js';
@@ -82,6 +83,23 @@ export interface RebuildReport extends BuildReport {
   rebuilt: boolean;
 }
 
+/** What `update` did: the counts of `RebuildReport`, and how many rows went through the hash family. */
+export interface UpdateReport extends BuildReport {
+  /** (item, table) codes that differ from before the update. */
+  changedCodes: number;
+  /** Items with at least one changed code. */
+  changedItems: number;
+  /** changedCodes / (items · tables). */
+  changedFraction: number;
+  /** Rows hashed: ids.length, or every item when `rescaled`. */
+  rehashedItems: number;
+  /**
+   * transform 'mips' only: the update changed the largest item norm, which scales every item,
+   * so every item was re-hashed (from the stored items) and the tables rebuilt.
+   */
+  rescaled: boolean;
+}
+
 const MAX_ITEMS = 1 << 23;
 
 /**
@@ -101,6 +119,12 @@ export class HashIndex {
   readonly storeItems: boolean;
   /** The indexed vectors and bias (storeItems), kept for search's exact rescoring. */
   private stored: { items: tf.Tensor2D; bias: tf.Tensor1D | null } | null = null;
+  /**
+   * transform 'mips': the squared norm of every item as hashed ([w; b], float32 as the backend
+   * computes it) and their maximum, which sets the scale; what `update` needs to know whether
+   * the scale moved. null when unknown (restored from codes alone) or without 'mips'.
+   */
+  private norms: { sq: Float32Array; max: number } | null = null;
 
   constructor(family: HashFamily, opts: HashIndexOptions = {}) {
     if (family == null || typeof family.hash !== 'function' || typeof family.hashQueries !== 'function') fail('family', 'a HashFamily', family);
@@ -144,9 +168,9 @@ export class HashIndex {
     return this.itemCodes.slice();
   }
 
-  private checkItems(items: tf.Tensor2D, bias?: tf.Tensor1D): void {
+  private checkItems(items: tf.Tensor2D, bias?: tf.Tensor1D, allowEmpty = false): void {
     const dim = this.family.inputDim - this.extraDims;
-    assertMatrix('items', items, { cols: dim });
+    assertMatrix('items', items, { cols: dim, allowEmpty });
     if (items.shape[0] > MAX_ITEMS) fail('items', `at most ${MAX_ITEMS} rows`, items);
     if (this.foldBias) {
       if (!(bias instanceof tf.Tensor) || bias.rank !== 1 || bias.shape[0] !== items.shape[0]) {
@@ -161,18 +185,39 @@ export class HashIndex {
 
   /** Items as the hash family sees them (bias folded, MIPS transform). */
   transformItems(items: tf.Tensor2D, bias?: tf.Tensor1D): tf.Tensor2D {
+    return this.transformScaled(items, bias);
+  }
+
+  /**
+   * transformItems with the MIPS scale set by `maxSq` (the largest squared item norm) instead of
+   * the rows' own largest: what lets `update` hash a subset exactly as a build of every item
+   * does. The same tf ops either way (sqrt of the float32 maximum), so the same bits.
+   */
+  private transformScaled(items: tf.Tensor2D, bias: tf.Tensor1D | undefined, maxSq?: number): tf.Tensor2D {
     return tf.tidy(() => {
       let v: tf.Tensor2D = items;
       if (this.foldBias) v = tf.concat([v, tf.reshape(bias as tf.Tensor1D, [-1, 1])], 1);
       if (this.transform === 'mips') {
         const sq = tf.sum(tf.square(v), 1, true);
-        const maxNorm = tf.sqrt(tf.max(sq));
+        const maxNorm = tf.sqrt(maxSq == null ? tf.max(sq) : tf.scalar(maxSq));
         const scaled = tf.div(v, tf.maximum(maxNorm, 1e-12));
         const rest = tf.sqrt(tf.relu(tf.sub(1, tf.sum(tf.square(scaled), 1, true))));
         v = tf.concat([scaled, rest], 1) as tf.Tensor2D;
       }
       return v;
     }) as tf.Tensor2D;
+  }
+
+  /** Squared norms of the rows as hashed ([w; b]), computed by the same ops as the MIPS transform. */
+  private squaredNorms(items: tf.Tensor2D, bias?: tf.Tensor1D): Float32Array {
+    if (items.shape[0] === 0) return new Float32Array(0);
+    const sq = tf.tidy(() => {
+      const v = this.foldBias ? tf.concat([items, tf.reshape(bias as tf.Tensor1D, [-1, 1])], 1) : items;
+      return tf.sum(tf.square(v), 1, true);
+    });
+    const values = Float32Array.from(sq.dataSync() as Float32Array);
+    sq.dispose();
+    return values;
   }
 
   /** Queries as the hash family sees them ([x; 1], normalised for MIPS). */
@@ -190,10 +235,27 @@ export class HashIndex {
 
   private hashItems(items: tf.Tensor2D, bias?: tf.Tensor1D): Int32Array {
     this.checkItems(items, bias);
-    const codes = tf.tidy(() => this.family.hash(this.transformItems(items, bias)));
+    return this.hashRows(items, bias);
+  }
+
+  /** Codes of checked rows (row-major [rows · tables]); `maxSq` fixes the MIPS scale (default: these rows' largest norm). */
+  private hashRows(items: tf.Tensor2D, bias: tf.Tensor1D | undefined, maxSq?: number): Int32Array {
+    const codes = tf.tidy(() => this.family.hash(this.transformScaled(items, bias, maxSq)));
     const values = codes.dataSync() as Int32Array;
     codes.dispose();
     return Int32Array.from(values);
+  }
+
+  /** With 'mips': records the norms of the items just indexed (the scale `update` checks against). */
+  private setNorms(items: tf.Tensor2D | null, bias?: tf.Tensor1D | null): void {
+    if (this.transform !== 'mips' || items == null) {
+      this.norms = null;
+      return;
+    }
+    const sq = this.squaredNorms(items, bias ?? undefined);
+    let max = 0;
+    for (let i = 0; i < sq.length; i++) if (sq[i] > max) max = sq[i];
+    this.norms = { sq, max };
   }
 
   /** Hashes the items (rows of a [n, dim] tensor, rank checked at run time) into the tables, replacing what was there. */
@@ -201,6 +263,7 @@ export class HashIndex {
     const rows = items as tf.Tensor2D;
     const codes = this.hashItems(rows, bias);
     this.setCodes(codes, rows.shape[0], rows.shape[1]);
+    this.setNorms(rows, bias);
     this.store(rows, bias);
     return this.report();
   }
@@ -217,6 +280,7 @@ export class HashIndex {
     all.set(codes, this.itemCodes.length);
     const before = this.numItems;
     this.setCodes(all, before + rows.shape[0], rows.shape[1]);
+    this.setNorms(rows, bias); // 'mips' adds to an empty index only: these rows are all the items
     if (this.storeItems && (before === 0 || this.stored != null)) {
       const prev = this.stored;
       const catItems = prev == null ? tf.clone(rows) : (tf.concat([prev.items, rows]) as tf.Tensor2D);
@@ -252,46 +316,136 @@ export class HashIndex {
     const changedFraction = changedCodes / Math.max(1, this.numItems * L);
     const rebuilt = changedCodes > 0 && changedFraction >= minFrac;
     if (rebuilt) this.setCodes(codes, this.numItems, items.shape[1]);
+    // the norms follow the items the codes were hashed from (kept codes: the previous items')
+    if (rebuilt || changedCodes === 0) this.setNorms(items, bias);
     this.store(items, bias);
     return { ...this.report(), changedCodes, changedItems, changedFraction, rebuilt };
   }
 
-  private setCodes(codes: Int32Array, n: number, dim: number): void {
+  /**
+   * Replaces the rows `ids` of the indexed items: row j of `items` (and `bias[j]`) is the new
+   * vector of item `ids[j]`. Only these rows are hashed (the same transform as build), and the
+   * tables are updated for the items whose codes changed, in one merge pass per table (no
+   * re-hash of the other rows, no sort of the tables). Afterwards `codes()` and `bucketTables()`
+   * equal what `build()` of the updated item set gives, bit for bit.
+   *
+   * transform 'mips' scales every item by the largest item norm: when the update leaves that
+   * norm unchanged, only the given rows are hashed; when it changes, every code may change, so
+   * the index re-hashes all items from its stored vectors (`rescaled: true` in the report), and
+   * throws without them (storeItems: false, or restored from codes alone): call `rebuild`
+   * with every item then. The stored vectors (storeItems) are updated too (an O(size · dim)
+   * copy on the backend). Nothing changes when it throws.
+   *
+   * @param ids distinct item ids in [0, size)
+   * @param items [ids.length, dim] the new vectors
+   * @param bias [ids.length] the new bias (with foldBias only)
+   */
+  update(ids: Int32Array | readonly number[], items: tf.Tensor2D, bias?: tf.Tensor1D): UpdateReport {
+    if (this.tablesCsr == null) fail('index', 'an index that was built first', 'an empty index');
+    const n = this.numItems;
     const L = this.tables;
-    const keyStart = new Int32Array(L + 1);
-    const keysList: number[] = [];
-    const offsetsList: number[] = [];
-    const ids = new Int32Array(n * L);
-    const packed = new Float64Array(n);
-    for (let l = 0; l < L; l++) {
-      for (let i = 0; i < n; i++) packed[i] = codes[i * L + l] * MAX_ITEMS + i;
-      packed.sort();
-      keyStart[l] = keysList.length;
-      let prev = -1;
-      for (let i = 0; i < n; i++) {
-        const code = Math.floor(packed[i] / MAX_ITEMS);
-        const id = packed[i] - code * MAX_ITEMS;
-        ids[l * n + i] = id;
-        if (code !== prev) {
-          keysList.push(code);
-          offsetsList.push(l * n + i);
-          prev = code;
-        }
+    const list = checkIds(ids, n);
+    const m = list.length;
+    this.checkItems(items, bias, true);
+    if (items.shape[0] !== m) fail('items', `${m} rows (one per id)`, items);
+    let maxSq: number | undefined;
+    let rescaled = false;
+    let newSq: Float32Array | null = null;
+    if (this.transform === 'mips' && m > 0) {
+      if (this.norms == null && this.stored != null) this.setNorms(this.stored.items, this.stored.bias);
+      if (this.norms == null) {
+        fail('index', "an index that knows its items' norms for transform 'mips' (built, rebuilt, or restored with fromTensors({ codes, items })); rebuild() it with every item", 'an index restored from codes alone');
+      }
+      newSq = this.squaredNorms(items, bias);
+      // the largest norm after the update: the untouched items' and the new rows'
+      const touched = new Uint8Array(n);
+      for (let j = 0; j < m; j++) touched[list[j]] = 1;
+      let max = 0;
+      for (let i = 0; i < n; i++) if (touched[i] === 0 && this.norms.sq[i] > max) max = this.norms.sq[i];
+      for (let j = 0; j < m; j++) if (newSq[j] > max) max = newSq[j];
+      rescaled = max !== this.norms.max;
+      maxSq = max;
+      if (rescaled && this.stored == null) {
+        fail('items', `rows that keep the largest item norm (transform 'mips' scales every item by it; this index keeps no item vectors to re-hash: call rebuild() with every item)`, `largest squared norm ${max} (was ${this.norms.max})`);
       }
     }
-    keyStart[L] = keysList.length;
-    offsetsList.push(n * L);
+    const nextStored = this.stored != null && m > 0 ? this.scatterStored(list, items, bias) : null;
+    let next: Int32Array;
+    let changedIds: Int32Array;
+    try {
+      if (rescaled) {
+        // every item as build() would hash it: its own largest norm sets the scale
+        const all = nextStored as { items: tf.Tensor2D; bias: tf.Tensor1D | null };
+        next = this.hashRows(all.items, all.bias ?? undefined);
+        changedIds = Int32Array.from({ length: n }, (_, i) => i);
+      } else {
+        next = this.itemCodes.slice();
+        const codes = m > 0 ? this.hashRows(items, bias, maxSq) : new Int32Array(0);
+        for (let j = 0; j < m; j++) next.set(codes.subarray(j * L, (j + 1) * L), list[j] * L);
+        changedIds = list;
+      }
+    } catch (e) {
+      nextStored?.items.dispose();
+      nextStored?.bias?.dispose();
+      throw e;
+    }
+    // the items whose codes changed, and by how much
+    let changedCodes = 0;
+    let changedItems = 0;
+    const moved = new Int32Array(changedIds.length);
+    for (const id of changedIds) {
+      let c = 0;
+      for (let l = 0; l < L; l++) if (next[id * L + l] !== this.itemCodes[id * L + l]) c++;
+      changedCodes += c;
+      if (c > 0) moved[changedItems++] = id;
+    }
+    // nothing can throw from here on: commit
+    if (changedItems > 0) {
+      this.tablesCsr = updateBucketTables(this.tablesCsr, this.itemCodes, next, moved.subarray(0, changedItems));
+      this.itemCodes = next;
+    }
+    if (newSq != null && this.norms != null) {
+      if (rescaled) this.setNorms((nextStored as { items: tf.Tensor2D }).items, nextStored?.bias);
+      else {
+        for (let j = 0; j < m; j++) this.norms.sq[list[j]] = newSq[j];
+        this.norms.max = maxSq as number;
+      }
+    }
+    if (nextStored != null) {
+      this.dispose();
+      this.stored = nextStored;
+    }
+    return {
+      ...this.report(),
+      changedCodes,
+      changedItems,
+      changedFraction: changedCodes / Math.max(1, n * L),
+      rehashedItems: rescaled ? n : m,
+      rescaled,
+    };
+  }
+
+  /** The stored vectors with rows `ids` replaced (new kept tensors; the old ones untouched). */
+  private scatterStored(ids: Int32Array, items: tf.Tensor2D, bias: tf.Tensor1D | undefined): { items: tf.Tensor2D; bias: tf.Tensor1D | null } {
+    const prev = this.stored as { items: tf.Tensor2D; bias: tf.Tensor1D | null };
+    const n = this.numItems;
+    // row i of the result is row source[i] of [old; new]: a gather, which every backend has
+    const source = Int32Array.from({ length: n }, (_, i) => i);
+    ids.forEach((id, j) => {
+      source[id] = n + j;
+    });
+    const index = tf.tensor1d(source, 'int32');
+    const nextItems = tf.keep(tf.tidy(() => tf.gather(tf.concat([prev.items, items]), index) as tf.Tensor2D));
+    const nextBias = prev.bias != null && bias != null ? tf.keep(tf.tidy(() => tf.gather(tf.concat([prev.bias as tf.Tensor1D, bias]), index) as tf.Tensor1D)) : null;
+    index.dispose();
+    return { items: nextItems, bias: nextBias };
+  }
+
+  private setCodes(codes: Int32Array, n: number, dim: number): void {
+    this.tablesCsr = buildBucketTables(codes, n, this.tables);
     this.itemCodes = codes;
     this.numItems = n;
     this.itemDim = dim;
-    this.tablesCsr = {
-      tables: L,
-      numItems: n,
-      keyStart,
-      keys: Int32Array.from(keysList),
-      offsets: Int32Array.from(offsetsList),
-      ids,
-    };
   }
 
   private report(): BuildReport {
@@ -416,6 +570,7 @@ export class HashIndex {
     if (tensors.items != null) {
       index.checkItems(tensors.items, tensors.bias);
       if (tensors.items.shape[0] !== index.numItems) fail('items', `${index.numItems} rows (one per code row)`, tensors.items);
+      index.setNorms(tensors.items, tensors.bias);
       index.store(tensors.items, tensors.bias);
     }
     return index;
@@ -431,4 +586,21 @@ export class HashIndex {
   get dim(): number {
     return this.itemDim;
   }
+}
+
+/** ids as an Int32Array after checking they are distinct integers in [0, size). */
+function checkIds(ids: Int32Array | readonly number[], size: number): Int32Array {
+  if (!(ids instanceof Int32Array) && !Array.isArray(ids)) fail('ids', 'an Int32Array or an array of item ids', ids);
+  const seen = new Int32Array(size).fill(-1);
+  const list = new Int32Array(ids.length);
+  for (let j = 0; j < ids.length; j++) {
+    const id = ids[j];
+    if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id >= size) {
+      fail('ids', `item ids (integers in [0, ${size}))`, `${String(id)} at position ${j}`);
+    }
+    if (seen[id] >= 0) fail('ids', 'distinct item ids', `${id} at positions ${seen[id]} and ${j}`);
+    seen[id] = j;
+    list[j] = id;
+  }
+  return list;
 }
