@@ -145,6 +145,22 @@ export class Progress {
   }
 }
 
+/**
+ * This machine's single-thread memory read bandwidth in bytes per millisecond: the fastest of `reps`
+ * calls of Buffer.compare over two equal buffers of `mb` MB each (libc memcmp, vectorised, reads both
+ * buffers once: 2·mb MB per call, far beyond the caches). The fastest, not the median: it is the
+ * denominator of physical-limit columns (bytes a method must read / bandwidth), a bound no method
+ * beats. The buffers are dropped on return.
+ */
+export function readBandwidth({ mb = 128, reps = 7 } = {}) {
+  const a = Buffer.alloc(mb << 20, 1);
+  const b = Buffer.alloc(mb << 20, 1);
+  const t = time(() => {
+    if (Buffer.compare(a, b) !== 0) throw new Error('readBandwidth: equal buffers compared unequal');
+  }, { warmup: 1, reps, minMs: 0 });
+  return { bytesPerMs: (2 * a.length) / t.min, method: `Buffer.compare (libc memcmp, one thread) of two equal ${mb} MB buffers, the fastest of ${t.samples}` };
+}
+
 export function machine() {
   return {
     node: process.version,
@@ -173,14 +189,14 @@ export function setResultsDir(dir) {
 }
 
 /**
- * Writes <results dir>/<name>.json and .md (rows, columns, the command, the machine) and renders
- * the plots drawn from <name>.json (tools/bench/plots.mjs).
+ * Writes <results dir>/<name>.json and .md (rows, columns, the command, the machine; `tables`: further
+ * tables after the main one) and renders the plots drawn from <name>.json (tools/bench/plots.mjs).
  */
-export async function writeResults(name, { title, command, notes = [], columns, rows }) {
+export async function writeResults(name, { title, command, notes = [], columns, rows, tables = [] }) {
   const dir = outDir;
   mkdirSync(dir, { recursive: true });
   const meta = machine();
-  const results = { title, command, machine: meta, notes, columns, rows };
+  const results = { title, command, machine: meta, notes, columns, rows, ...(tables.length ? { tables } : {}) };
   writeFileSync(join(dir, `${name}.json`), JSON.stringify(results, null, 2) + '\n');
   const lines = [
     `# ${title}`,
@@ -194,6 +210,16 @@ export async function writeResults(name, { title, command, notes = [], columns, 
     `| ${columns.map(() => '---').join(' | ')} |`,
     ...rows.map((r) => `| ${columns.map((c) => fmt(r[c.key])).join(' | ')} |`),
     '',
+    // further tables (`tables`: [{ title, notes, columns, rows }]), each under its own heading
+    ...tables.flatMap((t) => [
+      `## ${t.title}`,
+      '',
+      ...(t.notes ?? []).flatMap((n) => [n, '']),
+      `| ${t.columns.map((c) => c.label).join(' | ')} |`,
+      `| ${t.columns.map(() => '---').join(' | ')} |`,
+      ...t.rows.map((r) => `| ${t.columns.map((c) => fmt(r[c.key])).join(' | ')} |`),
+      '',
+    ]),
   ];
   writeFileSync(join(dir, `${name}.md`), lines.join('\n'));
   const shown = relative(root, dir).startsWith('..') ? dir : relative(root, dir) || '.';

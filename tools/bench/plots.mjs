@@ -56,23 +56,45 @@ function lutDenseSpeed({ rows }) {
   return spec('LUTDense (8-bit tables, SIMD scan) time / dense matMul time (below 1 = faster)', body);
 }
 
+/**
+ * LSHSoftmax synthetic: P@1 against ms/query, one panel per width (rows) and batch size (columns), colour = method
+ * (each dense form, LSH, each HNSW variant), shape = backend; the HNSW points of one variant joined in ef order.
+ * The rows of usearch's default thread count are left out (the 1-thread rows are the comparison).
+ */
 function lshSoftmaxSynthetic({ rows }) {
-  const data = rows.map((r) => ({
-    ...r, series: `${r.backend} ${r.units / 1000}k`, kind: r.method === 'dense topk(matMul)' ? 'dense topk(matMul)' : 'LSHSoftmax',
-  }));
-  const x = logX('ms256', 'ms / query (batch 256, log scale)');
+  const method = (r) => (r.method === 'dense' ? `dense: ${r.setting}` : r.method);
+  const data = rows
+    .filter((r) => r.threads == null || r.threads === 1)
+    .flatMap((r) => [
+      { batch: 'batch 256', ms: r.ms256 },
+      { batch: 'batch 1', ms: r.ms1 },
+    ].filter((p) => p.ms != null).map((p) => ({ ...p, method: method(r), backend: r.backend, classes: `${r.units / 1000}k classes`, p1: r.p1, setting: r.setting, ef: r.ef ?? null, units: r.units })));
+  const x = logX('ms', 'ms / query (log scale)');
   const y = linY('p1', 'P@1');
-  // points only: the LSH settings (tables, band) are not an ordered series
-  return spec('LSHSoftmax: P@1 against ms/query (batch 256); dense baseline as squares', {
+  const color = { field: 'method', type: 'nominal', title: 'method', sort: null };
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: { text: 'LSHSoftmax, dense forms and HNSW (usearch, 1 thread): P@1 against ms/query', anchor: 'start', fontSize: 13 },
+    background: 'white',
+    config: { font: 'sans-serif', legend: { labelLimit: 320 } },
     data: { values: data },
-    mark: { type: 'point', filled: true, size: 60, opacity: 0.85 },
-    encoding: {
-      x, y,
-      color: { field: 'series', type: 'nominal', title: 'backend, classes', sort: null },
-      shape: { field: 'kind', type: 'nominal', title: 'method', scale: { domain: ['LSHSoftmax', 'dense topk(matMul)'], range: ['circle', 'square'] } },
-      tooltip: fields('series', 'method', 'setting', 'ms256', 'p1', 'candidates'),
+    facet: {
+      row: { field: 'classes', type: 'nominal', title: null, sort: { field: 'units' } },
+      column: { field: 'batch', type: 'nominal', title: null, sort: ['batch 256', 'batch 1'] },
     },
-  });
+    resolve: { scale: { x: 'independent' } },
+    spec: {
+      width: 360,
+      height: 240,
+      layer: [
+        { transform: [{ filter: 'datum.ef != null' }], mark: { type: 'line', strokeWidth: 1.2, opacity: 0.7 }, encoding: { x, y, color, order: { field: 'ef', type: 'quantitative' } } },
+        {
+          mark: { type: 'point', filled: true, size: 55, opacity: 0.85 },
+          encoding: { x, y, color, shape: { field: 'backend', type: 'nominal', title: 'backend' }, tooltip: fields('method', 'backend', 'setting', 'ms', 'p1') },
+        },
+      ],
+    },
+  };
 }
 
 function lss({ title, rows }) {
