@@ -164,6 +164,36 @@ describe.each([true, false])('ClassRowEngine (SIMD %s)', (simd) => {
     expect(dh.some((x) => x !== 0)).toBe(true);
   });
 
+  it('scoreLists: ragged lists (one query each, or a query map) equal h · W[c] + b[c] (float64 reference), one list or several', () => {
+    const { rng, engine, ref } = setup(5);
+    const h = Float32Array.from({ length: batch * dim }, () => rng.gaussian());
+    // lists of different lengths (one empty), classes repeated across lists
+    const lengths = [7, 0, 12, 3, 9, 1];
+    const rowStart = new Int32Array(batch + 1);
+    for (let i = 0; i < batch; i++) rowStart[i + 1] = rowStart[i] + lengths[i];
+    const ids = Int32Array.from({ length: rowStart[batch] }, () => rng.int(units));
+    const want = (i: number, c: number) => ref.logits(h.subarray(i * dim, (i + 1) * dim), Int32Array.of(c), 1, 1)[0];
+    const out = new Float32Array(ids.length);
+    engine.scoreLists(h, ids, rowStart, batch, out);
+    for (let i = 0; i < batch; i++) for (let p = rowStart[i]; p < rowStart[i + 1]; p++) expect(Math.abs(out[p] - want(i, ids[p]))).toBeLessThan(1e-4);
+    // one list for query 4, through the query map (the exact fallback of topK: every class)
+    const all = Int32Array.from({ length: units }, (_, c) => c);
+    const one = new Float32Array(units);
+    engine.scoreLists(h, all, Int32Array.of(0, units), 1, one, Int32Array.of(4));
+    for (let c = 0; c < units; c++) expect(Math.abs(one[c] - want(4, c))).toBeLessThan(1e-4);
+    // several lists mapped to queries in another order give the same scores as one at a time
+    const perList = new Float32Array(ids.length);
+    engine.scoreLists(h, ids, rowStart, batch, perList, Int32Array.from({ length: batch }, (_, i) => i));
+    expect(Array.from(perList)).toEqual(Array.from(out));
+    // bad ids and query rows are named; the next call is unaffected
+    expect(() => engine.scoreLists(h, Int32Array.of(units), Int32Array.of(0, 1), 1, new Float32Array(1))).toThrow(/ids/);
+    expect(() => engine.scoreLists(h, Int32Array.of(0), Int32Array.of(0, 1), 1, new Float32Array(1), Int32Array.of(batch))).toThrow(/queries/);
+    expect(() => engine.scoreLists(h, Int32Array.of(0), Int32Array.of(0, 2), 1, new Float32Array(2))).toThrow(/rowStart/);
+    const again = new Float32Array(ids.length);
+    engine.scoreLists(h, ids, rowStart, batch, again);
+    expect(Array.from(again)).toEqual(Array.from(out));
+  });
+
   it('rejects ids out of range or of the wrong count, naming them, and a disposed engine', () => {
     const { engine } = setup(4);
     const h = new Float32Array(batch * dim);

@@ -8,3 +8,5 @@ import './register.js';
 
 export { raceInsert, srpKernel } from './sketch/race_sketch.js';
 export type { RaceLayout } from './sketch/race_sketch.js';
+export { topKOverCandidates } from './kernels/candidate_top_k.js';
+export type { CandidateScorer, CandidateTopKOutputs } from './kernels/candidate_top_k.js';

@@ -123,6 +123,29 @@ describeBackends('WTAHash', () => {
     }
   });
 
+  it('hashQueriesArray (JavaScript, no tfjs) gives hashQueries\' ids for WTA and DWTA, sparse rows and ties included; bad arrays are named', () => {
+    for (const h of [new WTAHash({ inputDim: dim, tables: 7, window: 8, band: 3, seed: 4 }), new DWTAHash({ inputDim: dim, tables: 7, window: 8, band: 3, seed: 4 })]) {
+      const xs = Array.from({ length: 9 }, (_, i) => {
+        const v = randn(rng, dim);
+        if (i % 3 === 1) for (let e = 0; e < dim; e++) if (rng.next() < 0.9) v[e] = 0; // sparse: DWTA densifies
+        if (i % 3 === 2) v.fill(1.5, 0, dim / 2); // ties: the earliest position wins
+        return v;
+      });
+      const x = rows(xs, dim);
+      const flat = new Float32Array(xs.length * dim);
+      xs.forEach((v, i) => flat.set(v, i * dim));
+      const before = tf.memory().numTensors;
+      const got = (h.hashQueriesArray as (x: Float32Array, batch: number) => Int32Array)(flat, xs.length);
+      expect(tf.memory().numTensors).toBe(before);
+      expect(Array.from(got)).toEqual(Array.from(codesOf(h.hashQueries(x))));
+      expect(() => h.hashQueriesArray!(flat, xs.length + 1)).toThrow(/x: expected a Float32Array of batch × dim = 10 × 96 values, got 864 values/);
+      const bad = flat.slice(0, dim);
+      bad[3] = NaN;
+      expect(() => h.hashQueriesArray!(bad, 1)).toThrow(/x: expected finite values, got NaN/);
+      x.dispose();
+    }
+  });
+
   it('is deterministic in the seed, round-trips config, leaks nothing', () => {
     const a = new DWTAHash({ inputDim: dim, tables: 4, window: 6, bits: 9, seed: 8 });
     expect(a.band).toBe(3);

@@ -64,6 +64,63 @@ describeBackends('LSHSoftmax', (backend) => {
     layer.dispose();
   });
 
+  it('topK in one engine call equals a float64 reference over its candidates (wta, dwta, simhash; head; exact fallback) and follows setWeights', () => {
+    const x = tf.randomNormal([9, dim], 0, 1, 'float32', 11) as tf.Tensor2D;
+    const xv = x.dataSync();
+    const cases: Partial<ConstructorParameters<typeof LSHSoftmax>[0]>[] = [
+      { hash: 'wta', tables: 4, window: 4, band: 2, maxCandidates: 12 },
+      { hash: 'dwta', tables: 4, window: 4, band: 2, maxCandidates: 12, headClasses: 3 },
+      { hash: 'simhash', tables: 4, bits: 3, maxCandidates: 12, exactBelow: 6 },
+      { hash: 'wta', tables: 2, window: 4, band: 3, maxCandidates: 5, exactBelow: 4, headClasses: 2 },
+    ];
+    for (const args of cases) {
+      const layer = built(args);
+      const check = () => {
+        const w = layer.kernel!.read().dataSync();
+        const b = layer.bias!.read().dataSync();
+        const found = lshSoftmaxInternals(layer).retrieve(x);
+        const head = Array.from(layer.headClassIds());
+        const k = 4;
+        const r = expectNoLeak(() => layer.topK(x, k), 2);
+        const ids = r.indices.dataSync();
+        const values = r.values.dataSync();
+        for (let i = 0; i < 9; i++) {
+          const got = Array.from(found.ids.subarray(found.offsets[i], found.offsets[i + 1]));
+          expect(r.candidatesPerQuery[i]).toBe(got.length);
+          const exact = got.length < layer.exactBelow;
+          const cand = exact ? Array.from({ length: units }, (_, c) => c) : [...new Set([...got, ...head])];
+          const score = (c: number) => {
+            let s = b[c];
+            for (let e = 0; e < dim; e++) s += xv[i * dim + e] * w[c * dim + e];
+            return s;
+          };
+          const scored = cand.map((c) => ({ c, s: score(c) })).sort((p, q) => q.s - p.s || p.c - q.c);
+          const max = scored[0].s;
+          const logZ = max + Math.log(scored.reduce((a, p) => a + Math.exp(p.s - max), 0));
+          for (let j = 0; j < k; j++) {
+            if (j < scored.length) {
+              expect(ids[i * k + j]).toBe(scored[j].c);
+              expect(Math.abs(values[i * k + j] - Math.exp(scored[j].s - logZ))).toBeLessThan(1e-5);
+            } else {
+              expect(ids[i * k + j]).toBe(-1);
+              expect(values[i * k + j]).toBe(0);
+            }
+          }
+        }
+        tf.dispose([r.indices, r.values]);
+      };
+      check();
+      // written weights (a load, setWeights) replace the engine's copy of the class rows on the next call
+      const [kernel, bias, ...rest] = layer.getWeights();
+      const written = [tf.neg(kernel), tf.mul(bias, 0.5)];
+      layer.setWeights([...written, ...rest]);
+      check();
+      tf.dispose(written);
+      layer.dispose();
+    }
+    x.dispose();
+  });
+
   it('retrieves fewer classes than units and trains only candidate rows', () => {
     const layer = built({ tables: 4, window: 4, band: 2, maxCandidates: 10 });
     const x = h();

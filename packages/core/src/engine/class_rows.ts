@@ -220,6 +220,84 @@ export class ClassRowEngine {
   }
 
   /**
+   * Exact scores of ragged candidate lists (inference): out[p] =
+   * h[queries[i]] · W[ids[p]] + b[ids[p]] for p in [rowStart[i],
+   * rowStart[i+1]), i < lists (queries defaults to 0, 1, …, lists − 1).
+   * Several lists are scored in class order (a counting sort of the pairs:
+   * each class row is read once per call, in address order); a single list
+   * in its own order. Nothing of size [units] is allocated; only the
+   * queries and ids are copied into the engine's memory. Validates the ids.
+   */
+  scoreLists(h: Float32Array, ids: Int32Array, rowStart: Int32Array, lists: number, out: Float32Array, queries?: Int32Array): void {
+    this.check();
+    const { dim, units } = this;
+    const total = rowStart[lists];
+    if (!(total >= 0 && total <= ids.length && out.length >= total)) fail('rowStart', `list bounds within the ${ids.length} ids and ${out.length} outputs`, total);
+    for (let p = 0; p < total; p++) {
+      const c = ids[p];
+      if (!(c >= 0 && c < units && (c | 0) === c)) fail('ids', `class ids in [0, ${units})`, c);
+    }
+    const queryOf = (i: number) => (queries != null ? queries[i] : i);
+    for (let i = 0; i < lists; i++) {
+      const q = queryOf(i);
+      if (!(q >= 0 && (q + 1) * dim <= h.length)) fail('queries', `query rows within h (${h.length / dim} rows)`, q);
+    }
+    let it: Int32Array;
+    let q: Int32Array;
+    let pos: Int32Array;
+    if (lists === 1) {
+      it = ids.subarray(0, total);
+      q = new Int32Array(total).fill(queryOf(0));
+      pos = new Int32Array(total);
+      for (let p = 0; p < total; p++) pos[p] = p;
+    } else {
+      // counting sort by class (counts is zero between calls)
+      const count = this.counts;
+      for (let p = 0; p < total; p++) count[ids[p]]++;
+      let acc = 0;
+      for (let c = 0; c < units; c++) {
+        const n = count[c];
+        count[c] = acc;
+        acc += n;
+      }
+      it = new Int32Array(total);
+      q = new Int32Array(total);
+      pos = new Int32Array(total);
+      for (let i = 0; i < lists; i++) {
+        const qi = queryOf(i);
+        for (let p = rowStart[i]; p < rowStart[i + 1]; p++) {
+          const at = count[ids[p]]++;
+          it[at] = ids[p];
+          q[at] = qi;
+          pos[at] = p;
+        }
+      }
+      count.fill(0);
+    }
+    if (this.simd) {
+      const mem = this.mem as PrivateSimdMemory;
+      const [oh, oit, oq, opos, oo] = mem.scratch(h.length * 4, total * 4, total * 4, total * 4, total * 4);
+      mem.f32(oh, h.length).set(h);
+      mem.i32(oit, total).set(it);
+      mem.i32(oq, total).set(q);
+      mem.i32(opos, total).set(pos);
+      mem.kernels.pair_dot(oh, this.off.w, oit, oq, opos, oo, total, dim);
+      out.set(mem.f32(oo, total));
+    } else {
+      const w = this.f32('w', units * dim);
+      for (let p = 0; p < total; p++) {
+        let s = 0;
+        for (let e = 0, a = q[p] * dim, r = it[p] * dim; e < dim; e++) s += h[a + e] * w[r + e];
+        out[pos[p]] = Math.fround(s);
+      }
+    }
+    if (this.hasBias) {
+      const b = this.f32('b', units);
+      for (let p = 0; p < total; p++) out[p] = Math.fround(out[p] + b[ids[p]]);
+    }
+  }
+
+  /**
    * The backward pass of logits(): dh[i] = Σ_j dz[i, j] · W[ids[i, j]] (with
    * the rows as they were in the forward pass), then, when `adam` is given,
    * one lazy-Adam step on the rows and biases of the classes in `ids` with

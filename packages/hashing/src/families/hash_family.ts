@@ -36,6 +36,14 @@ export interface HashFamily {
   /** int32 bucket ids [batch, tables] of queries (the same as `hash` for symmetric families). */
   hashQueries(x: tf.Tensor2D): tf.Tensor2D;
   /**
+   * The bucket ids [batch · tables] of queries given as a row-major
+   * Float32Array [batch, inputDim], computed in JavaScript without tfjs and
+   * equal to `hashQueries`' (the same kernel). Only families whose query hash
+   * needs no tfjs op have it (WTA, DWTA; not SimHash's matMul or a learned
+   * projection): latency-bound callers use it when present.
+   */
+  hashQueriesArray?(x: Float32Array, batch: number): Int32Array;
+  /**
    * The variables the config cannot regenerate, by name (empty for families
    * drawn from the seed). The family owns them unless it adopted them.
    */

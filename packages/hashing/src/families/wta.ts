@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { codeBits } from '../kernels/wta_hash.js';
-import { dwtaHash, wtaHash } from '../ops/wta_hash.js';
+import { dwtaHash, dwtaHashArray, wtaHash, wtaHashArray } from '../ops/wta_hash.js';
 import { assertInt, deriveSeed, fail, SeededRandom } from '@hashlayers/core/internal';
 import { HashFamilyConfig, SeededHashFamily } from './hash_family.js';
 
@@ -63,6 +63,11 @@ export class WTAHash extends SeededHashFamily {
     return wtaHash(x, this);
   }
 
+  /** `hashQueries` on a row-major Float32Array [batch, inputDim], in JavaScript (the same kernel and ids). */
+  hashQueriesArray(x: Float32Array, batch: number): Int32Array {
+    return wtaHashArray(x, batch, this.inputDim, this);
+  }
+
   getConfig(): HashFamilyConfig {
     return {
       className: this.className,
@@ -106,7 +111,15 @@ export class DWTAHash extends WTAHash {
     if (x instanceof tf.Tensor && x.rank === 2 && x.shape[1] !== this.inputDim) {
       fail('x', `${this.inputDim} columns (inputDim)`, x);
     }
-    return dwtaHash(x, { ...this, indices: this.indices, probeSeed: deriveSeed(this.seed, 0x7fffffff), maxProbes: this.maxProbes });
+    return dwtaHash(x, this.dwtaParams());
+  }
+
+  override hashQueriesArray(x: Float32Array, batch: number): Int32Array {
+    return dwtaHashArray(x, batch, this.inputDim, this.dwtaParams());
+  }
+
+  private dwtaParams() {
+    return { tables: this.tables, band: this.band, window: this.window, indices: this.indices, probeSeed: deriveSeed(this.seed, 0x7fffffff), maxProbes: this.maxProbes };
   }
 
   override getConfig(): HashFamilyConfig {

@@ -127,81 +127,130 @@ export const candidateTopKKernel: KernelSpec<CandidateTopKAttrs> = {
     const [outIds, outScores, outLogZ, outRetrieved] = outs as [Int32Array, Float32Array, Float32Array, Int32Array];
     const [batch, dim] = shapes.queries;
     const numItems = shapes.items[0];
-    const { index, k, maxCandidates, minTableHits, exactBelow, head, useBias } = attrs;
-    if (count.length < numItems) {
-      count = new Int32Array(numItems);
-      itemStart = new Int32Array(numItems + 1);
-    }
-    if (topIds.length < k) {
-      topIds = new Int32Array(k);
-      topScores = new Float64Array(k);
-    }
     const w = workspace(queries as Float32Array, items as Float32Array, outs.slice(4), context);
-    const { pairItem, pairQuery, pairDst, scores, exIds, exScores } = w;
-    if (flatIds.length < pairItem.length) flatIds = new Int32Array(pairItem.length);
-    const b = useBias ? bias : null;
-    // 1. each query's candidates, concatenated (exact-fallback rows get none here)
-    const rowStart = new Int32Array(batch + 1);
-    const exactRow = new Uint8Array(batch);
-    let total = 0;
-    for (let i = 0; i < batch; i++) {
-      const cand = flatIds.subarray(total);
-      let n = selectRetrieved(index, codes as Int32Array, i, maxCandidates, minTableHits, cand);
-      outRetrieved[i] = n;
-      if (n < exactBelow) {
-        exactRow[i] = 1;
-        n = 0;
-      } else if (head.length > 0) {
-        for (let j = 0; j < n; j++) count[cand[j]] = 1;
-        for (let j = 0; j < head.length; j++) if (count[head[j]] === 0) cand[n++] = head[j];
-        for (let j = 0; j < n; j++) count[cand[j]] = 0;
-      }
-      total += n;
-      rowStart[i + 1] = total;
-    }
-    // 2. the pairs in item order (counting sort; a single query keeps its order)
-    if (batch === 1) {
-      for (let p = 0; p < total; p++) {
-        pairItem[p] = flatIds[p];
-        pairQuery[p] = 0;
-        pairDst[p] = p;
-      }
-    } else {
-      itemStart.fill(0, 0, numItems + 1);
-      for (let p = 0; p < total; p++) itemStart[flatIds[p] + 1]++;
-      for (let c = 0; c < numItems; c++) itemStart[c + 1] += itemStart[c];
-      for (let i = 0; i < batch; i++) {
-        for (let p = rowStart[i]; p < rowStart[i + 1]; p++) {
-          const at = itemStart[flatIds[p]]++;
-          pairItem[at] = flatIds[p];
-          pairQuery[at] = i;
-          pairDst[at] = p;
+    const { pairItem, pairQuery, pairDst, scores, exIds, exScores, simd } = w;
+    const scorer: CandidateScorer = {
+      pairs(flat, rowStart, total) {
+        // the pairs in item order (counting sort; a single query keeps its order)
+        if (batch === 1) {
+          for (let p = 0; p < total; p++) {
+            pairItem[p] = flat[p];
+            pairQuery[p] = 0;
+            pairDst[p] = p;
+          }
+        } else {
+          if (itemStart.length < numItems + 1) itemStart = new Int32Array(numItems + 1);
+          itemStart.fill(0, 0, numItems + 1);
+          for (let p = 0; p < total; p++) itemStart[flat[p] + 1]++;
+          for (let c = 0; c < numItems; c++) itemStart[c + 1] += itemStart[c];
+          for (let i = 0; i < batch; i++) {
+            for (let p = rowStart[i]; p < rowStart[i + 1]; p++) {
+              const at = itemStart[flat[p]]++;
+              pairItem[at] = flat[p];
+              pairQuery[at] = i;
+              pairDst[at] = p;
+            }
+          }
         }
-      }
-    }
-    // 3. exact scores of every pair
-    const { simd } = w;
-    if (simd != null) {
-      simd.pair_dot(w.queries.byteOffset, w.items.byteOffset, pairItem.byteOffset, pairQuery.byteOffset, pairDst.byteOffset, scores.byteOffset, total, dim);
-    } else {
-      for (let p = 0; p < total; p++) scores[pairDst[p]] = dot(queries, pairQuery[p] * dim, items, pairItem[p] * dim, dim);
-    }
-    // 4. top-k and log-partition per query
-    for (let i = 0; i < batch; i++) {
-      if (exactRow[i] === 0) {
-        finishRow(flatIds, scores, rowStart[i], rowStart[i + 1], b, k, i, outIds, outScores, outLogZ);
-        continue;
-      }
-      for (let c = 0; c < numItems; c++) exIds[c] = c;
-      if (simd != null) {
-        simd.gather_dot(w.queries.byteOffset + i * dim * 4, w.items.byteOffset, exIds.byteOffset, exScores.byteOffset, 1, numItems, dim);
-      } else {
-        for (let c = 0; c < numItems; c++) exScores[c] = dot(queries, i * dim, items, c * dim, dim);
-      }
-      finishRow(exIds, exScores, 0, numItems, b, k, i, outIds, outScores, outLogZ);
-    }
+        if (simd != null) {
+          simd.pair_dot(w.queries.byteOffset, w.items.byteOffset, pairItem.byteOffset, pairQuery.byteOffset, pairDst.byteOffset, scores.byteOffset, total, dim);
+        } else {
+          for (let p = 0; p < total; p++) scores[pairDst[p]] = dot(queries, pairQuery[p] * dim, items, pairItem[p] * dim, dim);
+        }
+        return scores;
+      },
+      all(i) {
+        for (let c = 0; c < numItems; c++) exIds[c] = c;
+        if (simd != null) {
+          simd.gather_dot(w.queries.byteOffset + i * dim * 4, w.items.byteOffset, exIds.byteOffset, exScores.byteOffset, 1, numItems, dim);
+        } else {
+          for (let c = 0; c < numItems; c++) exScores[c] = dot(queries, i * dim, items, c * dim, dim);
+        }
+        return { ids: exIds, scores: exScores };
+      },
+    };
+    topKOverCandidates(codes as Int32Array, batch, attrs, attrs.useBias ? bias : null, scorer, { ids: outIds, scores: outScores, logZ: outLogZ, retrieved: outRetrieved });
   },
 };
+
+/**
+ * Exact scores of candidates, for topKOverCandidates: the kernel's scorer
+ * works on the tensors' arrays, LSHSoftmax's on its engine's class rows.
+ */
+export interface CandidateScorer {
+  /**
+   * The scores (without bias) of query i against items flat[p], p in
+   * [rowStart[i], rowStart[i+1]), at position p of the returned array (which
+   * the caller may overwrite until the next call).
+   */
+  pairs(flat: Int32Array, rowStart: Int32Array, total: number): Float32Array;
+  /** Query i against every item: ids 0..numItems-1 and their scores (without bias), overwritable likewise. */
+  all(i: number): { ids: Int32Array; scores: Float32Array };
+}
+
+/** The outputs of topKOverCandidates: ids and scores [batch, k], logZ and retrieved [batch]. */
+export interface CandidateTopKOutputs {
+  ids: Int32Array;
+  scores: Float32Array;
+  logZ: Float32Array;
+  retrieved: Int32Array;
+}
+
+/**
+ * The candidateTopK computation given a scorer: for each query the union of
+ * its buckets (selectRetrieved: at most maxCandidates, most table hits
+ * first) plus the head items, or every item when fewer than exactBelow were
+ * retrieved; the scorer's exact scores (+ bias); the k best (ties to the
+ * smaller id) and the log-sum-exp of all candidate scores.
+ */
+export function topKOverCandidates(
+  codes: Int32Array,
+  batch: number,
+  attrs: Omit<CandidateTopKAttrs, 'useBias'>,
+  bias: ArrayLike<number> | null,
+  scorer: CandidateScorer,
+  out: CandidateTopKOutputs,
+): void {
+  const { index, k, maxCandidates, minTableHits, exactBelow, head } = attrs;
+  const numItems = index.numItems;
+  if (count.length < numItems) count = new Int32Array(numItems);
+  if (topIds.length < k) {
+    topIds = new Int32Array(k);
+    topScores = new Float64Array(k);
+  }
+  const room = batch * Math.min(numItems, maxCandidates + head.length);
+  if (flatIds.length < room) flatIds = new Int32Array(room);
+  // 1. each query's candidates, concatenated (exact-fallback rows get none here)
+  const rowStart = new Int32Array(batch + 1);
+  const exactRow = new Uint8Array(batch);
+  let total = 0;
+  for (let i = 0; i < batch; i++) {
+    const cand = flatIds.subarray(total);
+    let n = selectRetrieved(index, codes, i, maxCandidates, minTableHits, cand);
+    out.retrieved[i] = n;
+    if (n < exactBelow) {
+      exactRow[i] = 1;
+      n = 0;
+    } else if (head.length > 0) {
+      for (let j = 0; j < n; j++) count[cand[j]] = 1;
+      for (let j = 0; j < head.length; j++) if (count[head[j]] === 0) cand[n++] = head[j];
+      for (let j = 0; j < n; j++) count[cand[j]] = 0;
+    }
+    total += n;
+    rowStart[i + 1] = total;
+  }
+  // 2. exact scores of every (query, candidate) pair
+  const scores = total > 0 ? scorer.pairs(flatIds, rowStart, total) : null;
+  // 3. top-k and log-partition per query
+  for (let i = 0; i < batch; i++) {
+    if (exactRow[i] === 0) {
+      finishRow(flatIds, scores as Float32Array, rowStart[i], rowStart[i + 1], bias, k, i, out.ids, out.scores, out.logZ);
+      continue;
+    }
+    const all = scorer.all(i);
+    finishRow(all.ids, all.scores, 0, numItems, bias, k, i, out.ids, out.scores, out.logZ);
+  }
+}
 
 interface Workspace {
   /** The SIMD kernels when queries, items and the buffers below are on one WebAssembly memory. */

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { dwtaHashKernel } from '../kernels/dwta_hash.js';
+import { DWTAHashAttrs, dwtaHashKernel } from '../kernels/dwta_hash.js';
 import { assertInt, assertMatrix, fail, runKernel } from '@hashlayers/core/internal';
 import { codeBits, wtaHashKernel } from '../kernels/wta_hash.js';
 
@@ -11,7 +11,13 @@ export interface WTAParams {
   indices: Int32Array;
 }
 
-function checkParams(x: tf.Tensor2D, p: WTAParams, inputDim?: number): void {
+function checkParams(x: tf.Tensor2D, p: WTAParams): void {
+  assertMatrix('x', x);
+  checkWindows(p, x.shape[1]);
+}
+
+/** Checks the WTA parameters for inputs of `dim` columns. */
+function checkWindows(p: WTAParams, dim: number): void {
   const tables = assertInt('tables', p.tables, 1, 4096);
   const window = assertInt('window', p.window, 2, 1 << 16);
   const band = assertInt('band', p.band, 1, 30);
@@ -21,8 +27,6 @@ function checkParams(x: tf.Tensor2D, p: WTAParams, inputDim?: number): void {
   if (!(p.indices instanceof Int32Array) || p.indices.length !== tables * band * window) {
     fail('indices', `an Int32Array of length ${tables * band * window}`, p.indices?.length);
   }
-  assertMatrix('x', x, inputDim != null ? { cols: inputDim } : {});
-  const dim = x.shape[1];
   for (let i = 0; i < p.indices.length; i++) {
     if (p.indices[i] < 0 || p.indices[i] >= dim) fail('indices', `values in [0, ${dim})`, p.indices[i]);
   }
@@ -33,6 +37,27 @@ export function wtaHash(x: tf.Tensor2D, params: WTAParams): tf.Tensor2D {
   checkParams(x, params);
   const { tables, band, window, indices } = params;
   return runKernel(wtaHashKernel, { x }, { tables, band, window, indices })[0] as tf.Tensor2D;
+}
+
+/** Checks a row-major [batch, dim] array and the parameters (the array forms' checkParams). */
+function checkArray(x: Float32Array, batch: number, dim: number, p: WTAParams): void {
+  if (!(x instanceof Float32Array) || !Number.isInteger(batch) || batch < 1 || !Number.isInteger(dim) || x.length !== batch * dim) {
+    fail('x', `a Float32Array of batch × dim = ${batch} × ${dim} values`, x instanceof Float32Array ? `${x.length} values` : x);
+  }
+  checkWindows(p, dim);
+}
+
+/**
+ * wtaHash on a row-major Float32Array [batch, dim], in JavaScript without
+ * tfjs (the same kernel, so the same bucket ids): for latency-bound callers
+ * that hold the rows already (LSHSoftmax.topK). Returns [batch · tables].
+ */
+export function wtaHashArray(x: Float32Array, batch: number, dim: number, params: WTAParams): Int32Array {
+  checkArray(x, batch, dim, params);
+  const { tables, band, window, indices } = params;
+  const out = new Int32Array(batch * tables);
+  wtaHashKernel.compute({ x }, [out], { x: [batch, dim] }, { tables, band, window, indices });
+  return out;
 }
 
 export interface DWTAParams extends WTAParams {
@@ -53,28 +78,29 @@ export function invertWindows(indices: Int32Array, window: number, dim: number) 
 
 const inverted = new WeakMap<Int32Array, { dim: number; invOffsets: Int32Array; invEntries: Int32Array }>();
 
-/** Densified WTA bucket ids [batch, tables] for sparse inputs; see dwtaHashKernel. */
-export function dwtaHash(x: tf.Tensor2D, params: DWTAParams): tf.Tensor2D {
-  checkParams(x, params);
+/** The dwtaHashKernel attributes of (checked) params for inputs of `dim` columns. */
+function dwtaAttrs(params: DWTAParams, dim: number): DWTAHashAttrs {
   const { tables, band, window, indices, probeSeed } = params;
   const maxProbes = assertInt('maxProbes', params.maxProbes ?? 100, 1, 1 << 20);
-  const dim = x.shape[1];
   let inv = inverted.get(indices);
   if (inv == null || inv.dim !== dim) {
     inv = { dim, ...invertWindows(indices, window, dim) };
     inverted.set(indices, inv);
   }
-  return runKernel(
-    dwtaHashKernel,
-    { x },
-    {
-      tables,
-      band,
-      window,
-      invOffsets: inv.invOffsets,
-      invEntries: inv.invEntries,
-      probeSeed: probeSeed >>> 0,
-      maxProbes,
-    },
-  )[0] as tf.Tensor2D;
+  return { tables, band, window, invOffsets: inv.invOffsets, invEntries: inv.invEntries, probeSeed: probeSeed >>> 0, maxProbes };
+}
+
+/** Densified WTA bucket ids [batch, tables] for sparse inputs; see dwtaHashKernel. */
+export function dwtaHash(x: tf.Tensor2D, params: DWTAParams): tf.Tensor2D {
+  checkParams(x, params);
+  return runKernel(dwtaHashKernel, { x }, dwtaAttrs(params, x.shape[1]))[0] as tf.Tensor2D;
+}
+
+/** dwtaHash on a row-major Float32Array [batch, dim], in JavaScript (as wtaHashArray). Returns [batch · tables]. */
+export function dwtaHashArray(x: Float32Array, batch: number, dim: number, params: DWTAParams): Int32Array {
+  checkArray(x, batch, dim, params);
+  const attrs = dwtaAttrs(params, dim);
+  const out = new Int32Array(batch * params.tables);
+  dwtaHashKernel.compute({ x }, [out], { x: [batch, dim] }, attrs);
+  return out;
 }

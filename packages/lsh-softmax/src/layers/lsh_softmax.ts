@@ -3,7 +3,8 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import type { DisposeResult, LayerArgs } from '@tensorflow/tfjs-layers/dist/engine/topology.js';
 import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types.js';
 import type { LayerVariable } from '@tensorflow/tfjs-layers/dist/variables.js';
-import { BuildReport, Candidates, HashFamily, HashFamilyConfig, HashIndex, RebuildReport, candidateTopK, hashFamilyFromConfig } from '@hashlayers/hashing';
+import { BuildReport, Candidates, HashFamily, HashFamilyConfig, HashIndex, RebuildReport, hashFamilyFromConfig } from '@hashlayers/hashing';
+import { topKOverCandidates } from '@hashlayers/hashing/internal';
 import {
   assertBoolean,
   assertInt,
@@ -622,10 +623,30 @@ export class LSHSoftmax extends tfl.layers.Layer implements RowSparseSource {
   /** The classes retrieved for the rows of h (by hits then id, or unordered: the same sets, faster). */
   private retrieve(h: tf.Tensor2D, ordered = true): Candidates {
     const index = this.getIndex();
-    const codes = index.hashQueries(h);
-    const values = codes.dataSync() as Int32Array;
+    return index.retrieveCodes(this.queryCodes(h, h.dataSync() as Float32Array), h.shape[0], { maxCandidates: this.maxCandidates, ordered });
+  }
+
+  /**
+   * The bucket ids [batch · tables] of the rows of h (values hv): in
+   * JavaScript when the family hashes queries without tfjs (WTA, DWTA; their
+   * query transform only appends the folded bias's 1), else through tfjs.
+   */
+  private queryCodes(h: tf.Tensor2D, hv: Float32Array): Int32Array {
+    const { family } = this.requireBuilt();
+    const [batch, dim] = h.shape;
+    if (family.hashQueriesArray != null && this.transform === 'none' && !family.asymmetric) {
+      if (!this.useBias) return family.hashQueriesArray(hv, batch);
+      const x = new Float32Array(batch * (dim + 1));
+      for (let i = 0; i < batch; i++) {
+        x.set(hv.subarray(i * dim, (i + 1) * dim), i * (dim + 1));
+        x[i * (dim + 1) + dim] = 1;
+      }
+      return family.hashQueriesArray(x, batch);
+    }
+    const codes = this.getIndex().hashQueries(h);
+    const values = Int32Array.from(codes.dataSync() as Int32Array);
     codes.dispose();
-    return index.retrieveCodes(values, h.shape[0], { maxCandidates: this.maxCandidates, ordered });
+    return values;
   }
 
   /**
@@ -790,25 +811,35 @@ export class LSHSoftmax extends tfl.layers.Layer implements RowSparseSource {
     });
   }
 
-  /** Candidate probabilities [batch, width] and the padded candidate ids. */
-  private candidateProbabilities(h: tf.Tensor2D): { probs: tf.Tensor2D; cb: CandidateBatch } {
-    const { kernel } = this.requireBuilt();
+  /**
+   * Candidate probabilities [batch, width] (row-major) and the padded
+   * candidate ids: exact logits of the candidates from the engine's class
+   * rows, softmax over each candidate set (with its log-weights).
+   */
+  private candidateProbabilities(h: tf.Tensor2D): { probs: Float32Array; cb: CandidateBatch } {
+    const engine = this.classEngine();
     const cb = this.candidates(h, null, 0);
-    const probs = tf.tidy(() => {
-      const cand = tf.tensor2d(cb.ids, [cb.batch, cb.width], 'int32');
-      const lw = tf.tensor2d(cb.logWeights, [cb.batch, cb.width]);
-      const z = candidateLogits(h, kernel.read() as tf.Tensor2D, (this.bias?.read() ?? null) as tf.Tensor1D | null, cand, lw);
-      return tf.softmax(z) as tf.Tensor2D;
-    });
-    return { probs, cb };
+    const { batch, width } = cb;
+    const z = new Float32Array(batch * width);
+    engine.logits(h.dataSync() as Float32Array, batch, cb.ids, width, z);
+    for (let i = 0; i < batch; i++) {
+      const row = i * width;
+      let max = -Infinity;
+      for (let j = row; j < row + width; j++) {
+        z[j] += cb.logWeights[j];
+        if (z[j] > max) max = z[j];
+      }
+      let sum = 0;
+      for (let j = row; j < row + width; j++) sum += Math.exp(z[j] - max);
+      for (let j = row; j < row + width; j++) z[j] = Math.exp(z[j] - max) / sum;
+    }
+    return { probs: z, cb };
   }
 
   /** Full-width probabilities: exact softmax ('full'), or candidates only, normalised over them ('lsh'). */
   private probabilities(h: tf.Tensor2D): tf.Tensor2D {
     if (this.mode === 'full') return tf.tidy(() => tf.softmax(this.fullLogits(h)) as tf.Tensor2D);
-    const { probs, cb } = this.candidateProbabilities(h);
-    const p = probs.dataSync();
-    probs.dispose();
+    const { probs: p, cb } = this.candidateProbabilities(h);
     const out = new Float32Array(cb.batch * this.units);
     for (let i = 0; i < cb.batch; i++) {
       for (let k = 0; k < cb.width; k++) {
@@ -833,24 +864,52 @@ export class LSHSoftmax extends tfl.layers.Layer implements RowSparseSource {
       const r = tf.tidy(() => tf.topk(tf.softmax(this.fullLogits(h)), k));
       return { indices: r.indices as tf.Tensor2D, values: r.values as tf.Tensor2D, candidatesPerQuery: new Int32Array(h.shape[0]).fill(this.units), exactRows: h.shape[0] };
     }
-    // one fused kernel per batch: bucket union, exact candidate logits, top-k and the log-partition
-    const { kernel } = this.requireBuilt();
+    return this.engineTopK(h, k);
+  }
+
+  /**
+   * topK in one engine call, with no tfjs op: the queries' bucket ids (in
+   * JavaScript for WTA/DWTA), the union of each query's buckets (most table
+   * hits first, at most maxCandidates) and the head, exact scores of those
+   * candidates from the engine's class rows (SIMD, pairs in class order),
+   * the k best and the log-partition. Per call only the queries and the
+   * candidate ids are copied into the engine's memory; the class rows were
+   * loaded once (and again only after kernel or bias were written).
+   */
+  private engineTopK(h: tf.Tensor2D, k: number): TopK {
     const index = this.getIndex();
-    this.updateHead();
-    const r = tf.tidy(() => {
-      const out = candidateTopK(h, index.hashQueries(h), kernel.read() as tf.Tensor2D, (this.bias?.read() ?? null) as tf.Tensor1D | null, index.bucketTables(), {
-        k,
-        maxCandidates: this.maxCandidates,
-        exactBelow: this.exactBelow,
-        head: this.head ?? undefined,
-      });
-      return { indices: out.ids, values: tf.exp(tf.sub(out.scores, tf.expandDims(out.logZ, 1))) as tf.Tensor2D, retrieved: out.retrieved };
-    });
-    const retrieved = r.retrieved.dataSync() as Int32Array;
-    r.retrieved.dispose();
+    const engine = this.classEngine();
+    const batch = h.shape[0];
+    const hv = h.dataSync() as Float32Array;
+    const codes = this.queryCodes(h, hv);
+    const units = this.units;
+    let pairScores = new Float32Array(0);
+    let all: { ids: Int32Array; scores: Float32Array } | null = null;
+    const scorer = {
+      pairs: (flat: Int32Array, rowStart: Int32Array, total: number) => {
+        if (pairScores.length < total) pairScores = new Float32Array(total);
+        engine.scoreLists(hv, flat, rowStart, batch, pairScores);
+        return pairScores;
+      },
+      // the exact fallback: query i against every class
+      all: (i: number) => {
+        if (all == null) {
+          all = { ids: new Int32Array(units), scores: new Float32Array(units) };
+          for (let c = 0; c < units; c++) all.ids[c] = c;
+        }
+        engine.scoreLists(hv, all.ids, Int32Array.of(0, units), 1, all.scores, Int32Array.of(i));
+        return all;
+      },
+    };
+    const out = { ids: new Int32Array(batch * k), scores: new Float32Array(batch * k), logZ: new Float32Array(batch), retrieved: new Int32Array(batch) };
+    const attrs = { index: index.bucketTables(), k, maxCandidates: this.maxCandidates, minTableHits: 1, exactBelow: this.exactBelow, head: this.head ?? new Int32Array(0) };
+    topKOverCandidates(codes, batch, attrs, null, scorer, out);
+    // probabilities over each candidate set: exp(score − logZ)
+    const values = new Float32Array(batch * k);
+    for (let p = 0; p < values.length; p++) values[p] = Math.exp(out.scores[p] - out.logZ[(p / k) | 0]);
     let exactRows = 0;
-    for (let i = 0; i < retrieved.length; i++) if (retrieved[i] < this.exactBelow) exactRows++;
-    return { indices: r.indices, values: r.values, candidatesPerQuery: retrieved, exactRows };
+    for (let i = 0; i < batch; i++) if (out.retrieved[i] < this.exactBelow) exactRows++;
+    return { indices: tf.tensor2d(out.ids, [batch, k], 'int32'), values: tf.tensor2d(values, [batch, k]), candidatesPerQuery: out.retrieved, exactRows };
   }
 
   /** Builds the layer with a Dense kernel [dim, units] (stored transposed) and bias, then hashes the classes. */
