@@ -3,6 +3,8 @@ import { describeBackends } from '../../../tools/testing/backends';
 import { roundTrip } from '../../../tools/testing/artifacts';
 import { LSHSoftmax, RehashCallback, lshSoftmax, lshSoftmaxLoss, predictTopK, trainingModel } from '../src';
 import { largestIds } from '../src/candidates';
+import { lshSoftmaxInternals } from '../src/internal';
+import { HashIndex } from '@hashlayers/hashing';
 
 const dim = 10;
 const units = 30;
@@ -186,6 +188,50 @@ describeBackends('LSHSoftmax with classOptimizer (the sparse engine)', () => {
     expect(Array.from(layer.kernel!.read().dataSync())).toEqual(Array.from(frozen));
     tf.dispose([x, y, z, ...written]);
     train.dispose();
+  });
+
+  it('rehash is incremental: only the rows the engine changed are re-hashed, and the tables equal a fresh build of the trained weights', async () => {
+    for (const hash of ['wta', 'dwta'] as const) {
+      const layer = engineLayer({ hash, tables: 6, window: 4, band: 2, maxCandidates: 4, uniformSamples: 0, headClasses: 0 });
+      const input = tf.input({ shape: [dim] });
+      const { train } = trainingModel(input, input, layer);
+      train.compile({ optimizer: tf.train.sgd(0.1), loss: lshSoftmaxLoss });
+      // labels from the first 8 classes only: the candidate sets (labels + ≤ 4 retrieved) leave most rows untouched
+      const x = tf.randomNormal([16, dim], 0, 1, 'float32', 7);
+      const y = tf.tensor2d(Array.from({ length: 16 }, (_, i) => i % 8), [16, 1]);
+      const z = tf.zeros([16, 1]);
+      const internals = lshSoftmaxInternals(layer);
+      await train.fit([x, y], z, { epochs: 1, batchSize: 16, verbose: 0 });
+      layer.rehash(); // the first: every row (the engine loaded them)
+      const w0 = layer.kernel!.read().dataSync().slice();
+      const b0 = layer.bias!.read().dataSync().slice();
+      await train.fit([x, y], z, { epochs: 2, batchSize: 8, verbose: 0 });
+      const w1 = layer.kernel!.read().dataSync();
+      const b1 = layer.bias!.read().dataSync();
+      let moved = 0;
+      for (let c = 0; c < units; c++) {
+        let diff = b1[c] !== b0[c];
+        for (let e = 0; e < dim; e++) diff ||= w1[c * dim + e] !== w0[c * dim + e];
+        if (diff) moved++;
+      }
+      expect(moved).toBeGreaterThan(0);
+      expect(moved).toBeLessThan(units);
+      const r = layer.rehash({ minChangedFraction: 0.5 }) as ReturnType<LSHSoftmax['rehash']> & { rehashedItems: number };
+      expect(r.rehashedItems).toBe(moved);
+      // independent: a fresh index of the trained weights, built from scratch
+      const fresh = new HashIndex(internals.family, { foldBias: true, storeItems: false });
+      fresh.build(layer.kernel!.read() as tf.Tensor2D, layer.bias!.read() as tf.Tensor1D);
+      expect(Array.from(internals.index().codes())).toEqual(Array.from(fresh.codes()));
+      const [a, b] = [internals.index().bucketTables(), fresh.bucketTables()];
+      for (const key of ['keyStart', 'keys', 'offsets', 'ids'] as const) expect(Array.from(a[key])).toEqual(Array.from(b[key]));
+      // the codes weight follows (what model.save writes)
+      const codesWeight = layer.weights.findIndex((v) => v.originalName.endsWith('hash_codes'));
+      expect(Array.from(layer.getWeights()[codesWeight].dataSync())).toEqual(Array.from(fresh.codes()));
+      // nothing changed since: nothing to re-hash
+      expect((layer.rehash() as typeof r).rehashedItems).toBe(0);
+      tf.dispose([x, y, z]);
+      train.dispose();
+    }
   });
 
   it('rejects bad classOptimizer options naming them, and mode full with it', async () => {

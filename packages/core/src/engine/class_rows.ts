@@ -134,6 +134,11 @@ export class ClassRowEngine {
     return out;
   }
 
+  /** Marks rows as changed again (e.g. a re-hash of takeChangedRows' rows that failed). */
+  markChanged(rows: ArrayLike<number>): void {
+    for (let j = 0; j < rows.length; j++) this.changed[rows[j]] = 1;
+  }
+
   /**
    * The (query, candidate) pairs of a batch grouped by class, classes
    * ascending (a counting sort): class rows[j] owns pairs [start[j],

@@ -540,14 +540,50 @@ export class LSHSoftmax extends tfl.layers.Layer implements RowSparseSource {
    * Re-hashes the class vectors after training moved them (or a learned
    * hash was trained); the tables are rebuilt only when at least
    * `minChangedFraction` of the codes changed.
+   *
+   * Incremental with the sparse engine (classOptimizer) and a WTA or DWTA
+   * hash: only the classes the engine changed since the last rehash (or
+   * all, after the weights were written) are re-hashed, straight from the
+   * engine's rows, and their buckets updated in place (HashIndex.update);
+   * the cost follows the changed rows, so their codes are always brought
+   * up to date (`minChangedFraction` applies to the full rebuild only).
    */
   rehash(opts: { minChangedFraction?: number } = {}): RebuildReport {
     const { kernel } = this.requireBuilt();
     const index = this.getIndex();
+    const minFrac = opts.minChangedFraction ?? 0;
+    if (!(minFrac >= 0 && minFrac <= 1)) fail('minChangedFraction', 'a number in [0, 1]', opts.minChangedFraction);
+    if (this.classOptimizer != null && (this.hash === 'wta' || this.hash === 'dwta')) return this.rehashChanged(index);
     const report = index.rebuild(kernel.read() as tf.Tensor2D, this.bias?.read() as tf.Tensor1D | undefined, opts);
     if (report.rebuilt) this.storeCodes();
     this.updateHead();
     return report;
+  }
+
+  /** rehash through the engine: the rows it changed since the last one, re-hashed and moved in place. */
+  private rehashChanged(index: HashIndex): RebuildReport {
+    const engine = this.classEngine(); // reloads (every row changed) when the variables were written
+    const ids = engine.takeChangedRows();
+    const { dim } = engine;
+    const w = engine.rows();
+    const b = engine.bias();
+    const items = new Float32Array(ids.length * dim);
+    for (let j = 0; j < ids.length; j++) items.set(w.subarray(ids[j] * dim, (ids[j] + 1) * dim), j * dim);
+    const bias = b != null ? Float32Array.from(ids, (c) => b[c]) : null;
+    const rows = tf.tensor2d(items, [ids.length, dim]);
+    const rowBias = bias != null ? tf.tensor1d(bias) : undefined;
+    let report;
+    try {
+      report = index.update(ids, rows, rowBias);
+    } catch (e) {
+      engine.markChanged(ids); // not hashed: still to do
+      throw e;
+    } finally {
+      tf.dispose([rows, ...(rowBias != null ? [rowBias] : [])]);
+    }
+    if (report.changedItems > 0) this.storeCodes();
+    this.updateHead();
+    return { ...report, rebuilt: report.changedCodes > 0 };
   }
 
   override computeOutputShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape {
