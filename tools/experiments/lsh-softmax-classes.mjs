@@ -50,6 +50,7 @@ const { values, fail } = parseCommandLine({
     train: { type: 'string', arg: 'n', default: '100000', help: 'training positions (one epoch)' },
     test: { type: 'string', arg: 'n', default: '10000', help: 'held-out positions' },
     seed: { type: 'string', arg: 'n', default: '1', help: 'model seed (the data sample is fixed)' },
+    lr: { type: 'string', arg: 'rate', default: '0.003', help: 'learning rate (tf.train.adam, and the engine unless the run scales it)' },
     checkpoints: { type: 'string', arg: 'n', default: '6', help: 'evaluations during training (besides the end)' },
     report: { type: 'boolean', help: 'write the .md and .svg from the JSON (no training)' },
   },
@@ -74,7 +75,7 @@ const backend = await usePreferredBackend();
 const nTrain = Number(values.train);
 const nTest = Number(values.test);
 const seed = Number(values.seed);
-const LR = 0.003;
+const LR = Number(values.lr);
 const BATCH = 256;
 const ctx = 3;
 const dataCache = new Map();
@@ -91,7 +92,7 @@ for (const name of names) {
   const data = dataCache.get(key);
   const row = await train(name, run, data);
   const results = load();
-  results.runs[`${name}${seed === 1 ? '' : `@seed${seed}`}`] = row;
+  results.runs[`${name}${seed === 1 ? '' : `@seed${seed}`}${LR === 0.003 ? '' : `@lr${LR}`}${nTrain === 100000 ? '' : `@n${nTrain}`}`] = row;
   results.machine = machine();
   results.data = { ...data.stats, train: data.train.n, test: data.test.n };
   writeFileSync(`${OUT}.json`, JSON.stringify(results, null, 1) + '\n');
