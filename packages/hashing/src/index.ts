@@ -18,6 +18,7 @@ export type {
   RetrieveOptions,
   BuildReport,
   RebuildReport,
+  UpdateReport,
   Candidates,
 } from './index/hash_index.js';
 export type { BucketTables } from './kernels/retrieve_candidates.js';

@@ -53,20 +53,24 @@ describe('bucket tables (plain arrays)', () => {
 
   it('updateBucketTables equals the definition of the new codes: random moves, buckets appearing and disappearing', () => {
     const rng = new SeededRandom(3);
-    for (let trial = 0; trial < 60; trial++) {
+    for (let trial = 0; trial < 100; trial++) {
       const n = 1 + Math.floor(rng.next() * 120);
       const L = 1 + Math.floor(rng.next() * 4);
       const range = [2, 8, 64, 2 ** 20, 2 ** 30][trial % 5];
       const draw = () => Math.floor(rng.next() * range);
       const oldCodes = Int32Array.from({ length: n * L }, draw);
-      const moved = subset(rng, n, Math.floor(rng.next() * (n + 1)));
+      // few moves as often as many: [0, n] items, squared towards 0
+      const moved = subset(rng, n, Math.floor(rng.next() ** 2 * (n + 1)));
       const newCodes = oldCodes.slice();
       // some moved items keep some (or all) of their codes: the update must skip those tables
       for (const id of moved) for (let l = 0; l < L; l++) if (rng.next() < 0.7) newCodes[id * L + l] = draw();
       const old = buildBucketTables(oldCodes, n, L);
       const before = JSON.stringify(old);
-      const got = updateBucketTables(old, oldCodes, newCodes, Int32Array.from(moved));
-      expect(got).toEqual(referenceTables(newCodes, n, L));
+      const want = referenceTables(newCodes, n, L);
+      // the merge (whatever the number of moves), the automatic choice, and the counting build
+      for (const limit of [Infinity, undefined, 0]) {
+        expect(updateBucketTables(old, oldCodes, newCodes, Int32Array.from(moved), limit)).toEqual(want);
+      }
       expect(JSON.stringify(old)).toBe(before); // the old tables are a snapshot, untouched
     }
   });

@@ -325,9 +325,11 @@ export class HashIndex {
   /**
    * Replaces the rows `ids` of the indexed items: row j of `items` (and `bias[j]`) is the new
    * vector of item `ids[j]`. Only these rows are hashed (the same transform as build), and the
-   * tables are updated for the items whose codes changed, in one merge pass per table (no
-   * re-hash of the other rows, no sort of the tables). Afterwards `codes()` and `bucketTables()`
-   * equal what `build()` of the updated item set gives, bit for bit.
+   * tables are updated for the items whose codes changed: merged into the old tables in one
+   * pass per table (no re-hash of the other rows, no sort of the tables), or, when more than
+   * 1/32 of all codes moved, built anew by one counting pass per table (cheaper then; the same
+   * tables). Afterwards `codes()` and `bucketTables()` equal what `build()` of the updated item
+   * set gives, bit for bit.
    *
    * transform 'mips' scales every item by the largest item norm: when the update leaves that
    * norm unchanged, only the given rows are hashed; when it changes, every code may change, so
