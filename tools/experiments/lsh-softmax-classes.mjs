@@ -125,10 +125,19 @@ async function train(name, run, data) {
     for (const m of run.mode === 'full' ? ['full'] : final ? ['lsh', 'full'] : ['lsh']) {
       const keep = layer.mode;
       layer.mode = m;
-      const r = layer.topK(ht, 5);
-      const p = precision(r.indices.dataSync(), 5, labels);
-      if (m === 'lsh' && final) out.candidates = r.candidatesPerQuery.reduce((a, c) => a + c, 0) / labels.length;
-      tf.dispose([r.indices, r.values]);
+      // in chunks: exact top-k at the full vocabulary (261k) over every held-out row would not fit in memory
+      const top = new Int32Array(labels.length * 5);
+      let cand = 0;
+      for (let i = 0; i < labels.length; i += 2000) {
+        const n = Math.min(2000, labels.length - i);
+        const hi = tf.slice(ht, [i, 0], [n, ht.shape[1]]);
+        const r = layer.topK(hi, 5);
+        top.set(r.indices.dataSync(), i * 5);
+        cand += (r.candidatesPerQuery ?? []).reduce((a, c) => a + c, 0);
+        tf.dispose([hi, r.indices, r.values]);
+      }
+      const p = precision(top, 5, labels);
+      if (m === 'lsh' && final) out.candidates = cand / labels.length;
       layer.mode = keep;
       out[m === 'full' ? 'exactP1' : 'p1'] = p.p1;
       out[m === 'full' ? 'exactP5' : 'p5'] = p.p5;
