@@ -95,6 +95,7 @@ for (const name of names) {
   results.runs[`${name}${seed === 1 ? '' : `@seed${seed}`}${LR === 0.003 ? '' : `@lr${LR}`}${nTrain === 100000 ? '' : `@n${nTrain}`}`] = row;
   results.machine = machine();
   results.data = { ...data.stats, train: data.train.n, test: data.test.n };
+  results.dataByClasses = { ...(results.dataByClasses ?? {}), [data.vocabSize]: results.data };
   writeFileSync(`${OUT}.json`, JSON.stringify(results, null, 1) + '\n');
 }
 
@@ -180,12 +181,14 @@ async function train(name, run, data) {
 
 async function report(results) {
   const { toSvg } = await import('../bench/plots.mjs');
-  const rows = Object.values(results.runs);
-  const dense = Object.fromEntries(rows.filter((r) => r.mode === 'full').map((r) => [r.classes, r]));
+  const rows = Object.entries(results.runs).map(([key, r]) => ({ ...r, key }));
+  // the dense run trained on the same data (classes, rows) at the same learning rate
+  const same = (r) => `${r.classes}/${r.train}/${r.lr}`;
+  const dense = Object.fromEntries(rows.filter((r) => r.mode === 'full').map((r) => [same(r), r]));
   const fmt = (v, d = 3) => (v == null ? '–' : v.toFixed(d));
   // time for an LSH run to reach the dense run's final P@1 (first checkpoint at or above it)
   const reach = (r) => {
-    const d = dense[r.classes];
+    const d = dense[same(r)];
     if (!d) return null;
     const hit = r.curve.find((c) => c.p1 >= d.p1);
     return hit ? hit.seconds : null;
@@ -197,27 +200,29 @@ async function report(results) {
     '',
     `Machine: ${results.machine?.cpu}, ${results.machine?.cores} cores, Node ${results.machine?.node}, tfjs ${results.machine?.tfjs}, backend ${rows[0]?.backend}; shared with other engineers (possibly loaded: each row's \`uptime\` at its end is in the JSON). Times are training wall time (evaluations excluded).`,
     '',
-    `Data: tools/data/npm_code.cjs (see docs/lsh-softmax.md, "Real tasks"): ${results.data?.train} training positions drawn uniformly from ${results.data?.eligibleTrain?.toLocaleString('en')} (V = 100k) of the training families, one epoch, batch 256; ${results.data?.test} held-out positions of held-out package families. Model: 3 previous tokens → embedding 32 → Dense 128 relu → output; tf.train.adam 0.003 for the full softmax and for the body of the LSH model; LSH output: the sparse engine (classOptimizer lazy Adam), WTA L=16 window 8 band 3, ≤ 300 retrieved + 100 head + 100 tail samples, RehashCallback every 50 batches, unless the run says otherwise. P@1 of LSH runs is with LSH inference; "exact P@1" queries the same network with every class.`,
+    `Data: tools/data/npm_code.cjs (see docs/lsh-softmax.md, "Real tasks"): ${results.data?.train} training positions drawn uniformly from ${results.data?.eligibleTrain?.toLocaleString('en')} (V = 100k) of the training families, one epoch, batch 256; ${results.data?.test} held-out positions of held-out package families. Model: 3 previous tokens → embedding 32 → Dense 128 relu → output; tf.train.adam at the row's learning rate for the full softmax and for the body of the LSH model; LSH output: the sparse engine (classOptimizer lazy Adam), WTA L=16 window 8 band 3, ≤ 300 retrieved + 100 head + 100 tail samples, RehashCallback every 50 batches, unless the run says otherwise. P@1 of LSH runs is with LSH inference; "exact P@1" queries the same network with every class.`,
     '',
-    '| run | classes | P@1 | P@1 / dense | exact P@1 | P@5 | P@5 / dense | retrieved / query | train s | ms / step | s to reach dense final P@1 | dense train s | time ratio | last loss | uptime at end |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| run | classes | train rows | lr | P@1 | P@1 / dense | exact P@1 | P@5 | P@5 / dense | retrieved / query | train s | ms / step | s to reach dense final P@1 | dense train s | time ratio | last loss | uptime at end |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of rows) {
-    const d = dense[r.classes];
+    const d = dense[same(r)];
     const t = r.mode === 'lsh' ? reach(r) : null;
     lines.push(
-      `| ${r.run} | ${r.classes} | ${fmt(r.p1, 4)} | ${d ? fmt(r.p1 / d.p1) : '–'} | ${fmt(r.exactP1, 4)} | ${fmt(r.p5, 4)} | ${d ? fmt(r.p5 / d.p5) : '–'} | ${r.candidates ? r.candidates.toFixed(0) : r.classes} | ${r.trainSeconds.toFixed(0)} | ${r.msPerStep.toFixed(0)} | ${t == null ? (r.mode === 'lsh' ? 'not reached' : '–') : t.toFixed(0)} | ${d ? d.trainSeconds.toFixed(0) : '–'} | ${t != null && d ? (d.trainSeconds / t).toFixed(1) + 'x' : '–'} | ${fmt(r.lastLoss, 2)} | ${r.uptime.replace(/.*load average: /, '')} |`,
+      `| ${r.key} | ${r.classes} | ${r.train} | ${r.lr}${r.classLr != null && r.classLr !== r.lr ? ` (output ${r.classLr})` : ''} | ${fmt(r.p1, 4)} | ${d ? fmt(r.p1 / d.p1) : '–'} | ${fmt(r.exactP1, 4)} | ${fmt(r.p5, 4)} | ${d ? fmt(r.p5 / d.p5) : '–'} | ${r.candidates ? r.candidates.toFixed(0) : r.classes} | ${r.trainSeconds.toFixed(0)} | ${r.msPerStep.toFixed(0)} | ${t == null ? (r.mode === 'lsh' ? 'not reached' : '–') : t.toFixed(0)} | ${d ? d.trainSeconds.toFixed(0) : '–'} | ${t != null && d ? (d.trainSeconds / t).toFixed(1) + 'x' : '–'} | ${fmt(r.lastLoss, 2)} | ${r.uptime.replace(/.*load average: /, '')} |`,
     );
   }
-  lines.push('', `Data statistics: \`${JSON.stringify(results.data)}\``, '');
+  for (const [V, st] of Object.entries(results.dataByClasses ?? { [results.data.classes]: results.data })) lines.push('', `Data statistics at ${V} classes: \`${JSON.stringify(st)}\``);
+  lines.push('');
   writeFileSync(`${OUT}.md`, lines.join('\n'));
   const pts = [];
-  for (const r of rows.filter((r) => !r.run.includes('-100k-') && !r.run.includes('@'))) {
+  // the class-count runs at learning rate 0.01, 100k rows (the factor runs are in the table only)
+  for (const r of rows.filter((r) => /^(dense|lsh)-(10k|30k|100k|all)@lr0\.01$/.test(r.key))) {
     for (const c of [{ step: 0, seconds: 0, p1: 0 }, ...r.curve]) pts.push({ series: `${r.mode === 'full' ? 'full softmax' : 'LSH (engine)'}, ${r.classes} classes`, seconds: c.seconds, p1: c.p1 });
   }
   const svg = await toSvg({
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: 'Held-out P@1 against training time (npm-code next token, one epoch)',
+    title: 'Held-out P@1 against training time (npm-code next token, 100k rows, one epoch, lr 0.01)',
     width: 520, height: 320,
     data: { values: pts },
     layer: [
