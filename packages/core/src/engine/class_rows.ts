@@ -247,13 +247,16 @@ export class ClassRowEngine {
       const q = queryOf(i);
       if (!(q >= 0 && (q + 1) * dim <= h.length)) fail('queries', `query rows within h (${h.length / dim} rows)`, q);
     }
-    let it: Int32Array;
-    let q: Int32Array;
-    let pos: Int32Array;
+    // the pairs (class, query, output position), written straight into the engine's memory when SIMD runs
+    const mem = this.simd ? (this.mem as PrivateSimdMemory) : null;
+    const at = mem != null ? mem.scratch(h.length * 4, total * 4, total * 4, total * 4, total * 4) : null;
+    const i32 = (k: number) => (mem != null ? mem.i32((at as number[])[k], total) : new Int32Array(total));
+    const it = i32(1);
+    const q = i32(2);
+    const pos = i32(3);
     if (lists === 1) {
-      it = ids.subarray(0, total);
-      q = new Int32Array(total).fill(queryOf(0));
-      pos = new Int32Array(total);
+      it.set(ids.subarray(0, total));
+      q.fill(queryOf(0));
       for (let p = 0; p < total; p++) pos[p] = p;
     } else {
       // counting sort by class (counts is zero between calls)
@@ -265,27 +268,21 @@ export class ClassRowEngine {
         count[c] = acc;
         acc += n;
       }
-      it = new Int32Array(total);
-      q = new Int32Array(total);
-      pos = new Int32Array(total);
       for (let i = 0; i < lists; i++) {
         const qi = queryOf(i);
         for (let p = rowStart[i]; p < rowStart[i + 1]; p++) {
-          const at = count[ids[p]]++;
-          it[at] = ids[p];
-          q[at] = qi;
-          pos[at] = p;
+          const c = ids[p];
+          const k = count[c]++;
+          it[k] = c;
+          q[k] = qi;
+          pos[k] = p;
         }
       }
       count.fill(0);
     }
-    if (this.simd) {
-      const mem = this.mem as PrivateSimdMemory;
-      const [oh, oit, oq, opos, oo] = mem.scratch(h.length * 4, total * 4, total * 4, total * 4, total * 4);
+    if (mem != null) {
+      const [oh, oit, oq, opos, oo] = at as number[];
       mem.f32(oh, h.length).set(h);
-      mem.i32(oit, total).set(it);
-      mem.i32(oq, total).set(q);
-      mem.i32(opos, total).set(pos);
       mem.kernels.pair_dot(oh, this.off.w, oit, oq, opos, oo, total, dim);
       out.set(mem.f32(oo, total));
     } else {
