@@ -69,7 +69,8 @@ describe('bucket tables (plain arrays)', () => {
       const want = referenceTables(newCodes, n, L);
       // the merge (whatever the number of moves), the automatic choice, and the counting build
       for (const limit of [Infinity, undefined, 0]) {
-        expect(updateBucketTables(old, oldCodes, newCodes, Int32Array.from(moved), limit)).toEqual(want);
+        const oldRows = Int32Array.from(moved.flatMap((id) => Array.from(oldCodes.subarray(id * L, (id + 1) * L))));
+        expect(updateBucketTables(old, newCodes, Int32Array.from(moved), oldRows, limit)).toEqual(want);
       }
       expect(JSON.stringify(old)).toBe(before); // the old tables are a snapshot, untouched
     }
@@ -172,10 +173,14 @@ describeBackends('HashIndex.update', () => {
     const ids = subset(rng, n, 40);
     const upd = rows(ids.map(() => randn(rng, dim)), dim);
     const [a, b] = [new HashIndex(family), new HashIndex(family)];
-    for (const ix of [a, b]) {
-      ix.build(items);
-      ix.update(ids, upd);
-    }
+    for (const ix of [a, b]) ix.build(items);
+    // update writes codes in place: what toTensors() and codes() handed out before must not follow
+    const saved = a.toTensors().codes;
+    const copy = a.codes();
+    for (const ix of [a, b]) expect(ix.update(ids, upd).changedCodes).toBeGreaterThan(0);
+    expect(saved.dataSync()).toEqual(copy);
+    expect(a.codes()).not.toEqual(copy);
+    saved.dispose();
     expect(a.bucketTables()).toEqual(b.bucketTables());
     expect(a.update(ids, upd)).toMatchObject({ changedCodes: 0, changedItems: 0, rehashedItems: 40 });
     expect(a.bucketTables()).toEqual(b.bucketTables());

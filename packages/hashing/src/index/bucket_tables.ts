@@ -10,7 +10,7 @@
  * passes otherwise); `updateBucketTables` merges the moved items into the old
  * tables in one linear pass per table. Measured in docs/results/hashing-update.md.
  */
-import { BucketTables } from '../kernels/retrieve_candidates.js';
+import { BucketTables, findBucket as lowerBound } from '../kernels/retrieve_candidates.js';
 
 /** An Int32Array that grows by doubling (keys and offsets, whose count is known only at the end). */
 class IntList {
@@ -112,16 +112,6 @@ export function buildBucketTables(codes: Int32Array, n: number, tables: number):
   return { tables: L, numItems: n, keyStart, keys: keys.done(), offsets: offsets.done(), ids };
 }
 
-/** First index in a[lo, hi) whose value is ≥ v (a sorted). */
-function lowerBound(a: Int32Array, lo: number, hi: number, v: number): number {
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (a[mid] < v) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
 /** dst[d ..] = src[s, e): a loop for short runs (a subarray view costs more than ~32 element copies). */
 function copyRun(dst: Int32Array, d: number, src: Int32Array, s: number, e: number): void {
   if (e - s < 32) {
@@ -144,21 +134,22 @@ const ID_RANGE = 2 ** 23;
 export const MERGE_LIMIT = 1 / 32;
 
 /**
- * The tables of `newCodes`, from the tables `t` of `oldCodes` (both row-major [n, tables]) where
- * only the items listed in `changed` (distinct ids, any order) may have other codes. Per table:
- * the moved items are flagged and counted per old bucket (a binary search in the table's keys),
- * their (new code, id) pairs sorted (O(m log m)), then one merge pass over the old keys and
- * ids: untouched buckets are copied whole, touched ones merged with their arrivals (dropping
- * the flagged departures), emptied buckets disappear and new codes become buckets. Tables
+ * The tables of `codes` (row-major [n, tables]), from the tables `t` of the previous codes, which
+ * differ only for the items listed in `changed` (distinct ids, any order): row j of `oldRows`
+ * ([changed.length, tables]) holds the previous codes of item changed[j]. Per table:
+ * the moved items' (old code, id) and (new code, id) pairs sorted (O(m log m)), then one merge
+ * pass over the old keys and ids: runs of untouched buckets are copied whole; in a touched
+ * bucket the runs between departures and arrivals (each found by a binary search) are copied
+ * whole; emptied buckets disappear and new codes become buckets. Tables
  * without moves are copied. O(n · tables + moves · log moves); past `mergeLimit` of the codes
- * moving (default MERGE_LIMIT), buildBucketTables(newCodes): the same tables, cheaper then.
- * New arrays: a reader of `t` keeps a consistent snapshot. The result equals buildBucketTables(newCodes) exactly.
+ * moving (default MERGE_LIMIT), buildBucketTables(codes): the same tables, cheaper then.
+ * New arrays: a reader of `t` keeps a consistent snapshot. The result equals buildBucketTables(codes) exactly.
  */
 export function updateBucketTables(
   t: BucketTables,
-  oldCodes: Int32Array,
-  newCodes: Int32Array,
+  codes: Int32Array,
   changed: Int32Array,
+  oldRows: Int32Array,
   mergeLimit = MERGE_LIMIT,
 ): BucketTables {
   const { tables: L, numItems: n } = t;
@@ -166,19 +157,15 @@ export function updateBucketTables(
   let totalMoves = 0;
   for (let j = 0; j < m; j++) {
     const row = changed[j] * L;
-    for (let l = 0; l < L; l++) if (oldCodes[row + l] !== newCodes[row + l]) totalMoves++;
+    for (let l = 0; l < L; l++) if (oldRows[j * L + l] !== codes[row + l]) totalMoves++;
   }
-  if (totalMoves > mergeLimit * n * L) return buildBucketTables(newCodes, n, L);
+  if (totalMoves > mergeLimit * n * L) return buildBucketTables(codes, n, L);
   const ids = new Int32Array(n * L);
   const keyStart = new Int32Array(L + 1);
   const keys = new IntList(t.keys.length + 16);
   const offsets = new IntList(t.keys.length + 17);
-  const packed = new Float64Array(m);
-  const gone = new Uint8Array(n);
-  // per old bucket of the current table: how many of its items leave
-  let maxKeys = 0;
-  for (let l = 0; l < L; l++) maxKeys = Math.max(maxKeys, t.keyStart[l + 1] - t.keyStart[l]);
-  const leaving = new Int32Array(maxKeys);
+  const leaving = new Float64Array(m);
+  const arriving = new Float64Array(m);
   const oldIds = t.ids;
   for (let l = 0; l < L; l++) {
     keyStart[l] = keys.length;
@@ -188,12 +175,11 @@ export function updateBucketTables(
     let moves = 0;
     for (let j = 0; j < m; j++) {
       const id = changed[j];
-      const from = oldCodes[id * L + l];
-      const to = newCodes[id * L + l];
+      const from = oldRows[j * L + l];
+      const to = codes[id * L + l];
       if (from === to) continue;
-      leaving[lowerBound(t.keys, ks, ke, from) - ks]++;
-      gone[id] = 1;
-      packed[moves++] = to * ID_RANGE + id;
+      leaving[moves] = from * ID_RANGE + id;
+      arriving[moves++] = to * ID_RANGE + id;
     }
     if (moves === 0) {
       ids.set(oldIds.subarray(base, base + n), base);
@@ -201,69 +187,75 @@ export function updateBucketTables(
       offsets.pushAll(t.offsets.subarray(ks, ke));
       continue;
     }
-    const ins = packed.subarray(0, moves).sort();
+    // (code, id) pairs sorted: departures grouped by old bucket, arrivals by new bucket, ids ascending
+    const dep = leaving.subarray(0, moves).sort();
+    const ins = arriving.subarray(0, moves).sort();
     let dst = base;
     let b = ks;
     let k = 0;
+    let q = 0;
     while (b < ke || k < moves) {
-      const code = k < moves ? Math.floor(ins[k] / ID_RANGE) : Infinity;
+      const insCode = k < moves ? Math.floor(ins[k] / ID_RANGE) : Infinity;
+      const depCode = q < moves ? Math.floor(dep[q] / ID_RANGE) : Infinity;
       const start = dst;
-      if (b < ke && t.keys[b] < code) {
-        // an old bucket nothing arrives in: a run of untouched ones copied in one piece, or one without its departures
+      if (b < ke && t.keys[b] < insCode && t.keys[b] < depCode) {
+        // a run of old buckets nothing leaves or enters: copied in one piece
+        const limit = Math.min(insCode, depCode);
+        let b2 = b + 1;
+        while (b2 < ke && t.keys[b2] < limit) b2++;
         const s = t.offsets[b];
-        if (leaving[b - ks] === 0) {
-          let b2 = b + 1;
-          while (b2 < ke && t.keys[b2] < code && leaving[b2 - ks] === 0) b2++;
-          const e = t.offsets[b2];
-          copyRun(ids, dst, oldIds, s, e);
-          const shift = dst - s;
-          for (; b < b2; b++) {
-            keys.push(t.keys[b]);
-            offsets.push(t.offsets[b] + shift);
-          }
-          dst += e - s;
-          continue;
-        }
-        const e = t.offsets[b + 1];
-        for (let p = s; p < e; p++) {
-          const id = oldIds[p];
-          if (gone[id] === 0) ids[dst++] = id;
-        }
-        leaving[b - ks] = 0;
-        if (dst > start) {
+        const e = t.offsets[b2];
+        copyRun(ids, dst, oldIds, s, e);
+        const shift = dst - s;
+        for (; b < b2; b++) {
           keys.push(t.keys[b]);
+          offsets.push(t.offsets[b] + shift);
+        }
+        dst += e - s;
+        continue;
+      }
+      if (b < ke && t.keys[b] <= insCode) {
+        // an old bucket with departures and/or arrivals: runs between them copied whole, each
+        // event found by a binary search from the last one (every departure is in this bucket)
+        const code = t.keys[b];
+        const codeBase = code * ID_RANGE;
+        const codeEnd = codeBase + ID_RANGE;
+        let p = t.offsets[b];
+        const e = t.offsets[b + 1];
+        for (;;) {
+          const nextDep = q < moves && dep[q] < codeEnd ? dep[q] - codeBase : ID_RANGE;
+          const nextIns = k < moves && ins[k] < codeEnd ? ins[k] - codeBase : ID_RANGE;
+          if (nextDep === ID_RANGE && nextIns === ID_RANGE) break;
+          if (nextIns < nextDep) {
+            const at = lowerBound(oldIds, p, e, nextIns);
+            copyRun(ids, dst, oldIds, p, at);
+            dst += at - p;
+            p = at;
+            ids[dst++] = nextIns;
+            k++;
+          } else {
+            const at = lowerBound(oldIds, p, e, nextDep);
+            copyRun(ids, dst, oldIds, p, at);
+            dst += at - p;
+            p = at + 1;
+            q++;
+          }
+        }
+        copyRun(ids, dst, oldIds, p, e);
+        dst += e - p;
+        if (dst > start) {
+          keys.push(code);
           offsets.push(start);
         }
         b++;
         continue;
       }
-      // the arrivals with this code (sorted by id), merged with the old bucket's stayers if it exists
-      let p = 0;
-      let e = 0;
-      if (b < ke && t.keys[b] === code) {
-        p = t.offsets[b];
-        e = t.offsets[b + 1];
-        leaving[b - ks] = 0;
-        b++;
-      }
-      const codeBase = code * ID_RANGE;
-      while (k < moves && ins[k] < codeBase + ID_RANGE) {
-        const arriving = ins[k] - codeBase;
-        while (p < e && oldIds[p] < arriving) {
-          const id = oldIds[p++];
-          if (gone[id] === 0) ids[dst++] = id;
-        }
-        ids[dst++] = arriving;
-        k++;
-      }
-      for (; p < e; p++) {
-        const id = oldIds[p];
-        if (gone[id] === 0) ids[dst++] = id;
-      }
-      keys.push(code);
+      // a code that was no bucket: its arrivals only
+      const codeBase = insCode * ID_RANGE;
+      while (k < moves && ins[k] < codeBase + ID_RANGE) ids[dst++] = ins[k++] - codeBase;
+      keys.push(insCode);
       offsets.push(start);
     }
-    for (let j = 0; j < m; j++) gone[changed[j]] = 0;
   }
   keyStart[L] = keys.length;
   offsets.push(n * L);

@@ -372,39 +372,53 @@ export class HashIndex {
       }
     }
     const nextStored = this.stored != null && m > 0 ? this.scatterStored(list, items, bias) : null;
-    let next: Int32Array;
-    let changedIds: Int32Array;
+    let fresh: Int32Array;
     try {
-      if (rescaled) {
-        // every item as build() would hash it: its own largest norm sets the scale
-        const all = nextStored as { items: tf.Tensor2D; bias: tf.Tensor1D | null };
-        next = this.hashRows(all.items, all.bias ?? undefined);
-        changedIds = Int32Array.from({ length: n }, (_, i) => i);
-      } else {
-        next = this.itemCodes.slice();
-        const codes = m > 0 ? this.hashRows(items, bias, maxSq) : new Int32Array(0);
-        for (let j = 0; j < m; j++) next.set(codes.subarray(j * L, (j + 1) * L), list[j] * L);
-        changedIds = list;
-      }
+      // rescaled: every item as build() would hash it (its own largest norm sets the scale)
+      const all = nextStored as { items: tf.Tensor2D; bias: tf.Tensor1D | null };
+      fresh = rescaled ? this.hashRows(all.items, all.bias ?? undefined) : m > 0 ? this.hashRows(items, bias, maxSq) : new Int32Array(0);
     } catch (e) {
       nextStored?.items.dispose();
       nextStored?.bias?.dispose();
       throw e;
     }
-    // the items whose codes changed, and by how much
+    // the items whose codes changed (row j of fresh is item rowId(j)), and by how much
+    const rows = rescaled ? n : m;
+    const rowId = (j: number) => (rescaled ? j : list[j]);
     let changedCodes = 0;
     let changedItems = 0;
-    const moved = new Int32Array(changedIds.length);
-    for (const id of changedIds) {
+    const moved = new Int32Array(rows);
+    const movedRow = new Int32Array(rows);
+    for (let j = 0; j < rows; j++) {
+      const at = rowId(j) * L;
       let c = 0;
-      for (let l = 0; l < L; l++) if (next[id * L + l] !== this.itemCodes[id * L + l]) c++;
+      for (let l = 0; l < L; l++) if (fresh[j * L + l] !== this.itemCodes[at + l]) c++;
       changedCodes += c;
-      if (c > 0) moved[changedItems++] = id;
+      if (c > 0) {
+        movedRow[changedItems] = j;
+        moved[changedItems++] = rowId(j);
+      }
     }
-    // nothing can throw from here on: commit
-    if (changedItems > 0) {
-      this.tablesCsr = updateBucketTables(this.tablesCsr, this.itemCodes, next, moved.subarray(0, changedItems));
-      this.itemCodes = next;
+    // nothing can throw from here on (short of memory): commit
+    if (rescaled) {
+      this.tablesCsr = buildBucketTables(fresh, n, L);
+      this.itemCodes = fresh;
+    } else if (changedItems > 0) {
+      // the codes are written in place (no copy of all n · L); the moved items' old rows kept for the merge
+      const oldRows = new Int32Array(changedItems * L);
+      for (let j = 0; j < changedItems; j++) {
+        const at = moved[j] * L;
+        oldRows.set(this.itemCodes.subarray(at, at + L), j * L);
+        this.itemCodes.set(fresh.subarray(movedRow[j] * L, (movedRow[j] + 1) * L), at);
+      }
+      try {
+        this.tablesCsr = updateBucketTables(this.tablesCsr, this.itemCodes, moved.subarray(0, changedItems), oldRows);
+      } catch (e) {
+        for (let j = 0; j < changedItems; j++) this.itemCodes.set(oldRows.subarray(j * L, (j + 1) * L), moved[j] * L);
+        nextStored?.items.dispose();
+        nextStored?.bias?.dispose();
+        throw e;
+      }
     }
     if (newSq != null && this.norms != null) {
       if (rescaled) this.setNorms((nextStored as { items: tf.Tensor2D }).items, nextStored?.bias);
@@ -552,7 +566,8 @@ export class HashIndex {
 
   /** The index as tensors (int32 codes [size, tables]) for non-trainable layer weights. */
   toTensors(): { codes: tf.Tensor2D } {
-    return { codes: tf.tensor2d(this.itemCodes, [this.numItems, this.tables], 'int32') };
+    // a copy: tfjs keeps a typed array it is given, and update() writes the codes in place
+    return { codes: tf.tensor2d(this.itemCodes.slice(), [this.numItems, this.tables], 'int32') };
   }
 
   /** Restores an index saved with toTensors(); the CSR tables are rebuilt from the codes. */

@@ -37,8 +37,8 @@ export interface RetrieveOptions {
   ordered?: boolean;
 }
 
-function findBucket(keys: Int32Array, lo: number, hi: number, key: number): number {
-  // lower-bound binary search in keys[lo, hi)
+/** Lower-bound binary search: the first index in keys[lo, hi) whose value is ≥ key (keys sorted). */
+export function findBucket(keys: Int32Array, lo: number, hi: number, key: number): number {
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
     if (keys[mid] < key) lo = mid + 1;
