@@ -511,10 +511,19 @@ function summarize(rows, backends) {
 
 /** Real data: next-word prediction on SOTU with a 10k-word vocabulary, held-out speeches. */
 export async function sotu({ quick }) {
+  return sotuNextWord({ quick, vocabSize: 10000, name: 'lsh-softmax-sotu' });
+}
+
+/** The same with the full vocabulary of the training speeches (every word, ~24k). */
+export async function sotuFull({ quick }) {
+  return sotuNextWord({ quick, vocabSize: Infinity, name: 'lsh-softmax-sotu-full' });
+}
+
+async function sotuNextWord({ quick, vocabSize, name }) {
   const backend = await usePreferredBackend();
-  const vocab = 10000;
   const ctx = 3;
-  const data = nextWordData({ vocabSize: vocab, context: ctx, maxTrain: quick ? 50000 : 100000, maxTest: 10000 });
+  const data = nextWordData({ vocabSize, context: ctx, maxTrain: quick ? 50000 : 100000, maxTest: 10000 });
+  const vocab = data.vocabSize;
   // fit's own shuffle draws from Math.random: the rows are shuffled once with a seed instead (repeatable runs)
   const shuffled = shuffledRows(data.train, ctx, 7);
   const xs = tf.tensor2d(shuffled.x, [data.train.n, ctx], 'int32');
@@ -569,9 +578,9 @@ export async function sotu({ quick }) {
   }
   const fullP1 = rows[0].p1;
   for (const r of rows) r.relP1 = r.p1 / fullP1;
-  await writeResults('lsh-softmax-sotu', {
+  await writeResults(name, {
     title: `LSHSoftmax on SOTU next-word prediction (${vocab} words, held-out speeches), ${backend} backend`,
-    command: `npm run bench -- lsh-softmax-sotu${quick ? ' --quick' : ''}`,
+    command: `npm run bench -- ${name}${quick ? ' --quick' : ''}`,
     notes: [`Train: ${data.train.n} positions of speeches before 2000, ${epochs} epoch(s), batch 256, learning rate 0.003 with tf.train.adam, or for the third run FusedAdam lazy (only the rows of classes in the step's candidate sets move), or for the last the layer's sparse engine (classOptimizer: lazy Adam 0.003 on the candidate rows inside the layer, tf.train.adam for the rest); test: ${data.test.n} positions of speeches from 2000 on. Model: 3 previous words → embedding 32 → Dense 128 relu → output. LSH: WTA L=16 window=8 band=3, ≤ 300 retrieved + 100 highest-bias head classes + 100 uniform tail samples in training. \`rel. P@1\` is relative to the full-softmax model with exact inference.`],
     columns: [
       { key: 'trained', label: 'trained with' }, { key: 'inference', label: 'inference' }, { key: 'p1', label: 'P@1' }, { key: 'p5', label: 'P@5' },

@@ -7,7 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { parseCommandLine } from './cli.mjs';
 import { setResultsDir } from './harness.mjs';
 import { codesPerSecond, indexSearch } from './hashing.mjs';
-import { sotu, synthetic, training } from './lsh_softmax.mjs';
+import { sotu, sotuFull, synthetic, training } from './lsh_softmax.mjs';
 
 const BENCHMARKS = {
   'hashing-codes': codesPerSecond,
@@ -15,6 +15,7 @@ const BENCHMARKS = {
   'lsh-softmax-synthetic': synthetic,
   'lsh-softmax-training': training,
   'lsh-softmax-sotu': sotu,
+  'lsh-softmax-sotu-full': sotuFull,
 };
 for (const file of ['lss.mjs', 'lut_dense.mjs', 'representer_sketch.mjs', 'wasm_simd.mjs']) {
   const path = join(import.meta.dirname, file);
