@@ -17,7 +17,7 @@ const BENCHMARKS = {
   'lsh-softmax-sotu': sotu,
   'lsh-softmax-sotu-full': sotuFull,
 };
-for (const file of ['lss.mjs', 'lut_dense.mjs', 'representer_sketch.mjs', 'wasm_simd.mjs']) {
+for (const file of ['hashing_update.mjs', 'lss.mjs', 'lut_dense.mjs', 'representer_sketch.mjs', 'wasm_simd.mjs']) {
   const path = join(import.meta.dirname, file);
   if (existsSync(path)) Object.assign(BENCHMARKS, (await import(pathToFileURL(path).href)).BENCHMARKS);
 }
