@@ -42,6 +42,9 @@ const FACTORS = {
   'head-3000': { layer: { headClasses: 3000 } },
 };
 for (const [name, f] of Object.entries(FACTORS)) RUNS[`lsh-100k-${name}`] = { V: 100000, mode: 'lsh', ...f };
+// the head's effect by class count
+RUNS['lsh-10k-head-0'] = { V: 10000, mode: 'lsh', layer: { headClasses: 0 } };
+RUNS['lsh-30k-head-0'] = { V: 30000, mode: 'lsh', layer: { headClasses: 0 } };
 
 const { values, fail } = parseCommandLine({
   usage: 'usage: node tools/experiments/lsh-softmax-classes.mjs [--runs <list>] [--train <n>] [--report]\n\nFull softmax against LSHSoftmax (sparse engine) on the npm-code next-token task as the class count grows.',
@@ -217,8 +220,10 @@ async function report(results) {
   writeFileSync(`${OUT}.md`, lines.join('\n'));
   const pts = [];
   // the class-count runs at learning rate 0.01, 100k rows (the factor runs are in the table only)
-  for (const r of rows.filter((r) => /^(dense|lsh)-(10k|30k|100k|all)@lr0\.01$/.test(r.key))) {
-    for (const c of [{ step: 0, seconds: 0, p1: 0 }, ...r.curve]) pts.push({ series: `${r.mode === 'full' ? 'full softmax' : 'LSH (engine)'}, ${r.classes} classes`, seconds: c.seconds, p1: c.p1 });
+  for (const r of rows.filter((r) => /^(dense|lsh)-(10k|30k|100k|all)@lr0\.01$/.test(r.key)).sort((a, b) => a.classes - b.classes)) {
+    const classes = r.classes >= 1000 ? `${Math.round(r.classes / 1000)}k classes` : `${r.classes} classes`;
+    const method = r.mode === 'full' ? 'full softmax' : 'LSHSoftmax (sparse engine)';
+    for (const c of [{ step: 0, seconds: 0, p1: 0 }, ...r.curve]) pts.push({ series: `${method}, ${classes}`, classes, method, seconds: c.seconds, p1: c.p1 });
   }
   const svg = await toSvg({
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
@@ -226,8 +231,17 @@ async function report(results) {
     width: 520, height: 320,
     data: { values: pts },
     layer: [
-      { mark: { type: 'line', strokeWidth: 1.5 }, encoding: { x: { field: 'seconds', type: 'quantitative', title: 'training time (s)' }, y: { field: 'p1', type: 'quantitative', title: 'P@1 (held-out families)' }, color: { field: 'series', type: 'nominal', title: null, sort: null } } },
-      { mark: { type: 'point', filled: true, size: 40 }, encoding: { x: { field: 'seconds', type: 'quantitative' }, y: { field: 'p1', type: 'quantitative' }, color: { field: 'series', type: 'nominal', sort: null } } },
+      {
+        mark: { type: 'line', strokeWidth: 1.5 },
+        encoding: {
+          x: { field: 'seconds', type: 'quantitative', title: 'training time (s)' },
+          y: { field: 'p1', type: 'quantitative', title: 'P@1 (held-out families)' },
+          color: { field: 'classes', type: 'nominal', title: 'classes', sort: null },
+          strokeDash: { field: 'method', type: 'nominal', title: 'trained with', legend: { labelLimit: 300 } },
+          detail: { field: 'series' },
+        },
+      },
+      { mark: { type: 'point', filled: true, size: 40 }, encoding: { x: { field: 'seconds', type: 'quantitative' }, y: { field: 'p1', type: 'quantitative' }, color: { field: 'classes', type: 'nominal', sort: null }, shape: { field: 'method', type: 'nominal', title: 'trained with', legend: { labelLimit: 300 } } } },
     ],
   });
   writeFileSync(`${OUT}.svg`, svg + '\n');
