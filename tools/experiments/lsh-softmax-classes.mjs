@@ -196,6 +196,7 @@ async function report(results) {
     const hit = r.curve.find((c) => c.p1 >= d.p1);
     return hit ? hit.seconds : null;
   };
+  const d100k = results.dataByClasses?.[100000] ?? results.data;
   const lines = [
     '# LSHSoftmax against the full softmax as the class count grows (npm-code next-token task)',
     '',
@@ -203,7 +204,7 @@ async function report(results) {
     '',
     `Machine: ${results.machine?.cpu}, ${results.machine?.cores} cores, Node ${results.machine?.node}, tfjs ${results.machine?.tfjs}, backend ${rows[0]?.backend}; shared with other engineers (possibly loaded: each row's \`uptime\` at its end is in the JSON). Times are training wall time (evaluations excluded).`,
     '',
-    `Data: tools/data/npm_code.cjs (see docs/lsh-softmax.md, "Real tasks"): ${results.data?.train} training positions drawn uniformly from ${results.data?.eligibleTrain?.toLocaleString('en')} (V = 100k) of the training families, one epoch, batch 256; ${results.data?.test} held-out positions of held-out package families. Model: 3 previous tokens → embedding 32 → Dense 128 relu → output; tf.train.adam at the row's learning rate for the full softmax and for the body of the LSH model; LSH output: the sparse engine (classOptimizer lazy Adam), WTA L=16 window 8 band 3, ≤ 300 retrieved + 100 head + 100 tail samples, RehashCallback every 50 batches, unless the run says otherwise. P@1 of LSH runs is with LSH inference; "exact P@1" queries the same network with every class.`,
+    `Data: tools/data/npm_code.cjs (see docs/lsh-softmax.md, "Real tasks"): ${d100k?.train} training positions drawn uniformly from ${d100k?.eligibleTrain?.toLocaleString('en')} (at V = 100k) of the training families, one epoch, batch 256; ${d100k?.test} held-out positions of held-out package families. Model: 3 previous tokens → embedding 32 → Dense 128 relu → output; tf.train.adam at the row's learning rate for the full softmax and for the body of the LSH model; LSH output: the sparse engine (classOptimizer lazy Adam), WTA L=16 window 8 band 3, ≤ 300 retrieved + 100 head + 100 tail samples, RehashCallback every 50 batches, unless the run says otherwise. P@1 of LSH runs is with LSH inference; "exact P@1" queries the same network with every class.`,
     '',
     '| run | classes | train rows | lr | P@1 | P@1 / dense | exact P@1 | P@5 | P@5 / dense | retrieved / query | train s | ms / step | s to reach dense final P@1 | dense train s | time ratio | last loss | uptime at end |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
