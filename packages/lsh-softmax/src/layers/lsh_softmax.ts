@@ -659,18 +659,20 @@ export class LSHSoftmax extends tfl.layers.Layer implements RowSparseSource {
   /** The classes retrieved for the rows of h (by hits then id, or unordered: the same sets, faster). */
   private retrieve(h: tf.Tensor2D, ordered = true): Candidates {
     const index = this.getIndex();
-    return index.retrieveCodes(this.queryCodes(h, h.dataSync() as Float32Array), h.shape[0], { maxCandidates: this.maxCandidates, ordered });
+    return index.retrieveCodes(this.queryCodes(h), h.shape[0], { maxCandidates: this.maxCandidates, ordered });
   }
 
   /**
-   * The bucket ids [batch · tables] of the rows of h (values hv): in
-   * JavaScript when the family hashes queries without tfjs (WTA, DWTA; their
-   * query transform only appends the folded bias's 1), else through tfjs.
+   * The bucket ids [batch · tables] of the rows of h: in JavaScript when the
+   * family hashes queries without tfjs (WTA, DWTA; their query transform
+   * only appends the folded bias's 1), from h's values `hostValues` when the caller
+   * read them already, else through tfjs (no read of h on the host).
    */
-  private queryCodes(h: tf.Tensor2D, hv: Float32Array): Int32Array {
+  private queryCodes(h: tf.Tensor2D, hostValues?: Float32Array): Int32Array {
     const { family } = this.requireBuilt();
     const [batch, dim] = h.shape;
     if (family.hashQueriesArray != null && this.transform === 'none' && !family.asymmetric) {
+      const hv = hostValues ?? (h.dataSync() as Float32Array);
       if (!this.useBias) return family.hashQueriesArray(hv, batch);
       const x = new Float32Array(batch * (dim + 1));
       for (let i = 0; i < batch; i++) {
@@ -866,8 +868,8 @@ export class LSHSoftmax extends tfl.layers.Layer implements RowSparseSource {
         if (z[j] > max) max = z[j];
       }
       let sum = 0;
-      for (let j = row; j < row + width; j++) sum += Math.exp(z[j] - max);
-      for (let j = row; j < row + width; j++) z[j] = Math.exp(z[j] - max) / sum;
+      for (let j = row; j < row + width; j++) sum += z[j] = Math.exp(z[j] - max);
+      for (let j = row; j < row + width; j++) z[j] /= sum;
     }
     return { probs: z, cb };
   }
