@@ -122,7 +122,8 @@ describeBackends('LSHSoftmax', (backend) => {
   });
 
   it('retrieves fewer classes than units and trains only candidate rows', () => {
-    const layer = built({ tables: 4, window: 4, band: 2, maxCandidates: 10 });
+    // retrieval alone (no head, no tail samples: the defaults add both from 40 classes on)
+    const layer = built({ tables: 4, window: 4, band: 2, maxCandidates: 10, headClasses: 0, uniformSamples: 0 });
     const x = h();
     const labels = y();
     const { grads } = tf.variableGrads(() => tf.sum(layer.call([x, labels], {}) as tf.Tensor) as tf.Scalar, [layer.kernel!.read() as tf.Variable]);
@@ -366,5 +367,22 @@ describe('the public surface', () => {
   it('exports what a user calls, not the machinery', () => {
     expect(Object.keys(api).sort()).toEqual(['LSHSoftmax', 'RehashCallback', 'convertToLSHSoftmax', 'featureModel', 'lshSoftmax', 'lshSoftmaxLoss', 'predictTopK', 'trainingModel']);
     expect((LSHSoftmax as unknown as Record<string, unknown>).fromDense).toBeUndefined();
+  });
+});
+
+describe('defaults', () => {
+  it('adds an exact head and tail samples of min(100, ⌊units / 20⌋) unless told otherwise, and keeps a saved 0', () => {
+    const make = (args: Partial<ConstructorParameters<typeof LSHSoftmax>[0]>) => lshSoftmax({ units: 40, ...args });
+    for (const [n, want] of [[40, 2], [1999, 99], [2000, 100], [500000, 100], [19, 0]] as const) {
+      const layer = make({ units: n });
+      expect([layer.headClasses, layer.uniformSamples]).toEqual([want, want]);
+    }
+    const off = make({ units: 5000, headClasses: 0, uniformSamples: 0 });
+    expect([off.headClasses, off.uniformSamples]).toEqual([0, 0]);
+    // a saved config carries its values: a layer saved with 0 loads with 0, not the default
+    const config = off.getConfig();
+    expect([config.headClasses, config.uniformSamples]).toEqual([0, 0]);
+    const back = LSHSoftmax.fromConfig(LSHSoftmax, config) as LSHSoftmax;
+    expect([back.headClasses, back.uniformSamples]).toEqual([0, 0]);
   });
 });

@@ -17,7 +17,7 @@ const batches = (params.get('batches') ?? '1,256').split(',').map(Number);
 const DIM = 64;
 const K = 10;
 // the LSHSoftmax configuration benchmarked: 16 WTA tables of 4 codes of window 8 (12 bits a table)
-const LAYER = { tables: 16, window: 8, band: 4, maxCandidates: 1024 };
+const LAYER = { tables: 16, window: 8, band: 4, maxCandidates: 1024, headClasses: 0 };
 const state = { backend, done: false, rows: [], layer: { dim: DIM, k: K, ...LAYER } };
 window.__hashlayers = state;
 setWasmPaths(new URL('wasm/', location.href).href);

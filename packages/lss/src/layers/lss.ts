@@ -24,7 +24,10 @@ export interface LSSArgs extends Omit<LSHSoftmaxArgs, 'hash' | 'window' | 'band'
 function lssArgs<T extends object>(args: T): T & Pick<LSHSoftmaxArgs, 'hash' | 'tables' | 'bits' | 'asymmetric'> {
   // a caller (or a saved config) may carry WTA options; the learned hash has no use for them
   const { window: _window, band: _band, ...rest } = args as T & { window?: number; band?: number };
-  return { tables: 16, bits: 8, asymmetric: true, ...(rest as T), hash: 'learned' };
+  // no exact head and no tail samples by default: LSS's learned hash is trained to retrieve the label
+  // itself, and LSHSoftmax's defaults for both (100 each from 2,000 classes on) were measured with WTA
+  // only; LSS's benchmarks (docs/lss.md) ran with 0 and 0
+  return { tables: 16, bits: 8, asymmetric: true, headClasses: 0, uniformSamples: 0, ...(rest as T), hash: 'learned' };
 }
 
 /**
