@@ -56,6 +56,7 @@ const { values, fail } = parseCommandLine({
     lr: { type: 'string', arg: 'rate', default: '0.003', help: 'learning rate (tf.train.adam, and the engine unless the run scales it)' },
     checkpoints: { type: 'string', arg: 'n', default: '6', help: 'evaluations during training (besides the end)' },
     report: { type: 'boolean', help: 'write the .md and .svg from the JSON (no training)' },
+    tag: { type: 'string', arg: 'name', help: 'suffix of the result keys (@name), to keep runs of a changed implementation beside the earlier ones' },
   },
 });
 
@@ -95,7 +96,8 @@ for (const name of names) {
   const data = dataCache.get(key);
   const row = await train(name, run, data);
   const results = load();
-  results.runs[`${name}${seed === 1 ? '' : `@seed${seed}`}${LR === 0.003 ? '' : `@lr${LR}`}${nTrain === 100000 ? '' : `@n${nTrain}`}`] = row;
+  if (values.tag) row.tag = values.tag;
+  results.runs[`${name}${seed === 1 ? '' : `@seed${seed}`}${LR === 0.003 ? '' : `@lr${LR}`}${nTrain === 100000 ? '' : `@n${nTrain}`}${values.tag ? `@${values.tag}` : ''}`] = row;
   results.machine = machine();
   results.data = { ...data.stats, train: data.train.n, test: data.test.n };
   results.dataByClasses = { ...(results.dataByClasses ?? {}), [data.vocabSize]: results.data };

@@ -66,6 +66,54 @@ describeBackends('HashIndex', () => {
         expect(pairs(loose)).toEqual(pairs(got));
       }
     }
+    // tieSeed: every item above the cut's group, and a seeded random subset of that group of the same size
+    for (const maxCandidates of [7, 20]) {
+      const byId = bruteForce(index.codes(), qCodes, 6, maxCandidates, 1);
+      const all = bruteForce(index.codes(), qCodes, 6, 100000, 1);
+      const seeded = (seed: number) => index.retrieve(queries, { maxCandidates, ordered: false, tieSeed: seed });
+      const a = seeded(5);
+      expect(seeded(5)).toEqual(a); // deterministic
+      expect(a.offsets).toEqual(byId.offsets);
+      let differs = false;
+      for (let i = 0; i + 1 < a.offsets.length; i++) {
+        const mine = Array.from(a.ids.subarray(a.offsets[i], a.offsets[i + 1]));
+        const hitsOf = new Map(Array.from(all.ids.subarray(all.offsets[i], all.offsets[i + 1]), (id, j) => [id, all.hits[all.offsets[i] + j]]));
+        const n = mine.length;
+        if (n === 0) continue;
+        const cutHits = all.hits[all.offsets[i] + n - 1]; // the hits of the last item by the definition's order
+        expect(new Set(mine).size).toBe(n);
+        for (let j = 0; j < n; j++) expect(a.hits[a.offsets[i] + j]).toBe(hitsOf.get(mine[j]));
+        // every item with more hits than the cut's group is kept; the rest come from that group
+        for (const [id, h] of hitsOf) if (h > cutHits) expect(mine).toContain(id);
+        for (const id of mine) expect(hitsOf.get(id)).toBeGreaterThanOrEqual(cutHits);
+        const want = Array.from(byId.ids.subarray(byId.offsets[i], byId.offsets[i + 1])).sort((x, y) => x - y);
+        if (mine.sort((x, y) => x - y).join() !== want.join()) differs = true;
+      }
+      expect(differs).toBe(true); // not the smallest ids
+    }
+    // uniform over the tied group: over 400 seeds each of query 0's tied items is kept about room/group of the time
+    {
+      const all = bruteForce(index.codes(), qCodes.subarray(0, 6), 6, 100000, 1);
+      const hits = Array.from(all.hits);
+      const cutHits = hits[6];
+      const above = hits.filter((h) => h > cutHits).length;
+      const group = Array.from(all.ids).filter((_, j) => hits[j] === cutHits);
+      const room = 7 - above;
+      expect(room).toBeGreaterThan(0); // the cut falls inside a group, for these data
+      expect(group.length).toBeGreaterThan(room);
+      {
+        const kept = new Map(group.map((id) => [id, 0]));
+        const seeds = 400;
+        for (let seed = 0; seed < seeds; seed++) {
+          const r = index.retrieve(queries.slice([0, 0], [1, dim]) as tf.Tensor2D, { maxCandidates: 7, ordered: false, tieSeed: seed });
+          for (const id of r.ids) if (kept.has(id)) kept.set(id, (kept.get(id) as number) + 1);
+        }
+        const p = room / group.length;
+        const sd = Math.sqrt(seeds * p * (1 - p));
+        for (const c of kept.values()) expect(Math.abs(c - seeds * p)).toBeLessThan(5 * sd);
+      }
+    }
+    expect(() => index.retrieve(queries, { maxCandidates: 7, tieSeed: -1 })).toThrow(/tieSeed: expected an integer/);
     const padded = index.retrievePadded(queries, { maxCandidates: 9 });
     const ragged = index.retrieve(queries, { maxCandidates: 9 });
     const pc = padded.candidates.arraySync() as number[][];

@@ -44,6 +44,13 @@ export interface RetrieveOptions {
    * hits then id (faster: no sort unless maxCandidates cuts inside a group of equal hits; default true).
    */
   ordered?: boolean;
+  /**
+   * Which items of a group of equal hits survive a cut by maxCandidates: by
+   * default the smallest ids; with a seed, a uniformly random subset drawn
+   * from it and the query's row (deterministic, and independent of how the
+   * items are numbered). LSHSoftmax passes a fresh seed per training step.
+   */
+  tieSeed?: number;
 }
 
 /** Options of `search` (FAISS-shaped k-nearest search by exact inner product over the retrieved candidates). */
@@ -484,6 +491,7 @@ export class HashIndex {
       maxCandidates: assertInt('maxCandidates', opts.maxCandidates ?? Math.max(1, this.numItems), 1),
       minTableHits: assertInt('minTableHits', opts.minTableHits ?? 1, 1, this.tables),
       ordered: opts.ordered ?? true,
+      ...(opts.tieSeed != null ? { tieSeed: assertInt('tieSeed', opts.tieSeed, 0, 0xffffffff) } : {}),
     };
   }
 

@@ -1,4 +1,4 @@
-import { KernelSpec, scratch } from '@hashlayers/core/internal';
+import { deriveSeed, KernelSpec, scratch, SeededRandom } from '@hashlayers/core/internal';
 
 /**
  * The bucket index in CSR form, one block per table: the sorted distinct
@@ -35,6 +35,8 @@ export interface RetrieveOptions {
    * maxCandidates cuts inside a group of equal hits (default true).
    */
   ordered?: boolean;
+  /** When maxCandidates cuts inside a group of equal hits: a seeded random subset of it (selectRetrieved); default its smallest ids. */
+  tieSeed?: number;
 }
 
 /** Lower-bound binary search: the first index in keys[lo, hi) whose value is ≥ key (keys sorted). */
@@ -88,9 +90,13 @@ function smallestFirst(a: Int32Array, n: number, m: number): Int32Array {
 
 /**
  * The union of one query's buckets, reduced to at most `maxCandidates` items
- * (most hits first, ties to the smaller id), written to cand[0..n); returns n.
- * No sort: when the cut falls inside a group of equal hit counts, a
- * quickselect finds that group's smallest ids.
+ * (most hits first), written to cand[0..n); returns n. No sort: when the cut
+ * falls inside a group of equal hit counts, that group's smallest ids fill
+ * up (a quickselect), or, with `tieSeed` (this query's), a uniformly
+ * random subset of the group drawn from a generator seeded by it (a
+ * partial Fisher–Yates shuffle): deterministic, and independent of how the
+ * items are numbered (smallest ids favour whichever items got low ids, e.g.
+ * the most frequent classes, in every query).
  */
 export function selectRetrieved(
   t: BucketTables,
@@ -100,18 +106,18 @@ export function selectRetrieved(
   minTableHits: number,
   cand: Int32Array,
   hitsOut?: Int32Array,
+  tieSeed?: number,
 ): number {
   const { tables, keyStart, keys, offsets, ids, numItems } = t;
   const count = hitCounters(numItems);
   const touched = scratch(OWNER, 1, numItems, Int32Array);
-  const tied = scratch(OWNER, 2, numItems, Int32Array);
   let n = 0;
   for (let l = 0; l < tables; l++) {
     const code = codes[row * tables + l];
     const hi = keyStart[l + 1];
     const b = findBucket(keys, keyStart[l], hi, code);
     if (b >= hi || keys[b] !== code) continue;
-    for (let p = offsets[b]; p < offsets[b + 1]; p++) {
+    for (let p = offsets[b], end = offsets[b + 1]; p < end; p++) {
       const id = ids[p];
       if (count[id] === 0) touched[n++] = id;
       count[id]++;
@@ -123,10 +129,23 @@ export function selectRetrieved(
   let kept = 0;
   let cut = tables + 1;
   while (cut > minTableHits && kept + hist[cut - 1] <= maxCandidates) kept += hist[--cut];
-  // items with hits ≥ cut all fit; from the group hits = cut − 1 (if ≥ minTableHits) the smallest ids fill up
+  // items with hits ≥ cut all fit; from the group hits = cut − 1 (if ≥ minTableHits) the room left fills up
   let m = 0;
+  const tiedHits = cut - 1 >= minTableHits && kept < maxCandidates ? cut - 1 : -1;
+  if (tiedHits < 0) {
+    for (let j = 0; j < n; j++) {
+      const id = touched[j];
+      const h = count[id];
+      count[id] = 0;
+      if (h >= cut) {
+        if (hitsOut != null) hitsOut[m] = h;
+        cand[m++] = id;
+      }
+    }
+    return m;
+  }
+  const tied = scratch(OWNER, 2, numItems, Int32Array);
   let nTied = 0;
-  const partial = cut - 1 >= minTableHits && kept < maxCandidates;
   for (let j = 0; j < n; j++) {
     const id = touched[j];
     const h = count[id];
@@ -134,18 +153,27 @@ export function selectRetrieved(
     if (h >= cut) {
       if (hitsOut != null) hitsOut[m] = h;
       cand[m++] = id;
-    } else if (partial && h === cut - 1) tied[nTied++] = id;
+    } else if (h === tiedHits) tied[nTied++] = id;
   }
-  if (nTied > 0) {
-    const group = smallestFirst(tied, nTied, maxCandidates - kept);
-    for (let j = 0; j < maxCandidates - kept; j++) {
-      if (hitsOut != null) hitsOut[m] = cut - 1;
-      cand[m++] = group[j];
+  const room = maxCandidates - kept;
+  if (tieSeed != null) {
+    const random = new SeededRandom(tieSeed);
+    for (let j = 0; j < room; j++) {
+      const r = j + random.int(nTied - j);
+      const id = tied[r];
+      tied[r] = tied[j];
+      if (hitsOut != null) hitsOut[m] = tiedHits;
+      cand[m++] = id;
     }
+    return m;
+  }
+  const group = smallestFirst(tied, nTied, room);
+  for (let j = 0; j < room; j++) {
+    if (hitsOut != null) hitsOut[m] = tiedHits;
+    cand[m++] = group[j];
   }
   return m;
 }
-
 
 /**
  * The union of the query's buckets over all tables, at most maxCandidates
@@ -168,7 +196,7 @@ export function retrieve(codes: Int32Array, batch: number, t: BucketTables, opts
   const offsets = new Int32Array(batch + 1);
   let total = 0;
   for (let i = 0; i < batch; i++) {
-    const n = selectRetrieved(t, codes, i, opts.maxCandidates, opts.minTableHits, rowIds, rowHits);
+    const n = selectRetrieved(t, codes, i, opts.maxCandidates, opts.minTableHits, rowIds, rowHits, opts.tieSeed != null ? deriveSeed(opts.tieSeed, i) : undefined);
     if (total + n > ids.length) [ids, hits] = grown(ids, hits, total, total + n);
     if (ordered) {
       for (let k = 0; k < n; k++) sortKeys[k] = (tables - rowHits[k]) * numItems + rowIds[k];
