@@ -235,9 +235,64 @@ export class ClassRowEngine {
    */
   scoreLists(h: Float32Array, ids: Int32Array, rowStart: Int32Array, lists: number, out: Float32Array, queries?: Int32Array): void {
     this.check();
-    const { dim, units } = this;
     const total = rowStart[lists];
     if (!(total >= 0 && total <= ids.length && out.length >= total)) fail('rowStart', `list bounds within the ${ids.length} ids and ${out.length} outputs`, total);
+    const at = this.scorePairs(h, ids, rowStart, lists, queries, out, 0);
+    if (at != null) out.set((this.mem as PrivateSimdMemory).f32(at.scores, total));
+    if (this.hasBias) {
+      const b = this.f32('b', this.units);
+      for (let p = 0; p < total; p++) out[p] = Math.fround(out[p] + b[ids[p]]);
+    }
+  }
+
+  /**
+   * The end of an inference call in one pass of the engine (SIMD only):
+   * scoreLists' scores of list i = query i (bias added), then per list the
+   * k best (best first, ties to the smaller id; -1 / −∞ padding) to
+   * out.ids/out.scores[i·k ..] and the log-sum-exp of all its scores to
+   * out.logZ[i] (−∞ for an empty list). The scores never leave the engine's
+   * memory. Returns false, touching nothing, when SIMD does not run here or
+   * k is above 64 (the caller then scores with scoreLists and finishes in
+   * JavaScript).
+   */
+  topKLists(h: Float32Array, ids: Int32Array, rowStart: Int32Array, lists: number, k: number, out: { ids: Int32Array; scores: Float32Array; logZ: Float32Array }): boolean {
+    this.check();
+    if (!this.simd || !(k >= 1 && k <= 64)) return false;
+    const total = rowStart[lists];
+    if (!(total >= 0 && total <= ids.length)) fail('rowStart', `list bounds within the ${ids.length} ids`, total);
+    for (let i = 0; i < lists; i++) if (!(rowStart[i] >= 0 && rowStart[i] <= rowStart[i + 1])) fail('rowStart', 'non-decreasing list bounds from 0', rowStart[i]);
+    if (out.ids.length < lists * k || out.scores.length < lists * k || out.logZ.length < lists) fail('out', `room for ${lists} × ${k} results`, out.ids.length);
+    const mem = this.mem as PrivateSimdMemory;
+    // the lists' ids, their bounds and the results after the pairs' regions (reserved by scorePairs)
+    const extra = [total * 4, (lists + 1) * 4, lists * k * 4, lists * k * 4, lists * 4, lists * 8];
+    const at = this.scorePairs(h, ids, rowStart, lists, undefined, null, extra) as NonNullable<ReturnType<ClassRowEngine['scorePairs']>>;
+    const [oids, ostart, oti, ots, omax, osum] = at.extra;
+    mem.i32(oids, total).set(ids.subarray(0, total));
+    mem.i32(ostart, lists + 1).set(rowStart.subarray(0, lists + 1));
+    mem.kernels.finish_rows(oids, at.scores, ostart, lists, this.hasBias ? this.off.b : -1, k, oti, ots, omax, osum);
+    out.ids.set(mem.i32(oti, lists * k));
+    out.scores.set(mem.f32(ots, lists * k));
+    const max = mem.f32(omax, lists);
+    const sum = new Float64Array(mem.memory.buffer, osum, lists);
+    for (let i = 0; i < lists; i++) out.logZ[i] = rowStart[i + 1] > rowStart[i] ? max[i] + Math.log(sum[i]) : -Infinity;
+    return true;
+  }
+
+  /**
+   * Scores h[queries[i]] · W[ids[p]] (no bias) for p in list i's range,
+   * lists in class order (a counting sort of the pairs), one list in its own
+   * order; validates ids and queries. With SIMD the scores stay in the
+   * engine's memory, in list order, at the returned `scores` offset, and
+   * `extra` regions of the given byte sizes are reserved after them (valid
+   * until the engine next allocates); without SIMD they go to `out` (which
+   * must be given) and null is returned.
+   */
+  private scorePairs(
+    h: Float32Array, ids: Int32Array, rowStart: Int32Array, lists: number, queries: Int32Array | undefined,
+    out: Float32Array | null, extra: number[] | 0,
+  ): { scores: number; extra: number[] } | null {
+    const { dim, units } = this;
+    const total = rowStart[lists];
     for (let p = 0; p < total; p++) {
       const c = ids[p];
       if (!(c >= 0 && c < units && (c | 0) === c)) fail('ids', `class ids in [0, ${units})`, c);
@@ -249,7 +304,7 @@ export class ClassRowEngine {
     }
     // the pairs (class, query, output position), written straight into the engine's memory when SIMD runs
     const mem = this.simd ? (this.mem as PrivateSimdMemory) : null;
-    const at = mem != null ? mem.scratch(h.length * 4, total * 4, total * 4, total * 4, total * 4) : null;
+    const at = mem != null ? mem.scratch(h.length * 4, total * 4, total * 4, total * 4, total * 4, ...(extra === 0 ? [] : extra)) : null;
     const i32 = (k: number) => (mem != null ? mem.i32((at as number[])[k], total) : new Int32Array(total));
     const it = i32(1);
     const q = i32(2);
@@ -281,22 +336,19 @@ export class ClassRowEngine {
       count.fill(0);
     }
     if (mem != null) {
-      const [oh, oit, oq, opos, oo] = at as number[];
+      const [oh, oit, oq, opos, oo, ...rest] = at as number[];
       mem.f32(oh, h.length).set(h);
       mem.kernels.pair_dot(oh, this.off.w, oit, oq, opos, oo, total, dim);
-      out.set(mem.f32(oo, total));
-    } else {
-      const w = this.f32('w', units * dim);
-      for (let p = 0; p < total; p++) {
-        let s = 0;
-        for (let e = 0, a = q[p] * dim, r = it[p] * dim; e < dim; e++) s += h[a + e] * w[r + e];
-        out[pos[p]] = Math.fround(s);
-      }
+      return { scores: oo, extra: rest };
     }
-    if (this.hasBias) {
-      const b = this.f32('b', units);
-      for (let p = 0; p < total; p++) out[p] = Math.fround(out[p] + b[ids[p]]);
+    const w = this.f32('w', units * dim);
+    const o = out as Float32Array;
+    for (let p = 0; p < total; p++) {
+      let s = 0;
+      for (let e = 0, a = q[p] * dim, r = it[p] * dim; e < dim; e++) s += h[a + e] * w[r + e];
+      o[pos[p]] = Math.fround(s);
     }
+    return null;
   }
 
   /**

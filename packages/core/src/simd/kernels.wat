@@ -218,6 +218,120 @@
       (local.set $p (i32.add (local.get $p) (i32.const 1)))
       (br $l))))
 
+  ;; e^x lane-wise in float32 (Cephes expf: x = n·ln2 + r, |r| ≤ ln2/2, a degree-6 polynomial in r, times 2ⁿ
+  ;; built in the exponent bits): relative error ~1e-7. x is clamped to ≥ −87 (e^−87 is still a normal float32),
+  ;; so very negative x give ~1e-38 instead of 0; NaN stays NaN.
+  (func $expv (param $x v128) (result v128)
+    (local $n v128) (local $r v128) (local $p v128)
+    (local.set $x (f32x4.max (local.get $x) (f32x4.splat (f32.const -87))))
+    (local.set $n (f32x4.nearest (f32x4.mul (local.get $x) (f32x4.splat (f32.const 1.44269504088896341)))))
+    (local.set $r (f32x4.sub
+      (f32x4.sub (local.get $x) (f32x4.mul (local.get $n) (f32x4.splat (f32.const 0.693359375))))
+      (f32x4.mul (local.get $n) (f32x4.splat (f32.const -2.12194440e-4)))))
+    (local.set $p (f32x4.splat (f32.const 1.9875691500e-4)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (f32x4.splat (f32.const 1.3981999507e-3))))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (f32x4.splat (f32.const 8.3334519073e-3))))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (f32x4.splat (f32.const 4.1665795894e-2))))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (f32x4.splat (f32.const 1.6666665459e-1))))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (f32x4.splat (f32.const 5.0000001201e-1))))
+    (local.set $p (f32x4.add
+      (f32x4.add (f32x4.mul (local.get $p) (f32x4.mul (local.get $r) (local.get $r))) (local.get $r))
+      (f32x4.splat (f32.const 1))))
+    (f32x4.mul (local.get $p)
+      (i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $n)) (i32x4.splat (i32.const 127))) (i32.const 23))))
+
+  ;; The end of an inference call (LSHSoftmax.topK): for each of `rows` candidate lists (list i is
+  ;; ids/scores[rowStart[i] .. rowStart[i+1])): adds the bias (f32 [units] at $bias, none when $bias is -1) to
+  ;; the scores in place, keeps the k best (best first; ties to the smaller id; an insertion list, the caller
+  ;; keeps k small) in outIds/outScores[i·k ..], padded with -1 / −∞, and writes the list's largest score
+  ;; (f32, outMax[i]; −∞ when empty) and Σ e^(score − max) (f64, outSum[i]; 0 when empty): the caller's
+  ;; log-partition is max + log(sum).
+  (func (export "finish_rows") (param $ids i32) (param $scores i32) (param $rowStart i32) (param $rows i32)
+    (param $bias i32) (param $k i32) (param $outIds i32) (param $outScores i32) (param $outMax i32) (param $outSum i32)
+    (local $i i32) (local $j i32) (local $lo i32) (local $hi i32) (local $c i32) (local $s f32) (local $max f32)
+    (local $filled i32) (local $p i32) (local $ti i32) (local $ts i32) (local $t f32) (local $hi4 i32)
+    (local $mv v128) (local $e v128) (local $acc v128) (local $sum f64)
+    (block $rowsDone (loop $rowLoop
+      (br_if $rowsDone (i32.ge_s (local.get $i) (local.get $rows)))
+      (local.set $lo (i32.load (i32.add (local.get $rowStart) (i32.shl (local.get $i) (i32.const 2)))))
+      (local.set $hi (i32.load (i32.add (local.get $rowStart) (i32.shl (i32.add (local.get $i) (i32.const 1)) (i32.const 2)))))
+      (local.set $ti (i32.add (local.get $outIds) (i32.shl (i32.mul (local.get $i) (local.get $k)) (i32.const 2))))
+      (local.set $ts (i32.add (local.get $outScores) (i32.shl (i32.mul (local.get $i) (local.get $k)) (i32.const 2))))
+      (local.set $filled (i32.const 0))
+      (local.set $max (f32.const -inf))
+      ;; pass 1: bias, max, top-k by insertion
+      (local.set $j (local.get $lo))
+      (block $candDone (loop $candLoop
+        (br_if $candDone (i32.ge_s (local.get $j) (local.get $hi)))
+        (local.set $c (i32.load (i32.add (local.get $ids) (i32.shl (local.get $j) (i32.const 2)))))
+        (local.set $s (f32.load (i32.add (local.get $scores) (i32.shl (local.get $j) (i32.const 2)))))
+        (if (i32.ne (local.get $bias) (i32.const -1))
+          (then
+            (local.set $s (f32.add (local.get $s) (f32.load (i32.add (local.get $bias) (i32.shl (local.get $c) (i32.const 2))))))
+            (f32.store (i32.add (local.get $scores) (i32.shl (local.get $j) (i32.const 2))) (local.get $s))))
+        (if (f32.gt (local.get $s) (local.get $max)) (then (local.set $max (local.get $s))))
+        (block $skip
+          (if (i32.eq (local.get $filled) (local.get $k))
+            (then
+              (local.set $t (f32.load (i32.add (local.get $ts) (i32.shl (i32.sub (local.get $k) (i32.const 1)) (i32.const 2)))))
+              (br_if $skip (f32.lt (local.get $s) (local.get $t)))
+              (br_if $skip (i32.and (f32.eq (local.get $s) (local.get $t))
+                (i32.gt_s (local.get $c) (i32.load (i32.add (local.get $ti) (i32.shl (i32.sub (local.get $k) (i32.const 1)) (i32.const 2)))))))
+              (local.set $p (i32.sub (local.get $k) (i32.const 1))))
+            (else
+              (local.set $p (local.get $filled))
+              (local.set $filled (i32.add (local.get $filled) (i32.const 1)))))
+          (block $placed (loop $shift
+            (br_if $placed (i32.le_s (local.get $p) (i32.const 0)))
+            (local.set $t (f32.load (i32.add (local.get $ts) (i32.shl (i32.sub (local.get $p) (i32.const 1)) (i32.const 2)))))
+            (br_if $placed (i32.eqz (i32.or (f32.gt (local.get $s) (local.get $t))
+              (i32.and (f32.eq (local.get $s) (local.get $t))
+                (i32.lt_s (local.get $c) (i32.load (i32.add (local.get $ti) (i32.shl (i32.sub (local.get $p) (i32.const 1)) (i32.const 2)))))))))
+            (f32.store (i32.add (local.get $ts) (i32.shl (local.get $p) (i32.const 2))) (local.get $t))
+            (i32.store (i32.add (local.get $ti) (i32.shl (local.get $p) (i32.const 2)))
+              (i32.load (i32.add (local.get $ti) (i32.shl (i32.sub (local.get $p) (i32.const 1)) (i32.const 2)))))
+            (local.set $p (i32.sub (local.get $p) (i32.const 1)))
+            (br $shift)))
+          (f32.store (i32.add (local.get $ts) (i32.shl (local.get $p) (i32.const 2))) (local.get $s))
+          (i32.store (i32.add (local.get $ti) (i32.shl (local.get $p) (i32.const 2))) (local.get $c)))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $candLoop)))
+      ;; padding
+      (local.set $p (local.get $filled))
+      (block $padDone (loop $pad
+        (br_if $padDone (i32.ge_s (local.get $p) (local.get $k)))
+        (i32.store (i32.add (local.get $ti) (i32.shl (local.get $p) (i32.const 2))) (i32.const -1))
+        (f32.store (i32.add (local.get $ts) (i32.shl (local.get $p) (i32.const 2))) (f32.const -inf))
+        (local.set $p (i32.add (local.get $p) (i32.const 1)))
+        (br $pad)))
+      ;; pass 2: Σ e^(s − max), four at a time, summed in float64
+      (local.set $sum (f64.const 0))
+      (if (i32.lt_s (local.get $lo) (local.get $hi))
+        (then
+          (local.set $mv (f32x4.splat (local.get $max)))
+          (local.set $acc (f64x2.splat (f64.const 0)))
+          (local.set $j (local.get $lo))
+          (local.set $hi4 (i32.sub (local.get $hi) (i32.const 3)))
+          (block $sumDone (loop $sumLoop
+            (br_if $sumDone (i32.ge_s (local.get $j) (local.get $hi4)))
+            (local.set $e (call $expv (f32x4.sub (v128.load align=4 (i32.add (local.get $scores) (i32.shl (local.get $j) (i32.const 2)))) (local.get $mv))))
+            (local.set $acc (f64x2.add (local.get $acc) (f64x2.add
+              (f64x2.promote_low_f32x4 (local.get $e))
+              (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $e) (local.get $e))))))
+            (local.set $j (i32.add (local.get $j) (i32.const 4)))
+            (br $sumLoop)))
+          (local.set $sum (f64.add (f64x2.extract_lane 0 (local.get $acc)) (f64x2.extract_lane 1 (local.get $acc))))
+          (block $tailDone (loop $tail
+            (br_if $tailDone (i32.ge_s (local.get $j) (local.get $hi)))
+            (local.set $sum (f64.add (local.get $sum) (f64.promote_f32 (f32x4.extract_lane 0 (call $expv (f32x4.splat
+              (f32.sub (f32.load (i32.add (local.get $scores) (i32.shl (local.get $j) (i32.const 2)))) (local.get $max))))))))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br $tail)))))
+      (f32.store (i32.add (local.get $outMax) (i32.shl (local.get $i) (i32.const 2))) (local.get $max))
+      (f64.store (i32.add (local.get $outSum) (i32.shl (local.get $i) (i32.const 3))) (local.get $sum))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $rowLoop))))
+
   ;; Adam (tf.train.adam's formula and float32 operation order) over n floats:
   ;;   m ← m·β1 + g·(1 − β1);  v ← v·β2 + g²·(1 − β2)
   ;;   out ← ((m / c1) / (√(v / c2) + ε)) · nlr + x     (c1 = 1 − β1ᵗ, c2 = 1 − β2ᵗ, nlr = −lr)

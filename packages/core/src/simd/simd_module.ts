@@ -9,6 +9,12 @@ export interface SimdKernels {
   scatter_outer_add(weights: number, queries: number, candidates: number, out: number, batch: number, width: number, dim: number): void;
   pair_dot(queries: number, items: number, itemIds: number, queryIds: number, dst: number, out: number, n: number, dim: number): void;
   /**
+   * For each of `rows` candidate lists (ids/scores[rowStart[i] .. rowStart[i+1])): bias (f32 per id; -1 for none)
+   * added to the scores in place, the k best (best first, ties to the smaller id; -1 / −∞ padding) to
+   * outIds/outScores[i·k ..], the largest score (f32) to outMax[i] and Σ e^(score − max) (f64) to outSum[i].
+   */
+  finish_rows(ids: number, scores: number, rowStart: number, rows: number, bias: number, k: number, outIds: number, outScores: number, outMax: number, outSum: number): void;
+  /**
    * Adam over n floats (tf.train.adam's float32 formula): m, v updated in place, new values to out (may be x).
    * c1 = 1 − β1ᵗ, c2 = 1 − β2ᵗ, nlr = −learning rate.
    */

@@ -186,6 +186,14 @@ export interface CandidateScorer {
   pairs(flat: Int32Array, rowStart: Int32Array, total: number): Float32Array;
   /** Query i against every item: ids 0..numItems-1 and their scores (without bias), overwritable likewise. */
   all(i: number): { ids: Int32Array; scores: Float32Array };
+  /**
+   * Optional: scores, its own bias, top-k and log-partition of every list (query i
+   * owns flat[rowStart[i] .. rowStart[i+1])) in one call, written to rows
+   * 0..batch-1 of out (ids, scores, logZ) as finishRow would (an empty list:
+   * -1 / −∞); false when it cannot, having written nothing (the pairs()
+   * path runs then).
+   */
+  finish?(flat: Int32Array, rowStart: Int32Array, batch: number, k: number, out: CandidateTopKOutputs): boolean;
 }
 
 /** The outputs of topKOverCandidates: ids and scores [batch, k], logZ and retrieved [batch]. */
@@ -239,11 +247,14 @@ export function topKOverCandidates(
     total += n;
     rowStart[i + 1] = total;
   }
-  // 2. exact scores of every (query, candidate) pair
-  const scores = total > 0 ? scorer.pairs(flatIds, rowStart, total) : null;
-  // 3. top-k and log-partition per query
+  // 2. exact scores of every (query, candidate) pair, 3. top-k and log-partition per query: in one call of the
+  // scorer when it can (the exact-fallback rows, with empty lists there, are redone below)
+  // (a scorer that finishes adds its own bias: only without one given here)
+  const finished = total > 0 && bias == null && scorer.finish != null && scorer.finish(flatIds, rowStart, batch, k, out);
+  const scores = total > 0 && !finished ? scorer.pairs(flatIds, rowStart, total) : null;
   for (let i = 0; i < batch; i++) {
     if (exactRow[i] === 0) {
+      if (finished) continue;
       finishRow(flatIds, scores as Float32Array, rowStart[i], rowStart[i + 1], bias, k, i, out.ids, out.scores, out.logZ);
       continue;
     }

@@ -673,10 +673,15 @@ export class LSHSoftmax extends tfl.layers.Layer implements RowSparseSource {
     });
   }
 
-  /** The classes retrieved for the rows of h (by hits then id, or unordered: the same sets, faster). */
-  private retrieve(h: tf.Tensor2D, ordered = true): Candidates {
+  /**
+   * The classes retrieved for the rows of h (by hits then id, or unordered:
+   * the same sets, faster). With `tieSeed`, a cut by maxCandidates inside a
+   * group of equal hits keeps a seeded random subset of it instead of its
+   * smallest ids (training: the negatives must not depend on the class ids).
+   */
+  private retrieve(h: tf.Tensor2D, ordered = true, tieSeed?: number): Candidates {
     const index = this.getIndex();
-    return index.retrieveCodes(this.queryCodes(h), h.shape[0], { maxCandidates: this.maxCandidates, ordered });
+    return index.retrieveCodes(this.queryCodes(h), h.shape[0], { maxCandidates: this.maxCandidates, ordered, ...(tieSeed != null ? { tieSeed } : {}) });
   }
 
   /**
@@ -734,7 +739,10 @@ export class LSHSoftmax extends tfl.layers.Layer implements RowSparseSource {
 
   /** Candidate sets of the rows of h (labels first when given: training). */
   private candidates(h: tf.Tensor2D, labels: Int32Array | null, uniformSamples: number): CandidateBatch {
-    const found = this.retrieve(h, false);
+    // training: which classes of a tied group survive the cut to maxCandidates is drawn afresh each step
+    // (seeded by the layer's generator), not the smallest ids, which would make the same low-id classes
+    // the retrieved negatives of every query
+    const found = this.retrieve(h, false, labels != null ? this.rng.nextUint32() : undefined);
     this.updateHead();
     const exactBelow = labels != null ? this.trainExactBelow : this.exactBelow;
     return buildCandidates(found, labels, { units: this.units, exactBelow, uniformSamples, head: this.head ?? undefined }, this.rng);
@@ -955,6 +963,9 @@ export class LSHSoftmax extends tfl.layers.Layer implements RowSparseSource {
         engine.scoreLists(hv, all.ids, Int32Array.of(0, units), 1, all.scores, Int32Array.of(i));
         return all;
       },
+      // scores, bias, top-k and log-partition in the engine (WebAssembly SIMD), the scores never copied out
+      finish: (flat: Int32Array, rowStart: Int32Array, rows: number, kk: number, o: { ids: Int32Array; scores: Float32Array; logZ: Float32Array }) =>
+        engine.topKLists(hv, flat, rowStart, rows, kk, o),
     };
     const out = { ids: new Int32Array(batch * k), scores: new Float32Array(batch * k), logZ: new Float32Array(batch), retrieved: new Int32Array(batch) };
     const attrs = { index: index.bucketTables(), k, maxCandidates: this.maxCandidates, minTableHits: 1, exactBelow: this.exactBelow, head: this.head ?? new Int32Array(0) };
