@@ -6,5 +6,6 @@
 export { FusedAdamOptimizer, fusedAdam } from './optimizers/fused_adam.js';
 export type { FusedAdamOptions } from './optimizers/fused_adam.js';
 export { setWasmSimdKernels } from './simd/simd_memory.js';
+export { setEngineThreads } from './simd/kernel_threads.js';
 export type { RowSparseSource } from './optimizers/sparse_rows.js';
 export type { ConversionResult } from './convert.js';

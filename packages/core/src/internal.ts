@@ -28,6 +28,8 @@ export type { SimdScratch } from './simd/simd_memory.js';
 export { adamConstants, adamDense, adamRows, betaPower } from './optimizers/adam_math.js';
 export type { AdamConstants, AdamHyperparameters, FloatArray } from './optimizers/adam_math.js';
 export { ClassRowEngine } from './engine/class_rows.js';
+export { engineThreads, KernelThreads, setEngineThreads } from './simd/kernel_threads.js';
+export type { KernelCall, ThreadedKernel } from './simd/kernel_threads.js';
 export { SeededRandom, deriveSeed } from './util/rng.js';
 export {
   assertFiniteArray,

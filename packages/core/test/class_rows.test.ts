@@ -1,4 +1,4 @@
-import { ClassRowEngine, SeededRandom, setWasmSimdKernels } from '../src/internal';
+import { ClassRowEngine, KernelThreads, SeededRandom, setEngineThreads, setWasmSimdKernels } from '../src/internal';
 
 /** Float64 reference of the engine: logits, d/dh and lazy Adam over the rows each step touches. */
 class Reference {
@@ -247,6 +247,60 @@ describe.each([true, false])('ClassRowEngine (SIMD %s)', (simd) => {
     else expect(bad()).toBe(false); // nothing to do here: the caller's scoreLists validates
   });
 
+  it('unionRows: per query every class above the cut group and a seeded random subset of that group, by the definition (hits counted over the tables); deterministic; null without SIMD', () => {
+    const { rng, engine } = setup(7);
+    // CSR bucket tables over the engine's classes: class c in bucket code[l][c] of table l (codes in [0, 6))
+    const tables = 5;
+    const code = Array.from({ length: tables }, () => Int32Array.from({ length: units }, () => rng.int(6)));
+    const keyStart = new Int32Array(tables + 1);
+    const keys: number[] = [];
+    const offsets: number[] = [0];
+    const ids: number[] = [];
+    for (let l = 0; l < tables; l++) {
+      for (let k = 0; k < 6; k++) {
+        const members = Array.from({ length: units }, (_, c) => c).filter((c) => code[l][c] === k);
+        if (members.length === 0) continue;
+        keys.push(k);
+        ids.push(...members);
+        offsets.push(ids.length);
+      }
+      keyStart[l + 1] = keys.length;
+    }
+    const t = { tables, numItems: units, keyStart, keys: Int32Array.from(keys), offsets: Int32Array.from(offsets), ids: Int32Array.from(ids) };
+    const nq = 40; // ≥ 32: shared with worker threads where there are any
+    const codes = Int32Array.from({ length: nq * tables }, () => rng.int(7)); // 6: a bucket no class is in
+    const seeds = Int32Array.from({ length: nq }, (_, i) => i * 7919);
+    for (const maxCandidates of [4, 15, units]) {
+      const got = engine.unionRows(t, codes, nq, maxCandidates, 1, seeds);
+      if (!simd) {
+        expect(got).toBeNull();
+        return;
+      }
+      const r = got as { ids: Int32Array; offsets: Int32Array };
+      let thinned = 0;
+      for (let i = 0; i < nq; i++) {
+        const hits = new Map<number, number>();
+        for (let l = 0; l < tables; l++) for (let c = 0; c < units; c++) if (code[l][c] === codes[i * tables + l]) hits.set(c, (hits.get(c) ?? 0) + 1);
+        const byHits = [...hits.values()].sort((a, b) => b - a);
+        const mine = Array.from(r.ids.subarray(r.offsets[i], r.offsets[i + 1]));
+        expect(mine.length).toBe(Math.min(maxCandidates, hits.size));
+        expect(new Set(mine).size).toBe(mine.length);
+        if (mine.length === 0) continue;
+        const cutHits = byHits[mine.length - 1];
+        for (const [c, h] of hits) if (h > cutHits) expect(mine).toContain(c);
+        for (const c of mine) expect(hits.get(c) ?? 0).toBeGreaterThanOrEqual(cutHits);
+        if (byHits.filter((h) => h === cutHits).length > mine.filter((c) => hits.get(c) === cutHits).length) thinned++;
+      }
+      if (maxCandidates < units) expect(thinned).toBeGreaterThan(0); // the cut fell inside a group somewhere
+      // deterministic, and the hit counters are back at zero (the same call gives the same candidates)
+      expect(engine.unionRows(t, codes, nq, maxCandidates, 1, seeds)).toEqual(r);
+      // other seeds thin the groups differently
+      if (maxCandidates === 4) expect(engine.unionRows(t, codes, nq, maxCandidates, 1, seeds.map((x) => x + 1))).not.toEqual(r);
+    }
+    expect(() => engine.unionRows(t, codes.subarray(1), nq, 4, 1, seeds)).toThrow(/codes/);
+    expect(() => engine.unionRows({ ...t, numItems: units + 1 }, codes, nq, 4, 1, seeds)).toThrow(/tables/);
+  });
+
   it('rejects ids out of range or of the wrong count, naming them, and a disposed engine', () => {
     const { engine } = setup(4);
     const h = new Float32Array(batch * dim);
@@ -266,5 +320,57 @@ describe.each([true, false])('ClassRowEngine (SIMD %s)', (simd) => {
     expect(maxAbs(out, ref.logits(hv, ids, batch, width))).toBeLessThan(1e-4);
     engine.dispose();
     expect(() => engine.rows()).toThrow(/disposed/);
+  });
+});
+
+describe('ClassRowEngine on worker threads', () => {
+  it('gives the same logits, top-k and candidates as one thread, d/dh and the Adam step up to float32 rounding order', () => {
+    const units = 3000;
+    const dim = 18;
+    const batch = 64;
+    const width = 300; // 19,200 pairs: above the size at which the kernels are shared with workers
+    const rng = new SeededRandom(11);
+    const w = Float32Array.from({ length: units * dim }, () => rng.gaussian());
+    const b = Float32Array.from({ length: units }, () => rng.gaussian());
+    const h = Float32Array.from({ length: batch * dim }, () => rng.gaussian());
+    const ids = Int32Array.from({ length: batch * width }, () => rng.int(units));
+    const dz = Float32Array.from({ length: batch * width }, () => rng.gaussian());
+    const rowStart = Int32Array.from({ length: batch + 1 }, (_, i) => i * width);
+    const adam = { learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 };
+    const run = (threads: number) => {
+      const before = setEngineThreads(threads);
+      try {
+        const engine = new ClassRowEngine(units, dim, true);
+        engine.load(w, b);
+        const z = new Float32Array(batch * width);
+        engine.logits(h, batch, ids, width, z);
+        const top = { ids: new Int32Array(batch * 5), scores: new Float32Array(batch * 5), logZ: new Float32Array(batch) };
+        const finished = engine.topKLists(h, ids, rowStart, batch, 5, top);
+        const dh = new Float32Array(batch * dim);
+        engine.backward(h, batch, ids, width, dz, dh, adam);
+        const rows = Float32Array.from(engine.rows());
+        engine.dispose();
+        return { z, top, finished, dh, rows };
+      } finally {
+        setEngineThreads(before);
+      }
+    };
+    const one = run(1);
+    const two = run(2);
+    expect(two.finished).toBe(one.finished);
+    expect(Array.from(two.z)).toEqual(Array.from(one.z));
+    expect(Array.from(two.top.ids)).toEqual(Array.from(one.top.ids));
+    expect(Array.from(two.top.logZ)).toEqual(Array.from(one.top.logZ));
+    for (let e = 0; e < one.dh.length; e++) expect(Math.abs(two.dh[e] - one.dh[e])).toBeLessThan(1e-4 * (1 + Math.abs(one.dh[e])));
+    for (let e = 0; e < one.rows.length; e++) expect(Math.abs(two.rows[e] - one.rows[e])).toBeLessThan(1e-6);
+  });
+
+  it('starts worker threads on a shared memory in Node.js, and names a bad thread count', () => {
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: 16, shared: true });
+    const owner = {};
+    const threads = KernelThreads.create(memory, 1, owner);
+    expect(threads).not.toBeNull();
+    threads?.dispose();
+    expect(() => setEngineThreads(0)).toThrow(/threads: expected an integer in \[1, 64\]/);
   });
 });

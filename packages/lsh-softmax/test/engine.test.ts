@@ -267,3 +267,29 @@ describe('largestIds (the head of the largest biases)', () => {
     }
   });
 });
+
+describeBackends('LSHSoftmax engine retrieval', () => {
+  it("training candidates from the engine's WebAssembly union equal hashing's retrieve with the same tie seed (cut inside tied groups), step after step", () => {
+    const make = (engine: boolean) => {
+      const layer = lshSoftmax({ units: 400, seed: 4, tables: 6, window: 4, band: 2, maxCandidates: 9, uniformSamples: 3, headClasses: 2, ...(engine ? { classOptimizer: adam } : {}) });
+      layer.build([null, dim]);
+      return layer;
+    };
+    const withEngine = make(true);
+    const without = make(false);
+    const h = tf.randomNormal([40, dim], 0, 1, 'float32', 21) as tf.Tensor2D;
+    const labels = Int32Array.from({ length: 40 }, (_, i) => (i * 37) % 400);
+    let cut = 0;
+    for (let step = 0; step < 3; step++) {
+      const a = lshSoftmaxInternals(withEngine).candidates(h, labels, 3);
+      const b = lshSoftmaxInternals(without).candidates(h, labels, 3);
+      expect(Array.from(a.ids)).toEqual(Array.from(b.ids));
+      expect(Array.from(a.retrieved)).toEqual(Array.from(b.retrieved));
+      cut += Array.from(a.retrieved).filter((n) => n === 9).length;
+    }
+    expect(cut).toBeGreaterThan(0); // maxCandidates cut some rows
+    h.dispose();
+    withEngine.dispose();
+    without.dispose();
+  });
+});

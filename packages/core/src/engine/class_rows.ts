@@ -1,7 +1,11 @@
 import { adamConstants, adamRows, betaPower } from '../optimizers/adam_math.js';
 import type { AdamHyperparameters } from '../optimizers/adam_math.js';
 import { createSimdMemory, PrivateSimdMemory } from '../simd/simd_memory.js';
+import { engineThreads, KernelCall, KernelThreads } from '../simd/kernel_threads.js';
 import { fail } from '../util/validate.js';
+
+/** Pairs below which a kernel runs on the calling thread alone (waking workers costs tens of µs). */
+const PARALLEL_MIN = 16384;
 
 /** A batch's (query, candidate) pairs grouped by class (ClassRowEngine.group). */
 interface Grouping {
@@ -64,6 +68,14 @@ export class ClassRowEngine {
   private counts: Int32Array;
   private grouping: Grouping | null = null;
   private disposed = false;
+  /** Threads for the kernels (the calling one included), fixed at construction (engineThreads()). */
+  private readonly threadCount: number;
+  /** The worker threads, started at the first call big enough to share (undefined: not yet; null: none here). */
+  private threads: KernelThreads | null | undefined;
+  /** The bucket tables last loaded into the memory (unionRows), and where. */
+  private tablesAt: { src: object; keyStart: number; keys: number; offsets: number; ids: number; keyCap: number; idsLen: number } | null = null;
+  /** Per thread of unionRows: its hit counters (uint16 per class, zero between calls). */
+  private unionCounts: number[] = [];
 
   constructor(
     readonly units: number,
@@ -73,7 +85,9 @@ export class ClassRowEngine {
     if (!Number.isInteger(units) || units < 1) fail('units', 'a positive integer', units);
     if (!Number.isInteger(dim) || dim < 1) fail('dim', 'a positive integer', dim);
     const rowBytes = units * dim * 4;
-    this.mem = createSimdMemory(rowBytes + units * 4 + 64 * 1024);
+    this.threadCount = engineThreads();
+    // shared when worker threads will run kernels on it
+    this.mem = createSimdMemory(rowBytes + units * 4 + 64 * 1024, { shared: this.threadCount > 1 });
     if (this.mem != null) {
       this.off.w = this.mem.alloc(rowBytes);
       this.off.b = this.mem.alloc(units * 4);
@@ -207,7 +221,7 @@ export class ClassRowEngine {
       mem.i32(oq, pairs).set(g.q);
       mem.i32(opos, pairs).set(g.pos);
       mem.f32(oo, out.length).fill(0);
-      mem.kernels.pair_dot(oh, this.off.w, oit, oq, opos, oo, pairs, dim);
+      this.pairDot(oh, oit, oq, opos, oo, pairs);
       out.set(mem.f32(oo, out.length));
     } else {
       const w = this.f32('w', this.units * dim);
@@ -269,7 +283,23 @@ export class ClassRowEngine {
     const [oids, ostart, oti, ots, omax, osum] = at.extra;
     mem.i32(oids, total).set(ids.subarray(0, total));
     mem.i32(ostart, lists + 1).set(rowStart.subarray(0, lists + 1));
-    mem.kernels.finish_rows(oids, at.scores, ostart, lists, this.hasBias ? this.off.b : -1, k, oti, ots, omax, osum);
+    const bias = this.hasBias ? this.off.b : -1;
+    const threads = this.workers(total);
+    if (threads == null) {
+      mem.kernels.finish_rows(oids, at.scores, ostart, lists, bias, k, oti, ots, omax, osum);
+    } else {
+      // rows split so that each thread gets about the same number of candidates
+      const parts = threads.count + 1;
+      const calls: KernelCall[] = [];
+      for (let t = 0, lo = 0; t < parts; t++) {
+        let hi = lo;
+        const until = Math.floor((total * (t + 1)) / parts);
+        while (hi < lists && (t === parts - 1 || rowStart[hi] < until)) hi++;
+        calls.push({ kernel: 'finish_rows', args: [oids, at.scores, ostart + lo * 4, hi - lo, bias, k, oti + lo * k * 4, ots + lo * k * 4, omax + lo * 4, osum + lo * 8] });
+        lo = hi;
+      }
+      threads.run(mem.kernels, calls);
+    }
     out.ids.set(mem.i32(oti, lists * k));
     out.scores.set(mem.f32(ots, lists * k));
     const max = mem.f32(omax, lists);
@@ -338,7 +368,7 @@ export class ClassRowEngine {
     if (mem != null) {
       const [oh, oit, oq, opos, oo, ...rest] = at as number[];
       mem.f32(oh, h.length).set(h);
-      mem.kernels.pair_dot(oh, this.off.w, oit, oq, opos, oo, total, dim);
+      this.pairDot(oh, oit, oq, opos, oo, total);
       return { scores: oo, extra: rest };
     }
     const w = this.f32('w', units * dim);
@@ -349,6 +379,97 @@ export class ClassRowEngine {
       o[pos[p]] = Math.fround(s);
     }
     return null;
+  }
+
+  /**
+   * Training's candidate retrieval in the engine: for each query i < batch
+   * the union of its buckets (codes[i·tables + l] in table l of `t`) cut to
+   * maxCandidates items, most table hits first, the group the cut falls in
+   * thinned to a random subset drawn from SeededRandom(seeds[i]): the same
+   * items in the same order as hashing's selectRetrieved with that tie seed,
+   * computed by WebAssembly (union_rows), on the engine's threads when the
+   * batch is big enough. The tables (the CSR arrays of a HashIndex over
+   * this engine's classes) are copied into the engine's memory once per
+   * tables object. Returns the candidates of every query concatenated and
+   * their offsets, or null when SIMD does not run here (the caller then
+   * retrieves in JavaScript).
+   */
+  unionRows(
+    t: { tables: number; numItems: number; keyStart: Int32Array; keys: Int32Array; offsets: Int32Array; ids: Int32Array },
+    codes: Int32Array, batch: number, maxCandidates: number, minTableHits: number, seeds: Int32Array,
+  ): { ids: Int32Array; offsets: Int32Array } | null {
+    this.check();
+    if (!this.simd) return null;
+    const { tables } = t;
+    if (t.numItems !== this.units) fail('tables', `bucket tables over the engine's ${this.units} classes`, t.numItems);
+    if (!Number.isInteger(tables) || tables < 1 || tables > 4096 || t.keyStart.length !== tables + 1 || t.ids.length !== this.units * tables) {
+      fail('tables', `${tables} tables of ${this.units} ids each`, t.ids.length);
+    }
+    if (codes.length !== batch * tables) fail('codes', `${batch} × ${tables} bucket ids`, codes.length);
+    if (seeds.length !== batch) fail('seeds', `${batch} seeds`, seeds.length);
+    if (!Number.isInteger(maxCandidates) || maxCandidates < 1) fail('maxCandidates', 'a positive integer', maxCandidates);
+    const mem = this.mem as PrivateSimdMemory;
+    const at = this.loadTables(t);
+    const threads = batch >= 32 ? this.workers(PARALLEL_MIN) : null;
+    const parts = threads == null ? 1 : Math.min(threads.count + 1, batch);
+    while (this.unionCounts.length < parts) {
+      const c = mem.alloc(this.units * 2);
+      if (c < 0) fail('units', 'hit counters that fit the WebAssembly memory', this.units);
+      new Uint16Array(mem.memory.buffer, c, this.units).fill(0);
+      this.unionCounts.push(c);
+    }
+    const room = batch * maxCandidates;
+    const [oc, os, oo, on, ...per] = mem.scratch(
+      codes.length * 4, batch * 4, room * 4, batch * 4,
+      ...Array.from({ length: parts }, () => [this.units * 4, (tables + 2) * 4, 16]).flat(),
+    );
+    mem.i32(oc, codes.length).set(codes);
+    mem.i32(os, batch).set(seeds);
+    const calls: KernelCall[] = [];
+    for (let p = 0; p < parts; p++) {
+      const lo = Math.floor((batch * p) / parts);
+      const hi = Math.floor((batch * (p + 1)) / parts);
+      calls.push({
+        kernel: 'union_rows',
+        args: [at.keyStart, at.keys, at.offsets, at.ids, tables, oc + lo * tables * 4, hi - lo, maxCandidates, minTableHits, os + lo * 4,
+          this.unionCounts[p], per[3 * p], per[3 * p + 1], per[3 * p + 2], oo + lo * maxCandidates * 4, on + lo * 4],
+      });
+    }
+    if (threads == null) (mem.kernels.union_rows as (...args: number[]) => void)(...calls[0].args);
+    else threads.run(mem.kernels, calls);
+    const counts = mem.i32(on, batch);
+    const offsets = new Int32Array(batch + 1);
+    for (let i = 0; i < batch; i++) offsets[i + 1] = offsets[i] + counts[i];
+    const ids = new Int32Array(offsets[batch]);
+    const out = mem.i32(oo, room);
+    for (let i = 0; i < batch; i++) ids.set(out.subarray(i * maxCandidates, i * maxCandidates + counts[i]), offsets[i]);
+    return { ids, offsets };
+  }
+
+  /** The bucket tables in the engine's memory: copied when `t` is not the object loaded last. */
+  private loadTables(t: { tables: number; keyStart: Int32Array; keys: Int32Array; offsets: Int32Array; ids: Int32Array }) {
+    const mem = this.mem as PrivateSimdMemory;
+    let at = this.tablesAt;
+    if (at?.src === t) return at;
+    // blocks of a bump allocator: reused while they are big enough (ids always are: classes × tables), regrown
+    // by half again when the bucket count outgrows them (the old blocks stay until the engine is released)
+    const need = t.keys.length;
+    if (at == null || at.keyCap < need || at.idsLen !== t.ids.length) {
+      const keyCap = Math.max(1024, Math.ceil(need * 1.5));
+      const keyStart = mem.alloc((t.tables + 1) * 4);
+      const keys = mem.alloc(keyCap * 4);
+      const offsets = mem.alloc((keyCap + 1) * 4);
+      const ids = at != null && at.idsLen === t.ids.length ? at.ids : mem.alloc(t.ids.length * 4);
+      if (keyStart < 0 || keys < 0 || offsets < 0 || ids < 0) fail('tables', 'bucket tables that fit the WebAssembly memory', t.ids.length);
+      at = { src: t, keyStart, keys, offsets, ids, keyCap, idsLen: t.ids.length };
+    }
+    mem.i32(at.keyStart, t.keyStart.length).set(t.keyStart);
+    mem.i32(at.keys, need).set(t.keys);
+    mem.i32(at.offsets, t.offsets.length).set(t.offsets);
+    mem.i32(at.ids, t.ids.length).set(t.ids);
+    at.src = t;
+    this.tablesAt = at;
+    return at;
   }
 
   /**
@@ -382,16 +503,43 @@ export class ClassRowEngine {
     if (k != null) this.ensureMoments();
     if (this.simd) {
       const mem = this.mem as PrivateSimdMemory;
-      const [oh, oz, oq, os, or, odh, og] = mem.scratch(h.length * 4, pairs * 4, pairs * 4, (n + 1) * 4, n * 4, dh.length * 4, dim * 4);
+      const threads = this.workers(pairs);
+      const parts = threads == null ? 1 : threads.count + 1;
+      // per thread: its own d/dh (summed below) and gradient row
+      const [oh, oz, oq, os, or, ...per] = mem.scratch(
+        h.length * 4, pairs * 4, pairs * 4, (n + 1) * 4, n * 4,
+        ...Array.from({ length: parts }, () => [dh.length * 4, dim * 4]).flat(),
+      );
       mem.f32(oh, h.length).set(h);
       mem.f32(oz, pairs).set(pdz);
       mem.i32(oq, pairs).set(q);
       mem.i32(os, n + 1).set(start);
       mem.i32(or, n).set(rows);
-      mem.f32(odh, dh.length).fill(0);
       const c = k ?? { b1: 0, omb1: 0, b2: 0, omb2: 0, c1: 1, c2: 1, eps: 1, nlr: 0 };
-      mem.kernels.sparse_rows_step(oh, oz, oq, os, or, n, this.off.w, this.off.mw, this.off.vw, odh, og, dim, k != null ? 1 : 0, c.b1, c.omb1, c.b2, c.omb2, c.c1, c.c2, c.eps, c.nlr);
-      dh.set(mem.f32(odh, dh.length));
+      const calls: KernelCall[] = [];
+      // the distinct rows split in contiguous ranges of about equal pairs: each row (and its Adam state) has one owner
+      for (let t = 0, lo = 0; t < parts; t++) {
+        let hi = lo;
+        const until = Math.floor((pairs * (t + 1)) / parts);
+        while (hi < n && (t === parts - 1 || start[hi] < until)) hi++;
+        const [odh, og] = [per[2 * t], per[2 * t + 1]];
+        mem.f32(odh, dh.length).fill(0);
+        calls.push({
+          kernel: 'sparse_rows_step',
+          args: [oh, oz, oq, os + lo * 4, or + lo * 4, hi - lo, this.off.w, this.off.mw, this.off.vw, odh, og, dim, k != null ? 1 : 0, c.b1, c.omb1, c.b2, c.omb2, c.c1, c.c2, c.eps, c.nlr],
+        });
+        lo = hi;
+      }
+      if (threads == null) {
+        (mem.kernels.sparse_rows_step as (...args: number[]) => void)(...calls[0].args);
+      } else {
+        threads.run(mem.kernels, calls);
+      }
+      dh.set(mem.f32(per[0], dh.length));
+      for (let t = 1; t < parts; t++) {
+        const part = mem.f32(per[2 * t], dh.length);
+        for (let e = 0; e < dh.length; e++) dh[e] += part[e];
+      }
     } else {
       const w = this.f32('w', units * dim);
       const m = k != null ? this.f32('mw', units * dim) : null;
@@ -456,9 +604,40 @@ export class ClassRowEngine {
     js.vb = new Float32Array(units);
   }
 
-  /** Releases the memory (the private WebAssembly memory goes with the last reference). */
+  /** Releases the memory (the private WebAssembly memory goes with the last reference) and ends the worker threads. */
   dispose(): void {
     this.disposed = true;
     this.js = null;
+    this.threads?.dispose();
+    this.threads = null;
+  }
+
+  /**
+   * The worker threads for a job of `work` units (pairs), or null to run it
+   * on the calling thread alone: below PARALLEL_MIN pairs, the wake-up and
+   * wait (tens of µs) would cost more than they save.
+   */
+  private workers(work: number): KernelThreads | null {
+    if (this.threadCount < 2 || work < PARALLEL_MIN || this.mem == null || !this.simd) return null;
+    if (this.threads === undefined) this.threads = KernelThreads.create(this.mem.memory, this.threadCount - 1, this);
+    return this.threads;
+  }
+
+  /** pair_dot over pairs [0, n), split in contiguous ranges over the threads (disjoint outputs). */
+  private pairDot(oh: number, oit: number, oq: number, opos: number, oo: number, n: number): void {
+    const mem = this.mem as PrivateSimdMemory;
+    const threads = this.workers(n);
+    if (threads == null) {
+      mem.kernels.pair_dot(oh, this.off.w, oit, oq, opos, oo, n, this.dim);
+      return;
+    }
+    const parts = threads.count + 1;
+    const calls: KernelCall[] = [];
+    for (let t = 0; t < parts; t++) {
+      const lo = Math.floor((n * t) / parts);
+      const hi = Math.floor((n * (t + 1)) / parts);
+      calls.push({ kernel: 'pair_dot', args: [oh, this.off.w, oit + lo * 4, oq + lo * 4, opos + lo * 4, oo, hi - lo, this.dim] });
+    }
+    threads.run(mem.kernels, calls);
   }
 }

@@ -332,6 +332,136 @@
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $rowLoop))))
 
+  ;; mulberry32 (core's SeededRandom): the next 32-bit value of the state at [$st], which advances
+  (func $mulberry (param $st i32) (result i32)
+    (local $s i32) (local $t i32)
+    (local.set $s (i32.add (i32.load (local.get $st)) (i32.const 0x6d2b79f5)))
+    (i32.store (local.get $st) (local.get $s))
+    (local.set $t (i32.mul (i32.xor (local.get $s) (i32.shr_u (local.get $s) (i32.const 15))) (i32.or (local.get $s) (i32.const 1))))
+    (local.set $t (i32.xor (local.get $t)
+      (i32.add (local.get $t) (i32.mul (i32.xor (local.get $t) (i32.shr_u (local.get $t) (i32.const 7))) (i32.or (local.get $t) (i32.const 61))))))
+    (i32.xor (local.get $t) (i32.shr_u (local.get $t) (i32.const 14))))
+
+  ;; The union of each query's buckets, cut to at most maxCand items, as hashing's selectRetrieved with a tie
+  ;; seed (the same items, in the same order): for query i < nq, the bucket of codes[i·tables + l] in table l
+  ;; (a binary search of keys[keyStart[l] .. keyStart[l+1]); its items ids[offsets[b] .. offsets[b+1])), every
+  ;; item counted (16-bit counters at $counts, zero in and out); the items with the most hits are kept, and
+  ;; when the cut falls inside a group of equal hits, a random subset of that group drawn by a partial
+  ;; Fisher–Yates shuffle from SeededRandom(seeds[i]) (mulberry32, four draws to warm up). Query i's items go
+  ;; to out + i·maxCand·4, their count to outN[i]. Scratch: touched (int32 per item), hist (tables + 2 int32),
+  ;; one int32 of generator state at $st. Only items with at least minHits hits count.
+  (func (export "union_rows") (param $keyStart i32) (param $keys i32) (param $offsets i32) (param $ids i32) (param $tables i32)
+    (param $codes i32) (param $nq i32) (param $maxCand i32) (param $minHits i32) (param $seeds i32)
+    (param $counts i32) (param $touched i32) (param $hist i32) (param $st i32) (param $out i32) (param $outN i32)
+    (local $i i32) (local $l i32) (local $code i32) (local $lo i32) (local $hi i32) (local $end i32) (local $mid i32)
+    (local $p i32) (local $pEnd i32) (local $id i32) (local $c i32) (local $n i32) (local $j i32) (local $kept i32)
+    (local $cut i32) (local $tied i32) (local $m i32) (local $nT i32) (local $room i32) (local $r i32) (local $o i32)
+    (block $qDone (loop $qLoop
+      (br_if $qDone (i32.ge_s (local.get $i) (local.get $nq)))
+      (local.set $n (i32.const 0))
+      ;; count every item of the query's buckets
+      (local.set $l (i32.const 0))
+      (block $tDone (loop $tLoop
+        (br_if $tDone (i32.ge_s (local.get $l) (local.get $tables)))
+        (local.set $code (i32.load (i32.add (local.get $codes) (i32.shl (i32.add (i32.mul (local.get $i) (local.get $tables)) (local.get $l)) (i32.const 2)))))
+        (local.set $lo (i32.load (i32.add (local.get $keyStart) (i32.shl (local.get $l) (i32.const 2)))))
+        (local.set $hi (i32.load (i32.add (local.get $keyStart) (i32.shl (i32.add (local.get $l) (i32.const 1)) (i32.const 2)))))
+        (local.set $end (local.get $hi))
+        (block $sDone (loop $sLoop
+          (br_if $sDone (i32.ge_s (local.get $lo) (local.get $hi)))
+          (local.set $mid (i32.shr_u (i32.add (local.get $lo) (local.get $hi)) (i32.const 1)))
+          (if (i32.lt_s (i32.load (i32.add (local.get $keys) (i32.shl (local.get $mid) (i32.const 2)))) (local.get $code))
+            (then (local.set $lo (i32.add (local.get $mid) (i32.const 1))))
+            (else (local.set $hi (local.get $mid))))
+          (br $sLoop)))
+        (if (i32.and (i32.lt_s (local.get $lo) (local.get $end))
+              (i32.eq (i32.load (i32.add (local.get $keys) (i32.shl (local.get $lo) (i32.const 2)))) (local.get $code)))
+          (then
+            (local.set $p (i32.load (i32.add (local.get $offsets) (i32.shl (local.get $lo) (i32.const 2)))))
+            (local.set $pEnd (i32.load (i32.add (local.get $offsets) (i32.shl (i32.add (local.get $lo) (i32.const 1)) (i32.const 2)))))
+            (block $bDone (loop $bLoop
+              (br_if $bDone (i32.ge_s (local.get $p) (local.get $pEnd)))
+              (local.set $id (i32.load (i32.add (local.get $ids) (i32.shl (local.get $p) (i32.const 2)))))
+              (local.set $c (i32.load16_u (i32.add (local.get $counts) (i32.shl (local.get $id) (i32.const 1)))))
+              (if (i32.eqz (local.get $c)) (then
+                (i32.store (i32.add (local.get $touched) (i32.shl (local.get $n) (i32.const 2))) (local.get $id))
+                (local.set $n (i32.add (local.get $n) (i32.const 1)))))
+              (i32.store16 (i32.add (local.get $counts) (i32.shl (local.get $id) (i32.const 1))) (i32.add (local.get $c) (i32.const 1)))
+              (local.set $p (i32.add (local.get $p) (i32.const 1)))
+              (br $bLoop)))))
+        (local.set $l (i32.add (local.get $l) (i32.const 1)))
+        (br $tLoop)))
+      ;; histogram of hit counts → the smallest hit count that still fits
+      (local.set $j (i32.const 0))
+      (block $zDone (loop $zLoop
+        (br_if $zDone (i32.gt_s (local.get $j) (i32.add (local.get $tables) (i32.const 1))))
+        (i32.store (i32.add (local.get $hist) (i32.shl (local.get $j) (i32.const 2))) (i32.const 0))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $zLoop)))
+      (local.set $j (i32.const 0))
+      (block $hDone (loop $hLoop
+        (br_if $hDone (i32.ge_s (local.get $j) (local.get $n)))
+        (local.set $c (i32.add (local.get $hist) (i32.shl (i32.load16_u (i32.add (local.get $counts)
+          (i32.shl (i32.load (i32.add (local.get $touched) (i32.shl (local.get $j) (i32.const 2)))) (i32.const 1)))) (i32.const 2))))
+        (i32.store (local.get $c) (i32.add (i32.load (local.get $c)) (i32.const 1)))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $hLoop)))
+      (local.set $kept (i32.const 0))
+      (local.set $cut (i32.add (local.get $tables) (i32.const 1)))
+      (block $cDone (loop $cLoop
+        (br_if $cDone (i32.le_s (local.get $cut) (local.get $minHits)))
+        (local.set $c (i32.load (i32.add (local.get $hist) (i32.shl (i32.sub (local.get $cut) (i32.const 1)) (i32.const 2)))))
+        (br_if $cDone (i32.gt_s (i32.add (local.get $kept) (local.get $c)) (local.get $maxCand)))
+        (local.set $kept (i32.add (local.get $kept) (local.get $c)))
+        (local.set $cut (i32.sub (local.get $cut) (i32.const 1)))
+        (br $cLoop)))
+      (local.set $tied (select (i32.sub (local.get $cut) (i32.const 1)) (i32.const -1)
+        (i32.and (i32.ge_s (i32.sub (local.get $cut) (i32.const 1)) (local.get $minHits)) (i32.lt_s (local.get $kept) (local.get $maxCand)))))
+      ;; the items above the cut, in first-found order; the tied group compacted to the front of touched
+      (local.set $o (i32.add (local.get $out) (i32.shl (i32.mul (local.get $i) (local.get $maxCand)) (i32.const 2))))
+      (local.set $m (i32.const 0))
+      (local.set $nT (i32.const 0))
+      (local.set $j (i32.const 0))
+      (block $oDone (loop $oLoop
+        (br_if $oDone (i32.ge_s (local.get $j) (local.get $n)))
+        (local.set $id (i32.load (i32.add (local.get $touched) (i32.shl (local.get $j) (i32.const 2)))))
+        (local.set $c (i32.load16_u (i32.add (local.get $counts) (i32.shl (local.get $id) (i32.const 1)))))
+        (i32.store16 (i32.add (local.get $counts) (i32.shl (local.get $id) (i32.const 1))) (i32.const 0))
+        (if (i32.ge_s (local.get $c) (local.get $cut))
+          (then
+            (i32.store (i32.add (local.get $o) (i32.shl (local.get $m) (i32.const 2))) (local.get $id))
+            (local.set $m (i32.add (local.get $m) (i32.const 1))))
+          (else (if (i32.eq (local.get $c) (local.get $tied)) (then
+            (i32.store (i32.add (local.get $touched) (i32.shl (local.get $nT) (i32.const 2))) (local.get $id))
+            (local.set $nT (i32.add (local.get $nT) (i32.const 1)))))))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $oLoop)))
+      ;; a random subset of the tied group: SeededRandom(seed) as core's (state = seed ^ 0x9e3779b9, four draws)
+      (if (i32.ge_s (local.get $tied) (i32.const 0)) (then
+        (local.set $room (i32.sub (local.get $maxCand) (local.get $kept)))
+        (i32.store (local.get $st) (i32.xor (i32.load (i32.add (local.get $seeds) (i32.shl (local.get $i) (i32.const 2)))) (i32.const 0x9e3779b9)))
+        (drop (call $mulberry (local.get $st)))
+        (drop (call $mulberry (local.get $st)))
+        (drop (call $mulberry (local.get $st)))
+        (drop (call $mulberry (local.get $st)))
+        (local.set $j (i32.const 0))
+        (block $rDone (loop $rLoop
+          (br_if $rDone (i32.ge_s (local.get $j) (local.get $room)))
+          ;; r = j + floor(next() · (nT − j)), next() = u32 / 2^32 (float64, as SeededRandom.int)
+          (local.set $r (i32.add (local.get $j) (i32.trunc_f64_u (f64.floor (f64.mul
+            (f64.div (f64.convert_i32_u (call $mulberry (local.get $st))) (f64.const 4294967296))
+            (f64.convert_i32_s (i32.sub (local.get $nT) (local.get $j))))))))
+          (local.set $id (i32.load (i32.add (local.get $touched) (i32.shl (local.get $r) (i32.const 2)))))
+          (i32.store (i32.add (local.get $touched) (i32.shl (local.get $r) (i32.const 2)))
+            (i32.load (i32.add (local.get $touched) (i32.shl (local.get $j) (i32.const 2)))))
+          (i32.store (i32.add (local.get $o) (i32.shl (local.get $m) (i32.const 2))) (local.get $id))
+          (local.set $m (i32.add (local.get $m) (i32.const 1)))
+          (local.set $j (i32.add (local.get $j) (i32.const 1)))
+          (br $rLoop)))))
+      (i32.store (i32.add (local.get $outN) (i32.shl (local.get $i) (i32.const 2))) (local.get $m))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $qLoop))))
+
   ;; Adam (tf.train.adam's formula and float32 operation order) over n floats:
   ;;   m ← m·β1 + g·(1 − β1);  v ← v·β2 + g²·(1 − β2)
   ;;   out ← ((m / c1) / (√(v / c2) + ε)) · nlr + x     (c1 = 1 − β1ᵗ, c2 = 1 − β2ᵗ, nlr = −lr)

@@ -155,11 +155,16 @@ export function heapSimdMemory(backend: unknown): SimdMemory | null {
 /**
  * A new private WebAssembly memory of at least `bytes` bytes with the SIMD
  * kernels bound to it, owned by the caller alone: for state that persists
- * between calls. Null without WebAssembly SIMD or while switched off.
+ * between calls (`shared`: a shared memory, which worker threads can run
+ * kernels on). Null without WebAssembly SIMD or while switched off.
  */
-export function createSimdMemory(bytes: number): PrivateSimdMemory | null {
+export function createSimdMemory(bytes: number, opts: { shared?: boolean } = {}): PrivateSimdMemory | null {
   if (!simdEnabled()) return null;
-  const memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil(bytes / PAGE)) });
+  const initial = Math.max(1, Math.ceil(bytes / PAGE));
+  // shared (for worker threads: KernelThreads): a shared memory needs a maximum; the wasm32 one
+  const memory = opts.shared === true && typeof SharedArrayBuffer !== 'undefined'
+    ? new WebAssembly.Memory({ initial, maximum: 65536, shared: true })
+    : new WebAssembly.Memory({ initial });
   const kernels = simdKernels(memory);
   return kernels == null ? null : new PrivateSimdMemory(memory, kernels);
 }

@@ -15,6 +15,17 @@ export interface SimdKernels {
    */
   finish_rows(ids: number, scores: number, rowStart: number, rows: number, bias: number, k: number, outIds: number, outScores: number, outMax: number, outSum: number): void;
   /**
+   * The union of each query's buckets cut to maxCand items, most hits first, a seeded random subset of the
+   * tied group (as hashing's selectRetrieved with a tie seed): query i's items at out + i·maxCand·4, their
+   * count at outN[i]. counts: uint16 per item, zero in and out; touched: int32 per item; hist: tables + 2
+   * int32; st: one int32 of generator state.
+   */
+  union_rows(
+    keyStart: number, keys: number, offsets: number, ids: number, tables: number, codes: number, nq: number,
+    maxCand: number, minHits: number, seeds: number, counts: number, touched: number, hist: number, st: number,
+    out: number, outN: number,
+  ): void;
+  /**
    * Adam over n floats (tf.train.adam's float32 formula): m, v updated in place, new values to out (may be x).
    * c1 = 1 − β1ᵗ, c2 = 1 − β2ᵗ, nlr = −learning rate.
    */
@@ -134,6 +145,17 @@ function decode(base64: string): Uint8Array<ArrayBuffer> {
  */
 export function simdKernels(memory: WebAssembly.Memory | undefined): SimdKernels | null {
   return bind(simdModule, memory) as SimdKernels | null;
+}
+
+/**
+ * The compiled shared-memory variant of the SIMD kernels (what a worker
+ * thread instantiates on a shared memory), or null without WebAssembly SIMD
+ * or while they are switched off.
+ */
+export function sharedSimdModule(): WebAssembly.Module | null {
+  if (!enabled) return null;
+  if (simdModule.compiled.shared === undefined) simdModule.compiled.shared = compile(simdModule.base64, true);
+  return simdModule.compiled.shared;
 }
 
 /**

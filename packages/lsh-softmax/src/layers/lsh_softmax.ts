@@ -23,6 +23,7 @@ import {
   LAYER_ARG_KEYS,
   oneTensor,
   SeededRandom,
+  deriveSeed,
   valuesChecksum,
   verifyConfigChecksum,
   guardWasmFusedActivations,
@@ -742,7 +743,8 @@ export class LSHSoftmax extends tfl.layers.Layer implements RowSparseSource {
     // training: which classes of a tied group survive the cut to maxCandidates is drawn afresh each step
     // (seeded by the layer's generator), not the smallest ids, which would make the same low-id classes
     // the retrieved negatives of every query
-    const found = this.retrieve(h, false, labels != null ? this.rng.nextUint32() : undefined);
+    const tieSeed = labels != null ? this.rng.nextUint32() : undefined;
+    const found = (tieSeed != null && this.classOptimizer != null ? this.engineRetrieve(h, tieSeed) : null) ?? this.retrieve(h, false, tieSeed);
     this.updateHead();
     const exactBelow = labels != null ? this.trainExactBelow : this.exactBelow;
     return buildCandidates(found, labels, { units: this.units, exactBelow, uniformSamples, head: this.head ?? undefined }, this.rng);
@@ -826,6 +828,19 @@ export class LSHSoftmax extends tfl.layers.Layer implements RowSparseSource {
       this.engineState = { version: this.engine.version, kernelId: k.dataId, biasId: b?.dataId ?? null };
     }
     return this.engine;
+  }
+
+  /**
+   * retrieve(h, false, tieSeed) in the sparse engine (WebAssembly, on its
+   * threads): the same candidates, or null when the engine cannot (no SIMD).
+   */
+  private engineRetrieve(h: tf.Tensor2D, tieSeed: number): Candidates | null {
+    const index = this.getIndex();
+    const batch = h.shape[0];
+    const seeds = new Int32Array(batch);
+    for (let i = 0; i < batch; i++) seeds[i] = deriveSeed(tieSeed, i);
+    const r = this.classEngine().unionRows(index.bucketTables(), this.queryCodes(h), batch, this.maxCandidates, 1, seeds);
+    return r == null ? null : { ids: r.ids, offsets: r.offsets, hits: new Int32Array(0) };
   }
 
   /** Copies the engine's rows into kernel and bias when training changed them since (and nothing wrote the variables). */
