@@ -382,11 +382,12 @@ export class ClassRowEngine {
   }
 
   /**
-   * Training's candidate retrieval in the engine: for each query i < batch
-   * the union of its buckets (codes[i·tables + l] in table l of `t`) cut to
+   * Candidate retrieval in the engine: for each query i < batch the union
+   * of its buckets (codes[i·tables + l] in table l of `t`) cut to
    * maxCandidates items, most table hits first, the group the cut falls in
-   * thinned to a random subset drawn from SeededRandom(seeds[i]): the same
-   * items in the same order as hashing's selectRetrieved with that tie seed,
+   * thinned to a random subset drawn from SeededRandom(seeds[i]) (training)
+   * or, with `seeds` null, to its smallest ids (inference): the same items
+   * in the same order as hashing's selectRetrieved with that tie seed,
    * computed by WebAssembly (union_rows), on the engine's threads when the
    * batch is big enough. The tables (the CSR arrays of a HashIndex over
    * this engine's classes) are copied into the engine's memory once per
@@ -396,7 +397,7 @@ export class ClassRowEngine {
    */
   unionRows(
     t: { tables: number; numItems: number; keyStart: Int32Array; keys: Int32Array; offsets: Int32Array; ids: Int32Array },
-    codes: Int32Array, batch: number, maxCandidates: number, minTableHits: number, seeds: Int32Array,
+    codes: Int32Array, batch: number, maxCandidates: number, minTableHits: number, seeds: Int32Array | null,
   ): { ids: Int32Array; offsets: Int32Array } | null {
     this.check();
     if (!this.simd) return null;
@@ -406,7 +407,8 @@ export class ClassRowEngine {
       fail('tables', `${tables} tables of ${this.units} ids each`, t.ids.length);
     }
     if (codes.length !== batch * tables) fail('codes', `${batch} × ${tables} bucket ids`, codes.length);
-    if (seeds.length !== batch) fail('seeds', `${batch} seeds`, seeds.length);
+    if (seeds != null && seeds.length !== batch) fail('seeds', `${batch} seeds`, seeds.length);
+    if (!Number.isInteger(minTableHits) || minTableHits < 1 || minTableHits > tables) fail('minTableHits', `an integer in [1, ${tables}]`, minTableHits);
     if (!Number.isInteger(maxCandidates) || maxCandidates < 1) fail('maxCandidates', 'a positive integer', maxCandidates);
     const mem = this.mem as PrivateSimdMemory;
     const at = this.loadTables(t);
@@ -424,14 +426,14 @@ export class ClassRowEngine {
       ...Array.from({ length: parts }, () => [this.units * 4, (tables + 2) * 4, 16]).flat(),
     );
     mem.i32(oc, codes.length).set(codes);
-    mem.i32(os, batch).set(seeds);
+    if (seeds != null) mem.i32(os, batch).set(seeds);
     const calls: KernelCall[] = [];
     for (let p = 0; p < parts; p++) {
       const lo = Math.floor((batch * p) / parts);
       const hi = Math.floor((batch * (p + 1)) / parts);
       calls.push({
         kernel: 'union_rows',
-        args: [at.keyStart, at.keys, at.offsets, at.ids, tables, oc + lo * tables * 4, hi - lo, maxCandidates, minTableHits, os + lo * 4,
+        args: [at.keyStart, at.keys, at.offsets, at.ids, tables, oc + lo * tables * 4, hi - lo, maxCandidates, minTableHits, seeds != null ? os + lo * 4 : -1,
           this.unionCounts[p], per[3 * p], per[3 * p + 1], per[3 * p + 2], oo + lo * maxCandidates * 4, on + lo * 4],
       });
     }

@@ -342,12 +342,52 @@
       (i32.add (local.get $t) (i32.mul (i32.xor (local.get $t) (i32.shr_u (local.get $t) (i32.const 7))) (i32.or (local.get $t) (i32.const 61))))))
     (i32.xor (local.get $t) (i32.shr_u (local.get $t) (i32.const 14))))
 
+  ;; Rearranges a[0, n) (int32) so that a[0, m) holds its m smallest values: hashing's smallestFirst (a
+  ;; quickselect, Hoare partition, middle pivot), step for step, so both leave the same order
+  (func $smallestFirst (param $a i32) (param $n i32) (param $m i32)
+    (local $lo i32) (local $hi i32) (local $i i32) (local $j i32) (local $pivot i32) (local $x i32)
+    (local.set $hi (i32.sub (local.get $n) (i32.const 1)))
+    (block $done (loop $outer
+      (br_if $done (i32.ge_s (local.get $lo) (local.get $hi)))
+      (br_if $done (i32.le_s (local.get $m) (local.get $lo)))
+      (br_if $done (i32.gt_s (local.get $m) (local.get $hi)))
+      (local.set $pivot (i32.load (i32.add (local.get $a)
+        (i32.shl (i32.shr_u (i32.add (local.get $lo) (local.get $hi)) (i32.const 1)) (i32.const 2)))))
+      (local.set $i (local.get $lo))
+      (local.set $j (local.get $hi))
+      (block $pDone (loop $part
+        (br_if $pDone (i32.gt_s (local.get $i) (local.get $j)))
+        (block $iDone (loop $iLoop
+          (br_if $iDone (i32.ge_s (i32.load (i32.add (local.get $a) (i32.shl (local.get $i) (i32.const 2)))) (local.get $pivot)))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br $iLoop)))
+        (block $jDone (loop $jLoop
+          (br_if $jDone (i32.le_s (i32.load (i32.add (local.get $a) (i32.shl (local.get $j) (i32.const 2)))) (local.get $pivot)))
+          (local.set $j (i32.sub (local.get $j) (i32.const 1)))
+          (br $jLoop)))
+        (if (i32.le_s (local.get $i) (local.get $j)) (then
+          (local.set $x (i32.load (i32.add (local.get $a) (i32.shl (local.get $i) (i32.const 2)))))
+          (i32.store (i32.add (local.get $a) (i32.shl (local.get $i) (i32.const 2)))
+            (i32.load (i32.add (local.get $a) (i32.shl (local.get $j) (i32.const 2)))))
+          (i32.store (i32.add (local.get $a) (i32.shl (local.get $j) (i32.const 2))) (local.get $x))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (local.set $j (i32.sub (local.get $j) (i32.const 1)))))
+        (br $part)))
+      ;; a[lo, j] ≤ pivot ≤ a[i, hi]: continue in the part that holds position m
+      (if (i32.le_s (local.get $m) (local.get $j))
+        (then (local.set $hi (local.get $j)))
+        (else (if (i32.ge_s (local.get $m) (local.get $i))
+          (then (local.set $lo (local.get $i)))
+          (else (br $done)))))
+      (br $outer))))
+
   ;; The union of each query's buckets, cut to at most maxCand items, as hashing's selectRetrieved with a tie
   ;; seed (the same items, in the same order): for query i < nq, the bucket of codes[i·tables + l] in table l
   ;; (a binary search of keys[keyStart[l] .. keyStart[l+1]); its items ids[offsets[b] .. offsets[b+1])), every
   ;; item counted (16-bit counters at $counts, zero in and out); the items with the most hits are kept, and
   ;; when the cut falls inside a group of equal hits, a random subset of that group drawn by a partial
-  ;; Fisher–Yates shuffle from SeededRandom(seeds[i]) (mulberry32, four draws to warm up). Query i's items go
+  ;; Fisher–Yates shuffle from SeededRandom(seeds[i]) (mulberry32, four draws to warm up), or, when $seeds is -1,
+  ;; the group's smallest ids (selectRetrieved without a seed: the same order too). Query i's items go
   ;; to out + i·maxCand·4, their count to outN[i]. Scratch: touched (int32 per item), hist (tables + 2 int32),
   ;; one int32 of generator state at $st. Only items with at least minHits hits count.
   (func (export "union_rows") (param $keyStart i32) (param $keys i32) (param $offsets i32) (param $ids i32) (param $tables i32)
@@ -436,6 +476,19 @@
             (local.set $nT (i32.add (local.get $nT) (i32.const 1)))))))
         (local.set $j (i32.add (local.get $j) (i32.const 1)))
         (br $oLoop)))
+      ;; without seeds: the tied group's smallest ids (a quickselect, as selectRetrieved's smallestFirst)
+      (if (i32.and (i32.ge_s (local.get $tied) (i32.const 0)) (i32.eq (local.get $seeds) (i32.const -1))) (then
+        (local.set $room (i32.sub (local.get $maxCand) (local.get $kept)))
+        (call $smallestFirst (local.get $touched) (local.get $nT) (local.get $room))
+        (local.set $j (i32.const 0))
+        (block $sfDone (loop $sfLoop
+          (br_if $sfDone (i32.ge_s (local.get $j) (local.get $room)))
+          (i32.store (i32.add (local.get $o) (i32.shl (local.get $m) (i32.const 2)))
+            (i32.load (i32.add (local.get $touched) (i32.shl (local.get $j) (i32.const 2)))))
+          (local.set $m (i32.add (local.get $m) (i32.const 1)))
+          (local.set $j (i32.add (local.get $j) (i32.const 1)))
+          (br $sfLoop)))
+        (local.set $tied (i32.const -1))))
       ;; a random subset of the tied group: SeededRandom(seed) as core's (state = seed ^ 0x9e3779b9, four draws)
       (if (i32.ge_s (local.get $tied) (i32.const 0)) (then
         (local.set $room (i32.sub (local.get $maxCand) (local.get $kept)))

@@ -194,6 +194,12 @@ export interface CandidateScorer {
    * path runs then).
    */
   finish?(flat: Int32Array, rowStart: Int32Array, batch: number, k: number, out: CandidateTopKOutputs): boolean;
+  /**
+   * Optional: every query's retrieved items as selectRetrieved gives them
+   * (the same items in the same order), concatenated with their offsets, or
+   * null when it cannot (selectRetrieved runs then).
+   */
+  union?(codes: Int32Array, batch: number, maxCandidates: number, minTableHits: number): { ids: Int32Array; offsets: Int32Array } | null;
 }
 
 /** The outputs of topKOverCandidates: ids and scores [batch, k], logZ and retrieved [batch]. */
@@ -232,9 +238,14 @@ export function topKOverCandidates(
   const rowStart = new Int32Array(batch + 1);
   const exactRow = new Uint8Array(batch);
   let total = 0;
+  const pre = scorer.union?.(codes, batch, maxCandidates, minTableHits) ?? null;
   for (let i = 0; i < batch; i++) {
     const cand = flatIds.subarray(total);
-    let n = selectRetrieved(index, codes, i, maxCandidates, minTableHits, cand);
+    let n: number;
+    if (pre != null) {
+      n = pre.offsets[i + 1] - pre.offsets[i];
+      cand.set(pre.ids.subarray(pre.offsets[i], pre.offsets[i + 1]));
+    } else n = selectRetrieved(index, codes, i, maxCandidates, minTableHits, cand);
     out.retrieved[i] = n;
     if (n < exactBelow) {
       exactRow[i] = 1;

@@ -978,6 +978,9 @@ export class LSHSoftmax extends tfl.layers.Layer implements RowSparseSource {
         engine.scoreLists(hv, all.ids, Int32Array.of(0, units), 1, all.scores, Int32Array.of(i));
         return all;
       },
+      // the union of each query's buckets in the engine (WebAssembly, on its threads at large batches)
+      union: (c: Int32Array, rows: number, maxCandidates: number, minTableHits: number) =>
+        engine.unionRows(index.bucketTables(), c, rows, maxCandidates, minTableHits, null),
       // scores, bias, top-k and log-partition in the engine (WebAssembly SIMD), the scores never copied out
       finish: (flat: Int32Array, rowStart: Int32Array, rows: number, kk: number, o: { ids: Int32Array; scores: Float32Array; logZ: Float32Array }) =>
         engine.topKLists(hv, flat, rowStart, rows, kk, o),
