@@ -18,15 +18,8 @@ interface Grouping {
   /** Query of each pair and its position i·width + j in the [batch, width] logits. */
   q: Int32Array;
   pos: Int32Array;
-  /** The class of each pair (made on first use). */
-  rowOfPair?: Int32Array;
-}
-
-/** The class of every pair of a grouping. */
-function expandRows(g: Grouping): Int32Array {
-  const out = new Int32Array(g.q.length);
-  for (let j = 0; j < g.rows.length; j++) out.fill(g.rows[j], g.start[j], g.start[j + 1]);
-  return out;
+  /** The class of each pair. */
+  rowOfPair: Int32Array;
 }
 
 /**
@@ -191,15 +184,17 @@ export class ClassRowEngine {
     start[n] = pairs;
     const q = new Int32Array(pairs);
     const pos = new Int32Array(pairs);
+    const rowOfPair = new Int32Array(pairs);
     for (let p = 0; p < ids.length; p++) {
       const c = ids[p];
       if (c < 0) continue;
       const at = count[c]++;
       q[at] = (p / width) | 0;
       pos[at] = p;
+      rowOfPair[at] = c;
     }
     for (let j = 0; j < n; j++) count[rows[j]] = 0;
-    this.grouping = { ids, batch, width, rows, start, q, pos };
+    this.grouping = { ids, batch, width, rows, start, q, pos, rowOfPair };
     return this.grouping;
   }
 
@@ -212,7 +207,7 @@ export class ClassRowEngine {
     const g = this.group(ids, batch, width);
     const { dim } = this;
     const pairs = g.q.length;
-    const it = g.rowOfPair ?? (g.rowOfPair = expandRows(g));
+    const it = g.rowOfPair;
     if (this.simd) {
       const mem = this.mem as PrivateSimdMemory;
       const [oh, oit, oq, opos, oo] = mem.scratch(h.length * 4, pairs * 4, pairs * 4, pairs * 4, out.length * 4);
