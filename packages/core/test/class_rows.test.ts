@@ -306,6 +306,17 @@ describe.each([true, false])('ClassRowEngine (SIMD %s)', (simd) => {
         expect(Array.from(plain.ids.subarray(plain.offsets[i], plain.offsets[i + 1])).sort((a, b) => a - b)).toEqual(want);
       }
     }
+    // by bias: the tied group's classes of the largest bias (ties to the smaller id), whatever the seeds
+    const bias = Float32Array.from(engine.bias() as Float32Array);
+    for (const maxCandidates of [4, 15]) {
+      const byBias = engine.unionRows(t, codes, nq, maxCandidates, 1, seeds, true) as { ids: Int32Array; offsets: Int32Array };
+      for (let i = 0; i < nq; i++) {
+        const hits = new Map<number, number>();
+        for (let l = 0; l < tables; l++) for (let c = 0; c < units; c++) if (code[l][c] === codes[i * tables + l]) hits.set(c, (hits.get(c) ?? 0) + 1);
+        const want = [...hits].sort((a, b) => b[1] - a[1] || bias[b[0]] - bias[a[0]] || a[0] - b[0]).slice(0, maxCandidates).map(([c]) => c).sort((a, b) => a - b);
+        expect(Array.from(byBias.ids.subarray(byBias.offsets[i], byBias.offsets[i + 1])).sort((a, b) => a - b)).toEqual(want);
+      }
+    }
     expect(() => engine.unionRows(t, codes, nq, 4, tables + 1, null)).toThrow(/minTableHits/);
     expect(() => engine.unionRows(t, codes.subarray(1), nq, 4, 1, seeds)).toThrow(/codes/);
     expect(() => engine.unionRows({ ...t, numItems: units + 1 }, codes, nq, 4, 1, seeds)).toThrow(/tables/);

@@ -113,6 +113,22 @@ describeBackends('HashIndex', () => {
         for (const c of kept.values()) expect(Math.abs(c - seeds * p)).toBeLessThan(5 * sd);
       }
     }
+    // tieScores: the definition's order with ties by score (desc), then id
+    {
+      const scores = Float32Array.from({ length: 300 }, (_, j) => Math.sin(j * 12.9898) * 3);
+      const all = bruteForce(index.codes(), qCodes, 6, 100000, 1);
+      for (const maxCandidates of [7, 20]) {
+        const got = index.retrieve(queries, { maxCandidates, ordered: false, tieScores: scores, tieSeed: 3 });
+        for (let i = 0; i + 1 < all.offsets.length; i++) {
+          const items = Array.from(all.ids.subarray(all.offsets[i], all.offsets[i + 1]), (id, j) => ({ id, h: all.hits[all.offsets[i] + j] }));
+          items.sort((a, b) => b.h - a.h || scores[b.id] - scores[a.id] || a.id - b.id);
+          const want = items.slice(0, maxCandidates).map((x) => x.id).sort((a, b) => a - b);
+          expect(Array.from(got.ids.subarray(got.offsets[i], got.offsets[i + 1])).sort((a, b) => a - b)).toEqual(want);
+        }
+      }
+      expect(() => index.retrieve(queries, { maxCandidates: 7, tieScores: scores.subarray(1) })).toThrow(/tieScores: expected 300 scores/);
+      expect(() => index.retrieve(queries, { maxCandidates: 7, tieScores: Float32Array.of(...scores.subarray(1), NaN) })).toThrow(/tieScores: expected finite scores/);
+    }
     expect(() => index.retrieve(queries, { maxCandidates: 7, tieSeed: -1 })).toThrow(/tieSeed: expected an integer/);
     const padded = index.retrievePadded(queries, { maxCandidates: 9 });
     const ragged = index.retrieve(queries, { maxCandidates: 9 });

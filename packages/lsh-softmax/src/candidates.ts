@@ -46,74 +46,79 @@ export function buildCandidates(
 ): CandidateBatch {
   const batch = found.offsets.length - 1;
   const { units, exactBelow, uniformSamples } = opts;
-  const rows: number[][] = [];
-  const tails: number[][] = [];
+  const head = opts.head ?? new Int32Array(0);
   const retrieved = new Int32Array(batch);
   const mark = new Uint8Array(units);
+  // each row's set (label, head, retrieved; or every class) and tail samples, in typed arrays: row i's set is
+  // set[setStart[i] .. setStart[i] + setLen[i]), its tail tail[i·m .. i·m + tailLen[i])
   let exactRows = 0;
+  for (let i = 0; i < batch; i++) if (found.offsets[i + 1] - found.offsets[i] < exactBelow) exactRows++;
+  const setStart = new Int32Array(batch + 1);
+  const setLen = new Int32Array(batch);
+  const room = found.offsets[batch] + (batch - exactRows) * (head.length + 1) + exactRows * (units + 1);
+  const set = new Int32Array(room);
+  const m = uniformSamples;
+  const tail = new Int32Array(batch * m);
+  const tailLen = new Int32Array(batch);
   let width = 1;
   for (let i = 0; i < batch; i++) {
     const lo = found.offsets[i];
     const hi = found.offsets[i + 1];
     retrieved[i] = hi - lo;
-    const row: number[] = [];
+    const at = setStart[i];
+    let n = 0;
     if (labels != null) {
-      row.push(labels[i]);
+      set[at + n++] = labels[i];
       mark[labels[i]] = 1;
     }
     if (hi - lo < exactBelow) {
-      exactRows++;
-      for (let c = 0; c < units; c++) if (!mark[c]) row.push(c);
+      for (let c = 0; c < units; c++) if (!mark[c]) set[at + n++] = c;
     } else {
-      if (opts.head != null) {
-        for (const c of opts.head) {
-          if (!mark[c]) {
-            mark[c] = 1;
-            row.push(c);
-          }
+      for (let j = 0; j < head.length; j++) {
+        const c = head[j];
+        if (!mark[c]) {
+          mark[c] = 1;
+          set[at + n++] = c;
         }
       }
       for (let p = lo; p < hi; p++) {
         const c = found.ids[p];
         if (!mark[c]) {
           mark[c] = 1;
-          row.push(c);
+          set[at + n++] = c;
         }
       }
     }
-    const tail: number[] = [];
-    const outside = units - row.length;
-    if (uniformSamples > 0 && outside > 0) {
+    let t = 0;
+    const outside = units - n;
+    if (m > 0 && outside > 0) {
       // rejection sampling from the complement (without replacement)
-      for (let t = 0; t < uniformSamples * 4 && tail.length < Math.min(uniformSamples, outside); t++) {
+      const want = Math.min(m, outside);
+      for (let r = 0; r < m * 4 && t < want; r++) {
         const c = rng.int(units);
         if (!mark[c]) {
           mark[c] = 2;
-          tail.push(c);
+          tail[i * m + t++] = c;
         }
       }
     }
-    for (const c of row) mark[c] = 0;
-    for (const c of tail) mark[c] = 0;
-    rows.push(row);
-    tails.push(tail);
-    width = Math.max(width, row.length + tail.length);
+    for (let j = 0; j < n; j++) mark[set[at + j]] = 0;
+    for (let j = 0; j < t; j++) mark[tail[i * m + j]] = 0;
+    setLen[i] = n;
+    tailLen[i] = t;
+    setStart[i + 1] = at + n;
+    width = Math.max(width, n + t);
   }
   const ids = new Int32Array(batch * width).fill(-1);
   const logWeights = new Float32Array(batch * width).fill(PAD);
   for (let i = 0; i < batch; i++) {
-    const row = rows[i];
-    const tail = tails[i];
-    for (let k = 0; k < row.length; k++) {
-      ids[i * width + k] = row[k];
-      logWeights[i * width + k] = 0;
-    }
-    if (tail.length > 0) {
-      const lw = Math.log((units - row.length) / tail.length);
-      for (let k = 0; k < tail.length; k++) {
-        ids[i * width + row.length + k] = tail[k];
-        logWeights[i * width + row.length + k] = lw;
-      }
+    const n = setLen[i];
+    const t = tailLen[i];
+    ids.set(set.subarray(setStart[i], setStart[i] + n), i * width);
+    logWeights.fill(0, i * width, i * width + n);
+    if (t > 0) {
+      ids.set(tail.subarray(i * m, i * m + t), i * width + n);
+      logWeights.fill(Math.log((units - n) / t), i * width + n, i * width + n + t);
     }
   }
   return { batch, width, ids, logWeights, retrieved, exactRows };

@@ -269,14 +269,15 @@ describe('largestIds (the head of the largest biases)', () => {
 });
 
 describeBackends('LSHSoftmax engine retrieval', () => {
-  it("training candidates from the engine's WebAssembly union equal hashing's retrieve with the same tie seed (cut inside tied groups), step after step", () => {
+  it.each(['bias', 'random', 'id'] as const)("training candidates from the engine's WebAssembly union equal hashing's retrieve (tieBreak %s: cut inside tied groups), step after step", (tieBreak) => {
     const make = (engine: boolean) => {
-      const layer = lshSoftmax({ units: 400, seed: 4, tables: 6, window: 4, band: 2, maxCandidates: 9, uniformSamples: 3, headClasses: 2, ...(engine ? { classOptimizer: adam } : {}) });
+      const layer = lshSoftmax({ units: 400, seed: 4, tables: 6, window: 4, band: 2, maxCandidates: 9, uniformSamples: 3, headClasses: 2, tieBreak, biasInitializer: 'randomNormal', ...(engine ? { classOptimizer: adam } : {}) });
       layer.build([null, dim]);
       return layer;
     };
     const withEngine = make(true);
     const without = make(false);
+    expect(withEngine.getConfig().tieBreak).toBe(tieBreak);
     const h = tf.randomNormal([40, dim], 0, 1, 'float32', 21) as tf.Tensor2D;
     const labels = Int32Array.from({ length: 40 }, (_, i) => (i * 37) % 400);
     let cut = 0;

@@ -384,5 +384,9 @@ describe('defaults', () => {
     expect([config.headClasses, config.uniformSamples]).toEqual([0, 0]);
     const back = LSHSoftmax.fromConfig(LSHSoftmax, config) as LSHSoftmax;
     expect([back.headClasses, back.uniformSamples]).toEqual([0, 0]);
+    // the training tie-break: 'bias' by default, kept by the config, a bad value named
+    expect(make({}).tieBreak).toBe('bias');
+    expect((LSHSoftmax.fromConfig(LSHSoftmax, make({ tieBreak: 'id' }).getConfig()) as LSHSoftmax).tieBreak).toBe('id');
+    expect(() => make({ tieBreak: 'first' as never })).toThrow(/tieBreak: expected one of/);
   });
 });

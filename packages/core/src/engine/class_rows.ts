@@ -380,9 +380,10 @@ export class ClassRowEngine {
    * Candidate retrieval in the engine: for each query i < batch the union
    * of its buckets (codes[i·tables + l] in table l of `t`) cut to
    * maxCandidates items, most table hits first, the group the cut falls in
-   * thinned to a random subset drawn from SeededRandom(seeds[i]) (training)
-   * or, with `seeds` null, to its smallest ids (inference): the same items
-   * in the same order as hashing's selectRetrieved with that tie seed,
+   * thinned to its classes of the largest bias (`byBias`, ties to the
+   * smaller id), else to a random subset drawn from SeededRandom(seeds[i]),
+   * else (`seeds` null) to its smallest ids: the same items in the same
+   * order as hashing's selectRetrieved with those tie scores or that seed,
    * computed by WebAssembly (union_rows), on the engine's threads when the
    * batch is big enough. The tables (the CSR arrays of a HashIndex over
    * this engine's classes) are copied into the engine's memory once per
@@ -393,6 +394,7 @@ export class ClassRowEngine {
   unionRows(
     t: { tables: number; numItems: number; keyStart: Int32Array; keys: Int32Array; offsets: Int32Array; ids: Int32Array },
     codes: Int32Array, batch: number, maxCandidates: number, minTableHits: number, seeds: Int32Array | null,
+    byBias = false,
   ): { ids: Int32Array; offsets: Int32Array } | null {
     this.check();
     if (!this.simd) return null;
@@ -403,6 +405,7 @@ export class ClassRowEngine {
     }
     if (codes.length !== batch * tables) fail('codes', `${batch} × ${tables} bucket ids`, codes.length);
     if (seeds != null && seeds.length !== batch) fail('seeds', `${batch} seeds`, seeds.length);
+    if (byBias && !this.hasBias) fail('byBias', 'false for an engine without a bias', byBias);
     if (!Number.isInteger(minTableHits) || minTableHits < 1 || minTableHits > tables) fail('minTableHits', `an integer in [1, ${tables}]`, minTableHits);
     if (!Number.isInteger(maxCandidates) || maxCandidates < 1) fail('maxCandidates', 'a positive integer', maxCandidates);
     const mem = this.mem as PrivateSimdMemory;
@@ -428,7 +431,7 @@ export class ClassRowEngine {
       const hi = Math.floor((batch * (p + 1)) / parts);
       calls.push({
         kernel: 'union_rows',
-        args: [at.keyStart, at.keys, at.offsets, at.ids, tables, oc + lo * tables * 4, hi - lo, maxCandidates, minTableHits, seeds != null ? os + lo * 4 : -1,
+        args: [at.keyStart, at.keys, at.offsets, at.ids, tables, oc + lo * tables * 4, hi - lo, maxCandidates, minTableHits, seeds != null ? os + lo * 4 : -1, byBias ? this.off.b : -1,
           this.unionCounts[p], per[3 * p], per[3 * p + 1], per[3 * p + 2], oo + lo * maxCandidates * 4, on + lo * 4],
       });
     }

@@ -381,17 +381,64 @@
           (else (br $done)))))
       (br $outer))))
 
+  ;; Whether item x comes before item y: a larger score (f32 at scores + 4·id), then the smaller id
+  (func $before (param $x i32) (param $y i32) (param $scores i32) (result i32)
+    (local $sx f32) (local $sy f32)
+    (local.set $sx (f32.load (i32.add (local.get $scores) (i32.shl (local.get $x) (i32.const 2)))))
+    (local.set $sy (f32.load (i32.add (local.get $scores) (i32.shl (local.get $y) (i32.const 2)))))
+    (i32.or (f32.gt (local.get $sx) (local.get $sy))
+      (i32.and (f32.eq (local.get $sx) (local.get $sy)) (i32.lt_s (local.get $x) (local.get $y)))))
+
+  ;; Rearranges ids a[0, n) so that a[0, m) holds the m first in $before's order: hashing's
+  ;; largestScoreFirst, step for step
+  (func $largestScoreFirst (param $a i32) (param $n i32) (param $m i32) (param $scores i32)
+    (local $lo i32) (local $hi i32) (local $i i32) (local $j i32) (local $pivot i32) (local $x i32)
+    (local.set $hi (i32.sub (local.get $n) (i32.const 1)))
+    (block $done (loop $outer
+      (br_if $done (i32.ge_s (local.get $lo) (local.get $hi)))
+      (br_if $done (i32.le_s (local.get $m) (local.get $lo)))
+      (br_if $done (i32.gt_s (local.get $m) (local.get $hi)))
+      (local.set $pivot (i32.load (i32.add (local.get $a)
+        (i32.shl (i32.shr_u (i32.add (local.get $lo) (local.get $hi)) (i32.const 1)) (i32.const 2)))))
+      (local.set $i (local.get $lo))
+      (local.set $j (local.get $hi))
+      (block $pDone (loop $part
+        (br_if $pDone (i32.gt_s (local.get $i) (local.get $j)))
+        (block $iDone (loop $iLoop
+          (br_if $iDone (i32.eqz (call $before (i32.load (i32.add (local.get $a) (i32.shl (local.get $i) (i32.const 2)))) (local.get $pivot) (local.get $scores))))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br $iLoop)))
+        (block $jDone (loop $jLoop
+          (br_if $jDone (i32.eqz (call $before (local.get $pivot) (i32.load (i32.add (local.get $a) (i32.shl (local.get $j) (i32.const 2)))) (local.get $scores))))
+          (local.set $j (i32.sub (local.get $j) (i32.const 1)))
+          (br $jLoop)))
+        (if (i32.le_s (local.get $i) (local.get $j)) (then
+          (local.set $x (i32.load (i32.add (local.get $a) (i32.shl (local.get $i) (i32.const 2)))))
+          (i32.store (i32.add (local.get $a) (i32.shl (local.get $i) (i32.const 2)))
+            (i32.load (i32.add (local.get $a) (i32.shl (local.get $j) (i32.const 2)))))
+          (i32.store (i32.add (local.get $a) (i32.shl (local.get $j) (i32.const 2))) (local.get $x))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (local.set $j (i32.sub (local.get $j) (i32.const 1)))))
+        (br $part)))
+      (if (i32.le_s (local.get $m) (local.get $j))
+        (then (local.set $hi (local.get $j)))
+        (else (if (i32.ge_s (local.get $m) (local.get $i))
+          (then (local.set $lo (local.get $i)))
+          (else (br $done)))))
+      (br $outer))))
+
   ;; The union of each query's buckets, cut to at most maxCand items, as hashing's selectRetrieved with a tie
   ;; seed (the same items, in the same order): for query i < nq, the bucket of codes[i·tables + l] in table l
   ;; (a binary search of keys[keyStart[l] .. keyStart[l+1]); its items ids[offsets[b] .. offsets[b+1])), every
   ;; item counted (16-bit counters at $counts, zero in and out); the items with the most hits are kept, and
   ;; when the cut falls inside a group of equal hits, a random subset of that group drawn by a partial
   ;; Fisher–Yates shuffle from SeededRandom(seeds[i]) (mulberry32, four draws to warm up), or, when $seeds is -1,
-  ;; the group's smallest ids (selectRetrieved without a seed: the same order too). Query i's items go
+  ;; the group's smallest ids (selectRetrieved without a seed: the same order too); with $scores (f32 per item,
+  ;; not -1) the group's items of the largest score, ties to the smaller id, whatever the seeds. Query i's items go
   ;; to out + i·maxCand·4, their count to outN[i]. Scratch: touched (int32 per item), hist (tables + 2 int32),
   ;; one int32 of generator state at $st. Only items with at least minHits hits count.
   (func (export "union_rows") (param $keyStart i32) (param $keys i32) (param $offsets i32) (param $ids i32) (param $tables i32)
-    (param $codes i32) (param $nq i32) (param $maxCand i32) (param $minHits i32) (param $seeds i32)
+    (param $codes i32) (param $nq i32) (param $maxCand i32) (param $minHits i32) (param $seeds i32) (param $scores i32)
     (param $counts i32) (param $touched i32) (param $hist i32) (param $st i32) (param $out i32) (param $outN i32)
     (local $i i32) (local $l i32) (local $code i32) (local $lo i32) (local $hi i32) (local $end i32) (local $mid i32)
     (local $p i32) (local $pEnd i32) (local $id i32) (local $c i32) (local $n i32) (local $j i32) (local $kept i32)
@@ -476,10 +523,14 @@
             (local.set $nT (i32.add (local.get $nT) (i32.const 1)))))))
         (local.set $j (i32.add (local.get $j) (i32.const 1)))
         (br $oLoop)))
-      ;; without seeds: the tied group's smallest ids (a quickselect, as selectRetrieved's smallestFirst)
-      (if (i32.and (i32.ge_s (local.get $tied) (i32.const 0)) (i32.eq (local.get $seeds) (i32.const -1))) (then
+      ;; with scores: the tied group's items of the largest score (ties to the smaller id); else without seeds its
+      ;; smallest ids (quickselects, as selectRetrieved's)
+      (if (i32.and (i32.ge_s (local.get $tied) (i32.const 0))
+            (i32.or (i32.ne (local.get $scores) (i32.const -1)) (i32.eq (local.get $seeds) (i32.const -1)))) (then
         (local.set $room (i32.sub (local.get $maxCand) (local.get $kept)))
-        (call $smallestFirst (local.get $touched) (local.get $nT) (local.get $room))
+        (if (i32.ne (local.get $scores) (i32.const -1))
+          (then (call $largestScoreFirst (local.get $touched) (local.get $nT) (local.get $room) (local.get $scores)))
+          (else (call $smallestFirst (local.get $touched) (local.get $nT) (local.get $room))))
         (local.set $j (i32.const 0))
         (block $sfDone (loop $sfLoop
           (br_if $sfDone (i32.ge_s (local.get $j) (local.get $room)))

@@ -15,14 +15,15 @@ export interface SimdKernels {
    */
   finish_rows(ids: number, scores: number, rowStart: number, rows: number, bias: number, k: number, outIds: number, outScores: number, outMax: number, outSum: number): void;
   /**
-   * The union of each query's buckets cut to maxCand items, most hits first, a seeded random subset of the
-   * tied group (as hashing's selectRetrieved with a tie seed): query i's items at out + i·maxCand·4, their
+   * The union of each query's buckets cut to maxCand items, most hits first; of the tied group the items
+   * with the largest scores[id] (f32; scores ≠ -1), else a seeded random subset (seeds ≠ -1), else the
+   * smallest ids (as hashing's selectRetrieved): query i's items at out + i·maxCand·4, their
    * count at outN[i]. counts: uint16 per item, zero in and out; touched: int32 per item; hist: tables + 2
    * int32; st: one int32 of generator state.
    */
   union_rows(
     keyStart: number, keys: number, offsets: number, ids: number, tables: number, codes: number, nq: number,
-    maxCand: number, minHits: number, seeds: number, counts: number, touched: number, hist: number, st: number,
+    maxCand: number, minHits: number, seeds: number, scores: number, counts: number, touched: number, hist: number, st: number,
     out: number, outN: number,
   ): void;
   /**

@@ -51,6 +51,12 @@ export interface RetrieveOptions {
    * items are numbered). LSHSoftmax passes a fresh seed per training step.
    */
   tieSeed?: number;
+  /**
+   * The same choice by score: the group's items with the largest
+   * `tieScores[item]` (ties to the smaller id), e.g. a class's bias. Takes
+   * precedence over tieSeed. One finite number per item.
+   */
+  tieScores?: ArrayLike<number>;
 }
 
 /** Options of `search` (FAISS-shaped k-nearest search by exact inner product over the retrieved candidates). */
@@ -486,12 +492,19 @@ export class HashIndex {
     return this.tablesCsr;
   }
 
+  private checkTieScores(scores: ArrayLike<number>): ArrayLike<number> {
+    if (scores.length !== this.numItems) fail('tieScores', `${this.numItems} scores (one per item)`, scores.length);
+    for (let i = 0; i < scores.length; i++) if (!Number.isFinite(scores[i])) fail('tieScores', 'finite scores', scores[i]);
+    return scores;
+  }
+
   private retrieveOpts(opts: RetrieveOptions) {
     return {
       maxCandidates: assertInt('maxCandidates', opts.maxCandidates ?? Math.max(1, this.numItems), 1),
       minTableHits: assertInt('minTableHits', opts.minTableHits ?? 1, 1, this.tables),
       ordered: opts.ordered ?? true,
       ...(opts.tieSeed != null ? { tieSeed: assertInt('tieSeed', opts.tieSeed, 0, 0xffffffff) } : {}),
+      ...(opts.tieScores != null ? { tieScores: this.checkTieScores(opts.tieScores) } : {}),
     };
   }
 

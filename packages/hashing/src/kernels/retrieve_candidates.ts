@@ -37,6 +37,8 @@ export interface RetrieveOptions {
   ordered?: boolean;
   /** When maxCandidates cuts inside a group of equal hits: a seeded random subset of it (selectRetrieved); default its smallest ids. */
   tieSeed?: number;
+  /** The same: the group's items with the largest of these scores (one per item; before tieSeed). */
+  tieScores?: ArrayLike<number>;
 }
 
 /** Lower-bound binary search: the first index in keys[lo, hi) whose value is ≥ key (keys sorted). */
@@ -89,14 +91,48 @@ function smallestFirst(a: Int32Array, n: number, m: number): Int32Array {
 }
 
 /**
+ * Rearranges ids a[0, n) so that a[0, m) holds the m with the largest
+ * score[id] (ties to the smaller id), in no particular order: a quickselect
+ * as smallestFirst, on that order.
+ */
+function largestScoreFirst(a: Int32Array, n: number, m: number, score: ArrayLike<number>): Int32Array {
+  // x before y in the order: larger score, then smaller id
+  const before = (x: number, y: number) => score[x] > score[y] || (score[x] === score[y] && x < y);
+  let lo = 0;
+  let hi = n - 1;
+  while (lo < hi && m > lo && m <= hi) {
+    const pivot = a[(lo + hi) >>> 1];
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (before(a[i], pivot)) i++;
+      while (before(pivot, a[j])) j--;
+      if (i <= j) {
+        const x = a[i];
+        a[i] = a[j];
+        a[j] = x;
+        i++;
+        j--;
+      }
+    }
+    if (m <= j) hi = j;
+    else if (m >= i) lo = i;
+    else break;
+  }
+  return a;
+}
+
+/**
  * The union of one query's buckets, reduced to at most `maxCandidates` items
  * (most hits first), written to cand[0..n); returns n. No sort: when the cut
  * falls inside a group of equal hit counts, that group's smallest ids fill
- * up (a quickselect), or, with `tieSeed` (this query's), a uniformly
- * random subset of the group drawn from a generator seeded by it (a
- * partial Fisher–Yates shuffle): deterministic, and independent of how the
- * items are numbered (smallest ids favour whichever items got low ids, e.g.
- * the most frequent classes, in every query).
+ * up (a quickselect); with `tieScores` (one per item), the items of the
+ * group with the largest score (ties to the smaller id; a quickselect);
+ * else with `tieSeed` (this query's), a uniformly random subset of the group
+ * drawn from a generator seeded by it (a partial Fisher–Yates shuffle). The
+ * last two do not depend on how the items are numbered (smallest ids
+ * favour whichever items got low ids, e.g. the most frequent classes, in
+ * every query).
  */
 export function selectRetrieved(
   t: BucketTables,
@@ -107,6 +143,7 @@ export function selectRetrieved(
   cand: Int32Array,
   hitsOut?: Int32Array,
   tieSeed?: number,
+  tieScores?: ArrayLike<number>,
 ): number {
   const { tables, keyStart, keys, offsets, ids, numItems } = t;
   const count = hitCounters(numItems);
@@ -156,6 +193,14 @@ export function selectRetrieved(
     } else if (h === tiedHits) tied[nTied++] = id;
   }
   const room = maxCandidates - kept;
+  if (tieScores != null) {
+    const group = largestScoreFirst(tied, nTied, room, tieScores);
+    for (let j = 0; j < room; j++) {
+      if (hitsOut != null) hitsOut[m] = tiedHits;
+      cand[m++] = group[j];
+    }
+    return m;
+  }
   if (tieSeed != null) {
     const random = new SeededRandom(tieSeed);
     for (let j = 0; j < room; j++) {
@@ -196,7 +241,7 @@ export function retrieve(codes: Int32Array, batch: number, t: BucketTables, opts
   const offsets = new Int32Array(batch + 1);
   let total = 0;
   for (let i = 0; i < batch; i++) {
-    const n = selectRetrieved(t, codes, i, opts.maxCandidates, opts.minTableHits, rowIds, rowHits, opts.tieSeed != null ? deriveSeed(opts.tieSeed, i) : undefined);
+    const n = selectRetrieved(t, codes, i, opts.maxCandidates, opts.minTableHits, rowIds, rowHits, opts.tieSeed != null ? deriveSeed(opts.tieSeed, i) : undefined, opts.tieScores);
     if (total + n > ids.length) [ids, hits] = grown(ids, hits, total, total + n);
     if (ordered) {
       for (let k = 0; k < n; k++) sortKeys[k] = (tables - rowHits[k]) * numItems + rowIds[k];

@@ -76,6 +76,15 @@ export interface LSHSoftmaxArgs extends LayerArgs {
    * classes alike; an exact head for the most frequent classes (as in adaptive softmax) fixes that.
    */
   headClasses?: number;
+  /**
+   * Training: which classes of a group with equal table hits survive the cut to `maxCandidates`
+   * (with band 3 the cut usually falls inside the group of classes sharing one table with the
+   * query). 'bias' (default): those with the largest bias; 'random': a random subset drawn each step;
+   * 'id': the smallest class ids. 'bias' and 'random' do not depend on how the classes are numbered.
+   * Inference always keeps the smallest ids. Measured: docs/lsh-softmax.md, "Which tied classes a
+   * training step keeps".
+   */
+  tieBreak?: 'bias' | 'random' | 'id';
   seed?: number;
   useBias?: boolean;
   /**
@@ -159,6 +168,7 @@ const LSH_SOFTMAX_KEYS = [
   'exactBelow',
   'trainExactBelow',
   'headClasses',
+  'tieBreak',
   'seed',
   'useBias',
   'kernelInitializer',
@@ -236,6 +246,18 @@ function candidateRows(ids: Int32Array): Int32Array {
 }
 
 /**
+ * The default of headClasses and uniformSamples: 100, at most 5% of the
+ * classes (so small layers stay sampled). Measured on two unrelated corpora
+ * (docs/lsh-softmax.md, "Real tasks" and "Choices made here"): without the
+ * head, sampled training loses 0.80x / 0.72x / 0.74x of the full softmax's
+ * P@1 at 10k / 30k / 100k classes, with 100 head classes 1.01x / 1.07x /
+ * 1.11x; without tail samples it loses 12% at 100k.
+ */
+function defaultSampled(units: number): number {
+  return Math.min(100, Math.floor(units / 20));
+}
+
+/**
  * A softmax output layer over many classes that computes logits only for
  * the classes its hash tables retrieve (Vijayanarasimhan, Shlens, Monga,
  * Yagnik, "Deep Networks With Large Output Spaces", arXiv 1412.7479).
@@ -259,18 +281,6 @@ function candidateRows(ids: Int32Array): Int32Array {
  * classes are a non-trainable int32 weight, so `model.save` /
  * `tf.loadLayersModel` restore the index exactly.
  */
-/**
- * The default of headClasses and uniformSamples: 100, at most 5% of the
- * classes (so small layers stay sampled). Measured on two unrelated corpora
- * (docs/lsh-softmax.md, "Real tasks" and "Choices made here"): without the
- * head, sampled training loses 0.80x / 0.72x / 0.74x of the full softmax's
- * P@1 at 10k / 30k / 100k classes, with 100 head classes 1.01x / 1.07x /
- * 1.11x; without tail samples it loses 12% at 100k.
- */
-function defaultSampled(units: number): number {
-  return Math.min(100, Math.floor(units / 20));
-}
-
 export class LSHSoftmax extends tfl.layers.Layer implements RowSparseSource {
   static className = 'LSHSoftmax';
   readonly units: number;
@@ -285,6 +295,7 @@ export class LSHSoftmax extends tfl.layers.Layer implements RowSparseSource {
   readonly exactBelow: number;
   readonly trainExactBelow: number;
   readonly headClasses: number;
+  readonly tieBreak: 'bias' | 'random' | 'id';
   readonly seed: number;
   readonly useBias: boolean;
   readonly kernelInitializer: Initializer;
@@ -361,6 +372,7 @@ export class LSHSoftmax extends tfl.layers.Layer implements RowSparseSource {
     this.exactBelow = assertInt('exactBelow', args.exactBelow ?? 1, 0);
     this.trainExactBelow = assertInt('trainExactBelow', args.trainExactBelow ?? 0, 0);
     this.headClasses = assertInt('headClasses', args.headClasses ?? defaultSampled(this.units), 0, this.units);
+    this.tieBreak = assertOneOf('tieBreak', args.tieBreak ?? 'bias', ['bias', 'random', 'id']);
     this.seed = assertInt('seed', args.seed ?? 0, 0, 0xffffffff);
     this.useBias = assertBoolean('useBias', args.useBias, true);
     if (args.hashFingerprint != null) this.expectedFingerprint = assertInt('hashFingerprint', args.hashFingerprint, 0, 0xffffffff);
@@ -680,9 +692,14 @@ export class LSHSoftmax extends tfl.layers.Layer implements RowSparseSource {
    * group of equal hits keeps a seeded random subset of it instead of its
    * smallest ids (training: the negatives must not depend on the class ids).
    */
-  private retrieve(h: tf.Tensor2D, ordered = true, tieSeed?: number): Candidates {
+  private retrieve(h: tf.Tensor2D, ordered = true, tieSeed?: number, tieScores?: ArrayLike<number>): Candidates {
     const index = this.getIndex();
-    return index.retrieveCodes(this.queryCodes(h), h.shape[0], { maxCandidates: this.maxCandidates, ordered, ...(tieSeed != null ? { tieSeed } : {}) });
+    return index.retrieveCodes(this.queryCodes(h), h.shape[0], {
+      maxCandidates: this.maxCandidates,
+      ordered,
+      ...(tieSeed != null ? { tieSeed } : {}),
+      ...(tieScores != null ? { tieScores } : {}),
+    });
   }
 
   /**
@@ -743,8 +760,15 @@ export class LSHSoftmax extends tfl.layers.Layer implements RowSparseSource {
     // training: which classes of a tied group survive the cut to maxCandidates is drawn afresh each step
     // (seeded by the layer's generator), not the smallest ids, which would make the same low-id classes
     // the retrieved negatives of every query
+    // (the seed is drawn whatever the rule, so that the rules share the generator's stream)
     const tieSeed = labels != null ? this.rng.nextUint32() : undefined;
-    const found = (tieSeed != null && this.classOptimizer != null ? this.engineRetrieve(h, tieSeed) : null) ?? this.retrieve(h, false, tieSeed);
+    const rule = this.tieBreak === 'bias' && this.bias == null ? 'random' : this.tieBreak;
+    let found: Candidates | null = null;
+    if (tieSeed != null && rule !== 'id') {
+      if (this.classOptimizer != null) found = this.engineRetrieve(h, rule, tieSeed);
+      found ??= this.retrieve(h, false, rule === 'random' ? tieSeed : undefined, rule === 'bias' ? this.storedValue(this.bias as LayerVariable).dataSync() : undefined);
+    }
+    found ??= this.retrieve(h, false);
     this.updateHead();
     const exactBelow = labels != null ? this.trainExactBelow : this.exactBelow;
     return buildCandidates(found, labels, { units: this.units, exactBelow, uniformSamples, head: this.head ?? undefined }, this.rng);
@@ -831,15 +855,16 @@ export class LSHSoftmax extends tfl.layers.Layer implements RowSparseSource {
   }
 
   /**
-   * retrieve(h, false, tieSeed) in the sparse engine (WebAssembly, on its
-   * threads): the same candidates, or null when the engine cannot (no SIMD).
+   * retrieve(h, false, …) in the sparse engine (WebAssembly, on its
+   * threads), the tied group thinned by the engine's bias or by tieSeed:
+   * the same candidates, or null when the engine cannot (no SIMD).
    */
-  private engineRetrieve(h: tf.Tensor2D, tieSeed: number): Candidates | null {
+  private engineRetrieve(h: tf.Tensor2D, rule: 'bias' | 'random', tieSeed: number): Candidates | null {
     const index = this.getIndex();
     const batch = h.shape[0];
     const seeds = new Int32Array(batch);
     for (let i = 0; i < batch; i++) seeds[i] = deriveSeed(tieSeed, i);
-    const r = this.classEngine().unionRows(index.bucketTables(), this.queryCodes(h), batch, this.maxCandidates, 1, seeds);
+    const r = this.classEngine().unionRows(index.bucketTables(), this.queryCodes(h), batch, this.maxCandidates, 1, seeds, rule === 'bias');
     return r == null ? null : { ids: r.ids, offsets: r.offsets, hits: new Int32Array(0) };
   }
 
@@ -1034,6 +1059,7 @@ export class LSHSoftmax extends tfl.layers.Layer implements RowSparseSource {
       exactBelow: this.exactBelow,
       trainExactBelow: this.trainExactBelow,
       headClasses: this.headClasses,
+      tieBreak: this.tieBreak,
       seed: this.seed,
       useBias: this.useBias,
       kernelInitializer: serializeInitializer(this.kernelInitializer),
