@@ -342,7 +342,7 @@
       (i32.add (local.get $t) (i32.mul (i32.xor (local.get $t) (i32.shr_u (local.get $t) (i32.const 7))) (i32.or (local.get $t) (i32.const 61))))))
     (i32.xor (local.get $t) (i32.shr_u (local.get $t) (i32.const 14))))
 
-  ;; Rearranges a[0, n) (int32) so that a[0, m) holds its m smallest values: hashing's smallestFirst (a
+  ;; Rearranges a[0, n) (int32) so that a[0, m) holds its m smallest values: hashing's selectFirst by smaller id (a
   ;; quickselect, Hoare partition, middle pivot), step for step, so both leave the same order
   (func $smallestFirst (param $a i32) (param $n i32) (param $m i32)
     (local $lo i32) (local $hi i32) (local $i i32) (local $j i32) (local $pivot i32) (local $x i32)
@@ -390,7 +390,7 @@
       (i32.and (f32.eq (local.get $sx) (local.get $sy)) (i32.lt_s (local.get $x) (local.get $y)))))
 
   ;; Rearranges ids a[0, n) so that a[0, m) holds the m first in $before's order: hashing's
-  ;; largestScoreFirst, step for step
+  ;; selectFirst by score, step for step
   (func $largestScoreFirst (param $a i32) (param $n i32) (param $m i32) (param $scores i32)
     (local $lo i32) (local $hi i32) (local $i i32) (local $j i32) (local $pivot i32) (local $x i32)
     (local.set $hi (i32.sub (local.get $n) (i32.const 1)))
@@ -524,7 +524,7 @@
         (local.set $j (i32.add (local.get $j) (i32.const 1)))
         (br $oLoop)))
       ;; with scores: the tied group's items of the largest score (ties to the smaller id); else without seeds its
-      ;; smallest ids (quickselects, as selectRetrieved's)
+      ;; smallest ids (quickselects, as selectRetrieved's selectFirst)
       (if (i32.and (i32.ge_s (local.get $tied) (i32.const 0))
             (i32.or (i32.ne (local.get $scores) (i32.const -1)) (i32.eq (local.get $seeds) (i32.const -1)))) (then
         (local.set $room (i32.sub (local.get $maxCand) (local.get $kept)))

@@ -61,43 +61,13 @@ const OWNER = 'HashlayersRetrieve';
 const hitCounters = (numItems: number) => scratch(OWNER, 0, numItems, Uint16Array);
 
 /**
- * Rearranges a[0, n) so that a[0, m) holds its m smallest values (in no
- * particular order): quickselect, O(n) on average instead of a sort.
+ * Rearranges ids a[0, n) so that a[0, m) holds the m first in the order
+ * `before` (x before y), in no particular order among themselves: a
+ * quickselect (Hoare partition, middle pivot), O(n) on average instead of a
+ * sort. core's union_rows kernel runs the same steps, so both leave the same
+ * order.
  */
-function smallestFirst(a: Int32Array, n: number, m: number): Int32Array {
-  let lo = 0;
-  let hi = n - 1;
-  while (lo < hi && m > lo && m <= hi) {
-    const pivot = a[(lo + hi) >>> 1];
-    let i = lo;
-    let j = hi;
-    while (i <= j) {
-      while (a[i] < pivot) i++;
-      while (a[j] > pivot) j--;
-      if (i <= j) {
-        const x = a[i];
-        a[i] = a[j];
-        a[j] = x;
-        i++;
-        j--;
-      }
-    }
-    // a[lo, j] ≤ pivot ≤ a[i, hi]; continue in the part that holds position m
-    if (m <= j) hi = j;
-    else if (m >= i) lo = i;
-    else break;
-  }
-  return a;
-}
-
-/**
- * Rearranges ids a[0, n) so that a[0, m) holds the m with the largest
- * score[id] (ties to the smaller id), in no particular order: a quickselect
- * as smallestFirst, on that order.
- */
-function largestScoreFirst(a: Int32Array, n: number, m: number, score: ArrayLike<number>): Int32Array {
-  // x before y in the order: larger score, then smaller id
-  const before = (x: number, y: number) => score[x] > score[y] || (score[x] === score[y] && x < y);
+function selectFirst(a: Int32Array, n: number, m: number, before: (x: number, y: number) => boolean): Int32Array {
   let lo = 0;
   let hi = n - 1;
   while (lo < hi && m > lo && m <= hi) {
@@ -115,12 +85,15 @@ function largestScoreFirst(a: Int32Array, n: number, m: number, score: ArrayLike
         j--;
       }
     }
+    // a[lo, j] ≤ pivot ≤ a[i, hi] in the order; continue in the part that holds position m
     if (m <= j) hi = j;
     else if (m >= i) lo = i;
     else break;
   }
   return a;
 }
+
+const smallerId = (x: number, y: number) => x < y;
 
 /**
  * The union of one query's buckets, reduced to at most `maxCandidates` items
@@ -194,7 +167,8 @@ export function selectRetrieved(
   }
   const room = maxCandidates - kept;
   if (tieScores != null) {
-    const group = largestScoreFirst(tied, nTied, room, tieScores);
+    // a larger score first, then the smaller id
+    const group = selectFirst(tied, nTied, room, (x, y) => tieScores[x] > tieScores[y] || (tieScores[x] === tieScores[y] && x < y));
     for (let j = 0; j < room; j++) {
       if (hitsOut != null) hitsOut[m] = tiedHits;
       cand[m++] = group[j];
@@ -212,7 +186,7 @@ export function selectRetrieved(
     }
     return m;
   }
-  const group = smallestFirst(tied, nTied, room);
+  const group = selectFirst(tied, nTied, room, smallerId);
   for (let j = 0; j < room; j++) {
     if (hitsOut != null) hitsOut[m] = tiedHits;
     cand[m++] = group[j];
