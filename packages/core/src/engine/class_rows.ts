@@ -421,7 +421,7 @@ export class ClassRowEngine {
     const room = batch * maxCandidates;
     const [oc, os, oo, on, ...per] = mem.scratch(
       codes.length * 4, batch * 4, room * 4, batch * 4,
-      ...Array.from({ length: parts }, () => [this.units * 4, (tables + 2) * 4, 16]).flat(),
+      ...Array.from({ length: parts }, () => [this.units * 4, (tables + 2) * 4, 16, byBias ? this.units * 4 : 16]).flat(),
     );
     mem.i32(oc, codes.length).set(codes);
     if (seeds != null) mem.i32(os, batch).set(seeds);
@@ -432,7 +432,7 @@ export class ClassRowEngine {
       calls.push({
         kernel: 'union_rows',
         args: [at.keyStart, at.keys, at.offsets, at.ids, tables, oc + lo * tables * 4, hi - lo, maxCandidates, minTableHits, seeds != null ? os + lo * 4 : -1, byBias ? this.off.b : -1,
-          this.unionCounts[p], per[3 * p], per[3 * p + 1], per[3 * p + 2], oo + lo * maxCandidates * 4, on + lo * 4],
+          this.unionCounts[p], per[4 * p], per[4 * p + 1], per[4 * p + 2], per[4 * p + 3], oo + lo * maxCandidates * 4, on + lo * 4],
       });
     }
     if (threads == null) (mem.kernels.union_rows as (...args: number[]) => void)(...calls[0].args);

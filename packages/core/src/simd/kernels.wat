@@ -381,42 +381,49 @@
           (else (br $done)))))
       (br $outer))))
 
-  ;; Whether item x comes before item y: a larger score (f32 at scores + 4·id), then the smaller id
-  (func $before (param $x i32) (param $y i32) (param $scores i32) (result i32)
-    (local $sx f32) (local $sy f32)
-    (local.set $sx (f32.load (i32.add (local.get $scores) (i32.shl (local.get $x) (i32.const 2)))))
-    (local.set $sy (f32.load (i32.add (local.get $scores) (i32.shl (local.get $y) (i32.const 2)))))
-    (i32.or (f32.gt (local.get $sx) (local.get $sy))
-      (i32.and (f32.eq (local.get $sx) (local.get $sy)) (i32.lt_s (local.get $x) (local.get $y)))))
-
-  ;; Rearranges ids a[0, n) so that a[0, m) holds the m first in $before's order: hashing's
-  ;; selectFirst by score, step for step
-  (func $largestScoreFirst (param $a i32) (param $n i32) (param $m i32) (param $scores i32)
-    (local $lo i32) (local $hi i32) (local $i i32) (local $j i32) (local $pivot i32) (local $x i32)
+  ;; Rearranges ids a[0, n) and their scores s[0, n) (f32, side by side) so that a[0, m) holds the m first in
+  ;; the order (a larger score, then the smaller id): hashing's selectFirst by score, step for step. The
+  ;; scores were gathered next to the ids once, so the partition reads both arrays in order.
+  (func $largestScoreFirst (param $a i32) (param $s i32) (param $n i32) (param $m i32)
+    (local $lo i32) (local $hi i32) (local $i i32) (local $j i32) (local $pid i32) (local $ps f32)
+    (local $x i32) (local $xs f32) (local $t i32) (local $ts f32) (local $mid i32)
     (local.set $hi (i32.sub (local.get $n) (i32.const 1)))
     (block $done (loop $outer
       (br_if $done (i32.ge_s (local.get $lo) (local.get $hi)))
       (br_if $done (i32.le_s (local.get $m) (local.get $lo)))
       (br_if $done (i32.gt_s (local.get $m) (local.get $hi)))
-      (local.set $pivot (i32.load (i32.add (local.get $a)
-        (i32.shl (i32.shr_u (i32.add (local.get $lo) (local.get $hi)) (i32.const 1)) (i32.const 2)))))
+      (local.set $mid (i32.shl (i32.shr_u (i32.add (local.get $lo) (local.get $hi)) (i32.const 1)) (i32.const 2)))
+      (local.set $pid (i32.load (i32.add (local.get $a) (local.get $mid))))
+      (local.set $ps (f32.load (i32.add (local.get $s) (local.get $mid))))
       (local.set $i (local.get $lo))
       (local.set $j (local.get $hi))
       (block $pDone (loop $part
         (br_if $pDone (i32.gt_s (local.get $i) (local.get $j)))
+        ;; while item i comes before the pivot: i++
         (block $iDone (loop $iLoop
-          (br_if $iDone (i32.eqz (call $before (i32.load (i32.add (local.get $a) (i32.shl (local.get $i) (i32.const 2)))) (local.get $pivot) (local.get $scores))))
+          (local.set $ts (f32.load (i32.add (local.get $s) (i32.shl (local.get $i) (i32.const 2)))))
+          (br_if $iDone (i32.eqz (i32.or (f32.gt (local.get $ts) (local.get $ps))
+            (i32.and (f32.eq (local.get $ts) (local.get $ps))
+              (i32.lt_s (i32.load (i32.add (local.get $a) (i32.shl (local.get $i) (i32.const 2)))) (local.get $pid))))))
           (local.set $i (i32.add (local.get $i) (i32.const 1)))
           (br $iLoop)))
+        ;; while the pivot comes before item j: j--
         (block $jDone (loop $jLoop
-          (br_if $jDone (i32.eqz (call $before (local.get $pivot) (i32.load (i32.add (local.get $a) (i32.shl (local.get $j) (i32.const 2)))) (local.get $scores))))
+          (local.set $ts (f32.load (i32.add (local.get $s) (i32.shl (local.get $j) (i32.const 2)))))
+          (br_if $jDone (i32.eqz (i32.or (f32.gt (local.get $ps) (local.get $ts))
+            (i32.and (f32.eq (local.get $ps) (local.get $ts))
+              (i32.lt_s (local.get $pid) (i32.load (i32.add (local.get $a) (i32.shl (local.get $j) (i32.const 2)))))))))
           (local.set $j (i32.sub (local.get $j) (i32.const 1)))
           (br $jLoop)))
         (if (i32.le_s (local.get $i) (local.get $j)) (then
           (local.set $x (i32.load (i32.add (local.get $a) (i32.shl (local.get $i) (i32.const 2)))))
+          (local.set $xs (f32.load (i32.add (local.get $s) (i32.shl (local.get $i) (i32.const 2)))))
           (i32.store (i32.add (local.get $a) (i32.shl (local.get $i) (i32.const 2)))
             (i32.load (i32.add (local.get $a) (i32.shl (local.get $j) (i32.const 2)))))
+          (f32.store (i32.add (local.get $s) (i32.shl (local.get $i) (i32.const 2)))
+            (f32.load (i32.add (local.get $s) (i32.shl (local.get $j) (i32.const 2)))))
           (i32.store (i32.add (local.get $a) (i32.shl (local.get $j) (i32.const 2))) (local.get $x))
+          (f32.store (i32.add (local.get $s) (i32.shl (local.get $j) (i32.const 2))) (local.get $xs))
           (local.set $i (i32.add (local.get $i) (i32.const 1)))
           (local.set $j (i32.sub (local.get $j) (i32.const 1)))))
         (br $part)))
@@ -436,10 +443,10 @@
   ;; the group's smallest ids (selectRetrieved without a seed: the same order too); with $scores (f32 per item,
   ;; not -1) the group's items of the largest score, ties to the smaller id, whatever the seeds. Query i's items go
   ;; to out + i·maxCand·4, their count to outN[i]. Scratch: touched (int32 per item), hist (tables + 2 int32),
-  ;; one int32 of generator state at $st. Only items with at least minHits hits count.
+  ;; one int32 of generator state at $st, tscore (f32 per item: the tied group's scores beside their ids). Only items with at least minHits hits count.
   (func (export "union_rows") (param $keyStart i32) (param $keys i32) (param $offsets i32) (param $ids i32) (param $tables i32)
     (param $codes i32) (param $nq i32) (param $maxCand i32) (param $minHits i32) (param $seeds i32) (param $scores i32)
-    (param $counts i32) (param $touched i32) (param $hist i32) (param $st i32) (param $out i32) (param $outN i32)
+    (param $counts i32) (param $touched i32) (param $hist i32) (param $st i32) (param $tscore i32) (param $out i32) (param $outN i32)
     (local $i i32) (local $l i32) (local $code i32) (local $lo i32) (local $hi i32) (local $end i32) (local $mid i32)
     (local $p i32) (local $pEnd i32) (local $id i32) (local $c i32) (local $n i32) (local $j i32) (local $kept i32)
     (local $cut i32) (local $tied i32) (local $m i32) (local $nT i32) (local $room i32) (local $r i32) (local $o i32)
@@ -520,6 +527,9 @@
             (local.set $m (i32.add (local.get $m) (i32.const 1))))
           (else (if (i32.eq (local.get $c) (local.get $tied)) (then
             (i32.store (i32.add (local.get $touched) (i32.shl (local.get $nT) (i32.const 2))) (local.get $id))
+            (if (i32.ne (local.get $scores) (i32.const -1)) (then
+              (f32.store (i32.add (local.get $tscore) (i32.shl (local.get $nT) (i32.const 2)))
+                (f32.load (i32.add (local.get $scores) (i32.shl (local.get $id) (i32.const 2)))))))
             (local.set $nT (i32.add (local.get $nT) (i32.const 1)))))))
         (local.set $j (i32.add (local.get $j) (i32.const 1)))
         (br $oLoop)))
@@ -529,7 +539,7 @@
             (i32.or (i32.ne (local.get $scores) (i32.const -1)) (i32.eq (local.get $seeds) (i32.const -1)))) (then
         (local.set $room (i32.sub (local.get $maxCand) (local.get $kept)))
         (if (i32.ne (local.get $scores) (i32.const -1))
-          (then (call $largestScoreFirst (local.get $touched) (local.get $nT) (local.get $room) (local.get $scores)))
+          (then (call $largestScoreFirst (local.get $touched) (local.get $tscore) (local.get $nT) (local.get $room)))
           (else (call $smallestFirst (local.get $touched) (local.get $nT) (local.get $room))))
         (local.set $j (i32.const 0))
         (block $sfDone (loop $sfLoop

@@ -19,12 +19,12 @@ export interface SimdKernels {
    * with the largest scores[id] (f32; scores ≠ -1), else a seeded random subset (seeds ≠ -1), else the
    * smallest ids (as hashing's selectRetrieved): query i's items at out + i·maxCand·4, their
    * count at outN[i]. counts: uint16 per item, zero in and out; touched: int32 per item; hist: tables + 2
-   * int32; st: one int32 of generator state.
+   * int32; st: one int32 of generator state; tscore: f32 per item.
    */
   union_rows(
     keyStart: number, keys: number, offsets: number, ids: number, tables: number, codes: number, nq: number,
     maxCand: number, minHits: number, seeds: number, scores: number, counts: number, touched: number, hist: number, st: number,
-    out: number, outN: number,
+    tscore: number, out: number, outN: number,
   ): void;
   /**
    * Adam over n floats (tf.train.adam's float32 formula): m, v updated in place, new values to out (may be x).

@@ -764,7 +764,7 @@ export class LSHSoftmax extends tfl.layers.Layer implements RowSparseSource {
     const tieSeed = labels != null ? this.rng.nextUint32() : undefined;
     const rule = this.tieBreak === 'bias' && this.bias == null ? 'random' : this.tieBreak;
     let found: Candidates | null = null;
-    if (tieSeed != null && rule !== 'id') {
+    if (tieSeed != null) {
       if (this.classOptimizer != null) found = this.engineRetrieve(h, rule, tieSeed);
       found ??= this.retrieve(h, false, rule === 'random' ? tieSeed : undefined, rule === 'bias' ? this.storedValue(this.bias as LayerVariable).dataSync() : undefined);
     }
@@ -856,14 +856,17 @@ export class LSHSoftmax extends tfl.layers.Layer implements RowSparseSource {
 
   /**
    * retrieve(h, false, …) in the sparse engine (WebAssembly, on its
-   * threads), the tied group thinned by the engine's bias or by tieSeed:
+   * threads), the tied group thinned by the engine's bias, by tieSeed or to its smallest ids:
    * the same candidates, or null when the engine cannot (no SIMD).
    */
-  private engineRetrieve(h: tf.Tensor2D, rule: 'bias' | 'random', tieSeed: number): Candidates | null {
+  private engineRetrieve(h: tf.Tensor2D, rule: 'bias' | 'random' | 'id', tieSeed: number): Candidates | null {
     const index = this.getIndex();
     const batch = h.shape[0];
-    const seeds = new Int32Array(batch);
-    for (let i = 0; i < batch; i++) seeds[i] = deriveSeed(tieSeed, i);
+    let seeds: Int32Array | null = null;
+    if (rule === 'random') {
+      seeds = new Int32Array(batch);
+      for (let i = 0; i < batch; i++) seeds[i] = deriveSeed(tieSeed, i);
+    }
     const r = this.classEngine().unionRows(index.bucketTables(), this.queryCodes(h), batch, this.maxCandidates, 1, seeds, rule === 'bias');
     return r == null ? null : { ids: r.ids, offsets: r.offsets, hits: new Int32Array(0) };
   }
