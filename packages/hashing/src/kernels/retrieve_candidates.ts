@@ -141,19 +141,8 @@ export function selectRetrieved(
   while (cut > minTableHits && kept + hist[cut - 1] <= maxCandidates) kept += hist[--cut];
   // items with hits ≥ cut all fit; from the group hits = cut − 1 (if ≥ minTableHits) the room left fills up
   let m = 0;
+  // (-1 when every item above the cut fits and nothing is thinned)
   const tiedHits = cut - 1 >= minTableHits && kept < maxCandidates ? cut - 1 : -1;
-  if (tiedHits < 0) {
-    for (let j = 0; j < n; j++) {
-      const id = touched[j];
-      const h = count[id];
-      count[id] = 0;
-      if (h >= cut) {
-        if (hitsOut != null) hitsOut[m] = h;
-        cand[m++] = id;
-      }
-    }
-    return m;
-  }
   const tied = scratch(OWNER, 2, numItems, Int32Array);
   let nTied = 0;
   for (let j = 0; j < n; j++) {
@@ -165,6 +154,7 @@ export function selectRetrieved(
       cand[m++] = id;
     } else if (h === tiedHits) tied[nTied++] = id;
   }
+  if (tiedHits < 0) return m;
   const room = maxCandidates - kept;
   if (tieScores != null) {
     // a larger score first, then the smaller id
