@@ -7,6 +7,27 @@ import { fail } from '../util/validate.js';
 /** Pairs below which a kernel runs on the calling thread alone (waking workers costs tens of µs). */
 const PARALLEL_MIN = 16384;
 
+/** Boundaries 0 = b[0] ≤ … ≤ b[parts] = n of `parts` contiguous ranges of [0, n) of about equal size. */
+function evenParts(n: number, parts: number): number[] {
+  return Array.from({ length: parts + 1 }, (_, t) => Math.floor((n * t) / parts));
+}
+
+/**
+ * Boundaries of `parts` contiguous ranges of the n groups whose work starts
+ * at start[j] (start[n] = the total work): each range takes about the same
+ * work; the last takes the rest.
+ */
+function partsByStart(start: Int32Array, n: number, parts: number): number[] {
+  const total = start[n];
+  const b = [0];
+  for (let t = 0, hi = 0; t < parts; t++) {
+    const until = Math.floor((total * (t + 1)) / parts);
+    while (hi < n && (t === parts - 1 || start[hi] < until)) hi++;
+    b.push(hi);
+  }
+  return b;
+}
+
 /** A batch's (query, candidate) pairs grouped by class (ClassRowEngine.group). */
 interface Grouping {
   ids: Int32Array;
@@ -280,21 +301,12 @@ export class ClassRowEngine {
     mem.i32(ostart, lists + 1).set(rowStart.subarray(0, lists + 1));
     const bias = this.hasBias ? this.off.b : -1;
     const threads = this.workers(total);
-    if (threads == null) {
-      mem.kernels.finish_rows(oids, at.scores, ostart, lists, bias, k, oti, ots, omax, osum);
-    } else {
-      // rows split so that each thread gets about the same number of candidates
-      const parts = threads.count + 1;
-      const calls: KernelCall[] = [];
-      for (let t = 0, lo = 0; t < parts; t++) {
-        let hi = lo;
-        const until = Math.floor((total * (t + 1)) / parts);
-        while (hi < lists && (t === parts - 1 || rowStart[hi] < until)) hi++;
-        calls.push({ kernel: 'finish_rows', args: [oids, at.scores, ostart + lo * 4, hi - lo, bias, k, oti + lo * k * 4, ots + lo * k * 4, omax + lo * 4, osum + lo * 8] });
-        lo = hi;
-      }
-      threads.run(mem.kernels, calls);
-    }
+    // lists split so that each thread gets about the same number of candidates
+    const b = partsByStart(rowStart, lists, threads == null ? 1 : threads.count + 1);
+    this.runParts(threads, b.slice(1).map((hi, t) => {
+      const lo = b[t];
+      return { kernel: 'finish_rows', args: [oids, at.scores, ostart + lo * 4, hi - lo, bias, k, oti + lo * k * 4, ots + lo * k * 4, omax + lo * 4, osum + lo * 8] };
+    }));
     out.ids.set(mem.i32(oti, lists * k));
     out.scores.set(mem.f32(ots, lists * k));
     const max = mem.f32(omax, lists);
@@ -425,18 +437,15 @@ export class ClassRowEngine {
     );
     mem.i32(oc, codes.length).set(codes);
     if (seeds != null) mem.i32(os, batch).set(seeds);
-    const calls: KernelCall[] = [];
-    for (let p = 0; p < parts; p++) {
-      const lo = Math.floor((batch * p) / parts);
-      const hi = Math.floor((batch * (p + 1)) / parts);
-      calls.push({
+    const b = evenParts(batch, parts);
+    this.runParts(threads, b.slice(1).map((hi, p) => {
+      const lo = b[p];
+      return {
         kernel: 'union_rows',
         args: [at.keyStart, at.keys, at.offsets, at.ids, tables, oc + lo * tables * 4, hi - lo, maxCandidates, minTableHits, seeds != null ? os + lo * 4 : -1, byBias ? this.off.b : -1,
           this.unionCounts[p], per[4 * p], per[4 * p + 1], per[4 * p + 2], per[4 * p + 3], oo + lo * maxCandidates * 4, on + lo * 4],
-      });
-    }
-    if (threads == null) (mem.kernels.union_rows as (...args: number[]) => void)(...calls[0].args);
-    else threads.run(mem.kernels, calls);
+      };
+    }));
     const counts = mem.i32(on, batch);
     const offsets = new Int32Array(batch + 1);
     for (let i = 0; i < batch; i++) offsets[i + 1] = offsets[i] + counts[i];
@@ -516,25 +525,17 @@ export class ClassRowEngine {
       mem.i32(os, n + 1).set(start);
       mem.i32(or, n).set(rows);
       const c = k ?? { b1: 0, omb1: 0, b2: 0, omb2: 0, c1: 1, c2: 1, eps: 1, nlr: 0 };
-      const calls: KernelCall[] = [];
       // the distinct rows split in contiguous ranges of about equal pairs: each row (and its Adam state) has one owner
-      for (let t = 0, lo = 0; t < parts; t++) {
-        let hi = lo;
-        const until = Math.floor((pairs * (t + 1)) / parts);
-        while (hi < n && (t === parts - 1 || start[hi] < until)) hi++;
+      const b = partsByStart(start, n, parts);
+      this.runParts(threads, b.slice(1).map((hi, t) => {
+        const lo = b[t];
         const [odh, og] = [per[2 * t], per[2 * t + 1]];
         mem.f32(odh, dh.length).fill(0);
-        calls.push({
+        return {
           kernel: 'sparse_rows_step',
           args: [oh, oz, oq, os + lo * 4, or + lo * 4, hi - lo, this.off.w, this.off.mw, this.off.vw, odh, og, dim, k != null ? 1 : 0, c.b1, c.omb1, c.b2, c.omb2, c.c1, c.c2, c.eps, c.nlr],
-        });
-        lo = hi;
-      }
-      if (threads == null) {
-        (mem.kernels.sparse_rows_step as (...args: number[]) => void)(...calls[0].args);
-      } else {
-        threads.run(mem.kernels, calls);
-      }
+        };
+      }));
       dh.set(mem.f32(per[0], dh.length));
       for (let t = 1; t < parts; t++) {
         const part = mem.f32(per[2 * t], dh.length);
@@ -625,19 +626,20 @@ export class ClassRowEngine {
 
   /** pair_dot over pairs [0, n), split in contiguous ranges over the threads (disjoint outputs). */
   private pairDot(oh: number, oit: number, oq: number, opos: number, oo: number, n: number): void {
-    const mem = this.mem as PrivateSimdMemory;
     const threads = this.workers(n);
+    const b = evenParts(n, threads == null ? 1 : threads.count + 1);
+    this.runParts(threads, b.slice(1).map((hi, t) => {
+      const lo = b[t];
+      return { kernel: 'pair_dot', args: [oh, this.off.w, oit + lo * 4, oq + lo * 4, opos + lo * 4, oo, hi - lo, this.dim] };
+    }));
+  }
+
+  /** Runs the calls, one per thread: the only one on the calling thread without workers. */
+  private runParts(threads: KernelThreads | null, calls: KernelCall[]): void {
+    const kernels = (this.mem as PrivateSimdMemory).kernels;
     if (threads == null) {
-      mem.kernels.pair_dot(oh, this.off.w, oit, oq, opos, oo, n, this.dim);
-      return;
-    }
-    const parts = threads.count + 1;
-    const calls: KernelCall[] = [];
-    for (let t = 0; t < parts; t++) {
-      const lo = Math.floor((n * t) / parts);
-      const hi = Math.floor((n * (t + 1)) / parts);
-      calls.push({ kernel: 'pair_dot', args: [oh, this.off.w, oit + lo * 4, oq + lo * 4, opos + lo * 4, oo, hi - lo, this.dim] });
-    }
-    threads.run(mem.kernels, calls);
+      const { kernel, args } = calls[0];
+      (kernels[kernel] as (...a: number[]) => void)(...args);
+    } else threads.run(kernels, calls);
   }
 }

@@ -199,7 +199,7 @@ export interface CandidateScorer {
    * (the same items in the same order), concatenated with their offsets, or
    * null when it cannot (selectRetrieved runs then).
    */
-  union?(codes: Int32Array, batch: number, maxCandidates: number, minTableHits: number): { ids: Int32Array; offsets: Int32Array } | null;
+  union?(index: BucketTables, codes: Int32Array, batch: number, maxCandidates: number, minTableHits: number): { ids: Int32Array; offsets: Int32Array } | null;
 }
 
 /** The outputs of topKOverCandidates: ids and scores [batch, k], logZ and retrieved [batch]. */
@@ -238,7 +238,7 @@ export function topKOverCandidates(
   const rowStart = new Int32Array(batch + 1);
   const exactRow = new Uint8Array(batch);
   let total = 0;
-  const pre = scorer.union?.(codes, batch, maxCandidates, minTableHits) ?? null;
+  const pre = scorer.union?.(index, codes, batch, maxCandidates, minTableHits) ?? null;
   for (let i = 0; i < batch; i++) {
     const cand = flatIds.subarray(total);
     let n: number;

@@ -3,7 +3,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import type { DisposeResult, LayerArgs } from '@tensorflow/tfjs-layers/dist/engine/topology.js';
 import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types.js';
 import type { LayerVariable } from '@tensorflow/tfjs-layers/dist/variables.js';
-import { BuildReport, Candidates, HashFamily, HashFamilyConfig, HashIndex, RebuildReport, hashFamilyFromConfig } from '@hashlayers/hashing';
+import { BucketTables, BuildReport, Candidates, HashFamily, HashFamilyConfig, HashIndex, RebuildReport, hashFamilyFromConfig } from '@hashlayers/hashing';
 import { topKOverCandidates } from '@hashlayers/hashing/internal';
 import {
   assertBoolean,
@@ -1007,8 +1007,8 @@ export class LSHSoftmax extends tfl.layers.Layer implements RowSparseSource {
         return all;
       },
       // the union of each query's buckets in the engine (WebAssembly, on its threads at large batches)
-      union: (c: Int32Array, rows: number, maxCandidates: number, minTableHits: number) =>
-        engine.unionRows(index.bucketTables(), c, rows, maxCandidates, minTableHits, null),
+      union: (tables: BucketTables, c: Int32Array, rows: number, maxCandidates: number, minTableHits: number) =>
+        engine.unionRows(tables, c, rows, maxCandidates, minTableHits, null),
       // scores, bias, top-k and log-partition in the engine (WebAssembly SIMD), the scores never copied out
       finish: (flat: Int32Array, rowStart: Int32Array, rows: number, kk: number, o: { ids: Int32Array; scores: Float32Array; logZ: Float32Array }) =>
         engine.topKLists(hv, flat, rowStart, rows, kk, o),
